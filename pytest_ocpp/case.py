@@ -1,0 +1,91 @@
+"""The running test case: its trace, its current step, the connections it opened.
+
+One :class:`CaseContext` per test. Scenario code reaches the current one through
+:func:`current` (a context variable, so thousands of concurrent stations in a load test each
+see their own case), and names its steps with :func:`step` so a failure can say where it
+happened.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_ocpp.config import OcppConfig
+from pytest_ocpp.link import Link
+from pytest_ocpp.trace import Trace
+
+
+@dataclass
+class CaseContext:
+    config: OcppConfig
+    case_id: str = ""
+    trace: Trace = field(default_factory=Trace)
+    links: list[Link] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+    shared: dict[str, Any] = field(default_factory=dict)
+    """Run-wide facts shared between cases (e.g. every transaction id a CSMS handed out)."""
+    closers: list[Any] = field(default_factory=list)
+    checks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """Judged after the scenario's last step (e.g. an operator command's exit status)."""
+    preparations: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """Fixture work that must run inside the case (connect, boot), so its failures are
+    verdicts on the target rather than setup errors."""
+
+    @property
+    def current_step(self) -> str:
+        return self.steps[-1] if self.steps else "(before the first step)"
+
+    def step(self, text: str) -> None:
+        self.steps.append(text)
+        self.trace.event("step", text)
+
+    def register(self, link: Link) -> None:
+        self.links.append(link)
+
+    async def run_checks(self) -> None:
+        while self.checks:
+            await self.checks.pop(0)()
+
+    def raise_findings(self) -> None:
+        """Fail the case with any violation seen but not yet reported by a step."""
+        for link in self.links:
+            link.raise_findings()
+
+    async def prepare(self) -> None:
+        if self.preparations:
+            self.step("Before: connect the station(s) and reach the scenario's starting state")
+        for prepare in self.preparations:
+            await prepare()
+
+    async def close(self) -> None:
+        for closer in reversed(self.closers):
+            await closer()
+        self.closers.clear()
+        for link in self.links:
+            await link.close()
+
+
+_current: contextvars.ContextVar[CaseContext] = contextvars.ContextVar("pytest_ocpp_case")
+
+
+def current() -> CaseContext:
+    try:
+        return _current.get()
+    except LookupError:
+        raise RuntimeError("no OCPP test case is running in this context") from None
+
+
+def activate(ctx: CaseContext) -> contextvars.Token[CaseContext]:
+    return _current.set(ctx)
+
+
+def deactivate(token: contextvars.Token[CaseContext]) -> None:
+    _current.reset(token)
+
+
+def step(text: str) -> None:
+    """Name the scenario step that follows, as the OCTT table numbers it."""
+    current().step(text)

@@ -1,0 +1,288 @@
+"""One frozen configuration object, built once per run.
+
+Every setting has one name and four sources, strongest first: the command line
+(``--ocpp-response-timeout``), the environment (``OCPP_RESPONSE_TIMEOUT``, for CI secrets), the
+ini file (``ocpp_response_timeout``) and the TOML config file (``response_timeout``). The table
+:data:`OPTIONS` is the single list the plugin registers and the README documents.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pytest_ocpp.versions import OcppVersion, get_version
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+
+class ConfigError(Exception):
+    """A setting that cannot work, explained as a sentence for the user."""
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    """Setting name: ``--ocpp-<name>`` with dashes, ``OCPP_<NAME>``, ``ocpp_<name>``, TOML key."""
+    help: str
+    default: Any = None
+    kind: str = "str"  # "str" | "float" | "int" | "flag"
+
+    @property
+    def flag(self) -> str:
+        return "--ocpp-" + self.name.replace("_", "-")
+
+    @property
+    def env(self) -> str:
+        return "OCPP_" + self.name.upper()
+
+    @property
+    def ini(self) -> str:
+        return "ocpp_" + self.name
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("target", "URL of the CSMS under test, without the station id: ws://host:port/path"),
+    Option("listen", "run the charging-station suite: HOST:PORT the fake CSMS listens on"),
+    Option(
+        "reference",
+        "run the suites against the bundled reference CSMS and reference charging station",
+        kind="flag",
+    ),
+    Option("version", "OCPP version(s), comma separated: 1.6, 2.0.1", default=None),
+    Option("config", "TOML file describing the target: id tags, stations, capabilities"),
+    Option("station_id", "charging station identity used in the URL and in reports", "CP_1"),
+    Option("basic_auth_password", "HTTP Basic password (security profile 1); user = station id"),
+    Option("tls_ca_file", "CA bundle to verify a wss:// target"),
+    Option("tls_cert_file", "client certificate (security profile 3)"),
+    Option("tls_key_file", "private key of the client certificate"),
+    Option("connect_timeout", "seconds to open the websocket", 10.0, "float"),
+    Option("response_timeout", "seconds the target may take to answer a request", 10.0, "float"),
+    Option("message_timeout", "seconds to wait for a message the target must send", 10.0, "float"),
+    Option(
+        "operator_timeout",
+        "seconds an operator (person or command) may take to perform an action",
+        60.0,
+        "float",
+    ),
+    Option("case_timeout", "upper bound in seconds for one whole test case", 300.0, "float"),
+    Option(
+        "csms_operator",
+        "how the CSMS is made to send requests: 'prompt' or a shell command (JSON on stdin)",
+    ),
+    Option(
+        "station_operator",
+        "how physical actions reach the station: 'prompt' or a shell command (JSON on stdin)",
+    ),
+)
+_BY_NAME = {o.name: o for o in OPTIONS}
+
+
+@dataclass(frozen=True)
+class IdTags:
+    """Id tags as the target under test knows them (OCTT's configuration of the SUT)."""
+
+    valid: str = "VALID_TAG_1"
+    valid_2: str = "VALID_TAG_2"
+    invalid: str = "UNKNOWN_TAG"
+    blocked: str = "BLOCKED_TAG"
+    expired: str = "EXPIRED_TAG"
+    parent: str = "GROUP_TAG"
+    """The parentIdTag / groupIdToken that ``valid_with_parent`` belongs to."""
+    valid_with_parent: str = "CHILD_TAG"
+
+
+@dataclass(frozen=True)
+class StationSpec:
+    """A charging station's facts: what our fake station claims when testing a CSMS, what the
+    station under test declares when testing a station."""
+
+    connectors: int = 2
+    vendor: str = "pytest-ocpp"
+    model: str = "FakeStation"
+    fixed_cable: bool = False
+    features: tuple[str, ...] = (
+        "Core",
+        "FirmwareManagement",
+        "LocalAuthListManagement",
+        "Reservation",
+        "SmartCharging",
+        "RemoteTrigger",
+    )
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = 10.0
+    response: float = 10.0
+    message: float = 10.0
+    operator: float = 60.0
+    case: float = 300.0
+
+
+@dataclass(frozen=True)
+class TlsSettings:
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+
+
+@dataclass(frozen=True)
+class OcppConfig:
+    target: str | None
+    listen: tuple[str, int] | None
+    reference: bool
+    versions: tuple[OcppVersion, ...]
+    station_id: str
+    basic_auth_password: str | None
+    tls: TlsSettings
+    timeouts: Timeouts
+    tags: IdTags
+    station: StationSpec
+    csms_operator: str | None
+    station_operator: str | None
+    config_file: Path | None
+    raw: Mapping[str, Any]
+    """The whole TOML document, for scenario settings that have no typed field yet."""
+
+    @property
+    def active(self) -> bool:
+        """Whether this run tests anything with OCPP at all (else the plugin stays out)."""
+        return bool(self.target or self.listen or self.reference)
+
+    def with_target(self, target: str) -> OcppConfig:
+        from dataclasses import replace
+
+        return replace(self, target=target)
+
+
+Getter = Callable[[str], Any]
+
+
+def build_config(
+    cli: Getter, ini: Getter, environ: Mapping[str, str] | None = None, rootdir: Path | None = None
+) -> OcppConfig:
+    """Resolve every option from its four sources and check that the result can work."""
+    env = os.environ if environ is None else environ
+
+    def raw_setting(name: str, document: Mapping[str, Any]) -> Any:
+        opt = _BY_NAME[name]
+        for value in (cli(name), env.get(opt.env), ini(name), document.get(name)):
+            if value not in (None, "", False):
+                return value
+        return opt.default
+
+    config_path = raw_setting("config", {})
+    document: dict[str, Any] = {}
+    path = None
+    if config_path:
+        path = Path(config_path)
+        if not path.is_absolute() and rootdir is not None and not path.exists():
+            path = rootdir / path
+        try:
+            document = tomllib.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {config_path} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {config_path} is not valid TOML: {exc}") from None
+    settings = document.get("ocpp", document)
+
+    def get(name: str) -> Any:
+        value = raw_setting(name, settings)
+        opt = _BY_NAME[name]
+        try:
+            if opt.kind == "float" and value is not None:
+                value = float(value)
+                if value <= 0:
+                    raise ValueError
+            if opt.kind == "flag":
+                value = value in (True, "1", "true", "yes", "on")
+        except (TypeError, ValueError):
+            raise ConfigError(f"{opt.flag} must be a positive number, got {value!r}") from None
+        return value
+
+    target = get("target")
+    if target:
+        _check_url(target)
+    listen = _parse_listen(get("listen")) if get("listen") else None
+    reference = get("reference")
+    version_text = get("version")
+    if version_text:
+        try:
+            versions = tuple(get_version(v) for v in str(version_text).split(",") if v.strip())
+        except ValueError as exc:
+            raise ConfigError(f"--ocpp-version: {exc}") from None
+    else:
+        versions = (get_version("1.6"),) if not reference else ()
+
+    return OcppConfig(
+        target=target,
+        listen=listen,
+        reference=reference,
+        versions=versions,
+        station_id=str(get("station_id")),
+        basic_auth_password=get("basic_auth_password"),
+        tls=TlsSettings(get("tls_ca_file"), get("tls_cert_file"), get("tls_key_file")),
+        timeouts=Timeouts(
+            connect=get("connect_timeout"),
+            response=get("response_timeout"),
+            message=get("message_timeout"),
+            operator=get("operator_timeout"),
+            case=get("case_timeout"),
+        ),
+        tags=_build(IdTags, document.get("tags", {}), "tags"),
+        station=_build_station(document.get("station", {})),
+        csms_operator=get("csms_operator"),
+        station_operator=get("station_operator"),
+        config_file=path,
+        raw=document,
+    )
+
+
+def _check_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("ws", "wss") or not parts.hostname:
+        raise ConfigError(
+            f"--ocpp-target {url!r} is not a websocket URL; expected ws://host:port/path or "
+            "wss://host:port/path (the station id is appended by pytest-ocpp)"
+        )
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        raise ConfigError(f"--ocpp-target {url!r} has an invalid port") from None
+
+
+def _parse_listen(text: str) -> tuple[str, int]:
+    host, _, port = str(text).rpartition(":")
+    if not port.isdigit():
+        raise ConfigError(f"--ocpp-listen {text!r} must be HOST:PORT, e.g. 127.0.0.1:9000")
+    return (host or "127.0.0.1").strip("[]"), int(port)
+
+
+def _build(cls: type, values: Mapping[str, Any], section: str) -> Any:
+    known = set(cls.__dataclass_fields__)
+    unknown = set(values) - known
+    if unknown:
+        raise ConfigError(
+            f"unknown key(s) {sorted(unknown)} in [{section}] of the config file; "
+            f"known keys: {sorted(known)}"
+        )
+    return cls(**values)
+
+
+def _build_station(values: Mapping[str, Any]) -> StationSpec:
+    known = set(StationSpec.__dataclass_fields__) - {"extra"}
+    typed = {k: v for k, v in values.items() if k in known}
+    if "features" in typed:
+        typed["features"] = tuple(typed["features"])
+    extra = {k: v for k, v in values.items() if k not in known}
+    return StationSpec(**typed, extra=extra)

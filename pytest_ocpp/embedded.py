@@ -1,0 +1,72 @@
+"""The bundled reference targets, started by the run itself (``--ocpp-reference``).
+
+They live in a :class:`~pytest_ocpp.reference.runner.BackgroundLoop` thread: a separate system
+with its own event loop, like a real target, yet with no second terminal for the user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from pytest_ocpp.config import IdTags, OcppConfig
+from pytest_ocpp.operators import Performer
+from pytest_ocpp.reference.csms import IdTagSpec, ReferenceCsms
+from pytest_ocpp.reference.runner import BackgroundLoop
+from pytest_ocpp.verdicts import OperatorFailed
+
+REFERENCE_VERSIONS = ("1.6", "2.0.1")
+
+
+def reference_id_tags(tags: IdTags) -> dict[str, IdTagSpec]:
+    """The id tags of the run's config, as the reference CSMS should know them."""
+    past = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        tags.valid: IdTagSpec(status="Accepted"),
+        tags.valid_2: IdTagSpec(status="Accepted"),
+        tags.parent: IdTagSpec(status="Accepted"),
+        tags.valid_with_parent: IdTagSpec(status="Accepted", parent_id_tag=tags.parent),
+        tags.blocked: IdTagSpec(status="Blocked"),
+        tags.expired: IdTagSpec(status="Expired", expiry_date=past),
+    }
+
+
+class EmbeddedCsms:
+    """The reference CSMS on a background loop, plus an operator that drives it in-process."""
+
+    def __init__(self, config: OcppConfig, defects: tuple[str, ...] = ()) -> None:
+        self.loop = BackgroundLoop("pytest-ocpp-reference-csms")
+        self.csms = ReferenceCsms(
+            versions=REFERENCE_VERSIONS,
+            id_tags=reference_id_tags(config.tags),
+            defects=defects,
+        )
+
+    def start(self) -> None:
+        self.loop.start()
+        self.loop.run(self.csms.start())
+
+    def stop(self) -> None:
+        try:
+            self.loop.run(self.csms.stop())
+        finally:
+            self.loop.stop()
+
+    @property
+    def url(self) -> str:
+        return self.csms.url
+
+    def performer(self) -> Performer:
+        async def perform(job: dict[str, Any]) -> None:
+            future = self.loop.submit(
+                self.csms.send_request(job["station_id"], job["action"], job["payload"])
+            )
+            try:
+                await asyncio.wrap_future(future)
+            except (LookupError, ValueError) as exc:
+                raise OperatorFailed(
+                    f"the reference CSMS could not send {job['action']}: {exc}"
+                ) from None
+
+        return perform

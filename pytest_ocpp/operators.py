@@ -1,0 +1,247 @@
+"""Who performs the actions outside the protocol.
+
+Some scenario steps need something no OCPP message can do: the CSMS operator presses
+"remote start", a driver plugs in a cable. Two small protocols cover them:
+
+* :class:`CsmsOperator` — make the CSMS under test send a given request to a given station;
+* :class:`StationOperator` — perform a physical action on the station under test.
+
+Adapters: ``prompt`` (a person at the terminal), a shell command (the action as one JSON object
+on stdin; exit 0 = done), the embedded reference (in-process), and the user's own fixture. With
+none configured, the step raises :class:`~pytest_ocpp.verdicts.NotApplicable`: a scenario that
+cannot be driven is reported as such, never as passed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, Protocol
+
+from pytest_ocpp.case import current
+from pytest_ocpp.link import IncomingCall
+from pytest_ocpp.verdicts import NotApplicable, OperatorFailed, TargetTimeout
+
+#: The station operator's vocabulary: action → its parameters. A public interface (README).
+STATION_ACTIONS: dict[str, tuple[str, ...]] = {
+    "plug_in": ("connector_id",),
+    "plug_out": ("connector_id",),
+    "ev_side_disconnect": ("connector_id",),
+    "present_id_tag": ("id_tag", "connector_id"),
+    "power_cycle": (),
+    "power_off": (),
+    "power_on": (),
+    "set_fault": ("connector_id", "error_code"),
+    "clear_fault": ("connector_id",),
+    "ev_suspend": ("connector_id",),
+    "ev_resume": ("connector_id",),
+    "set_unlock_failure": ("connector_id", "failing"),
+    "set_download_failure": ("failing",),
+    "set_install_failure": ("failing",),
+    "set_upload_failure": ("failing",),
+}
+
+Performer = Callable[[dict[str, Any]], Awaitable[None]]
+"""Performs one action described by a JSON-able dict; raises OperatorFailed/NotApplicable."""
+
+
+class _Station(Protocol):
+    station_id: str
+
+    @property
+    def link(self) -> Any: ...
+
+
+class CsmsOperator:
+    """Makes the CSMS under test send requests, through a :data:`Performer`."""
+
+    def __init__(self, perform: Performer, timeout: float, name: str) -> None:
+        self._perform = perform
+        self.timeout = timeout
+        self.name = name
+
+    async def request(
+        self,
+        station: _Station,
+        action: str,
+        payload: dict[str, Any],
+        *,
+        timeout: float | None = None,
+    ) -> IncomingCall:
+        """Have the CSMS send ``action`` with ``payload`` (what the scenario needs) to
+        ``station`` and return the request as it arrived, unanswered.
+
+        The request is claimed on the link *before* the operator acts, so it does not matter
+        whether the command returns before or after the CSMS sends it."""
+        link = station.link
+        if link is None:
+            raise RuntimeError("the station must be connected before the CSMS operator acts")
+        claim = link.claim(action)
+        job = {
+            "station_id": station.station_id,
+            "action": action,
+            "payload": payload,
+            "ocpp_version": link.version.name,
+        }
+        link.trace.event(
+            station.station_id,
+            f"{self.name} operator: make the CSMS send {action} {json.dumps(payload)}",
+        )
+        wait = self.timeout if timeout is None else timeout
+        performing = asyncio.ensure_future(self._perform(job))
+        try:
+            done, _ = await asyncio.wait(
+                {performing, claim}, timeout=wait, return_when=asyncio.FIRST_COMPLETED
+            )
+            if performing in done:
+                performing.result()  # raises OperatorFailed / NotApplicable
+                if claim not in done:
+                    await asyncio.wait({claim}, timeout=wait)
+            if not claim.done():
+                raise TargetTimeout(
+                    f"the CSMS did not send {action}.req within {wait:g} s after the {self.name} "
+                    "operator was asked to make it (--ocpp-operator-timeout)"
+                )
+            return claim.result()
+        finally:
+            link.unclaim(claim)
+            if not performing.done():
+                # The command may legitimately outlive the request (e.g. it waits for the
+                # CSMS's own confirmation): judge its exit status when the case ends.
+                current().checks.append(lambda: self._finish(performing, action, wait))
+
+
+    async def _finish(self, performing: asyncio.Future[None], action: str, wait: float) -> None:
+        try:
+            await asyncio.wait_for(performing, wait)
+        except asyncio.TimeoutError:
+            raise OperatorFailed(
+                f"the {self.name} operator for {action} was still running {wait:g} s after the "
+                "request arrived"
+            ) from None
+
+
+class StationOperator:
+    """Performs physical actions on the station under test."""
+
+    def __init__(self, perform: Performer, station_id: str, name: str) -> None:
+        self._perform = perform
+        self.station_id = station_id
+        self.name = name
+
+    async def perform(self, action: str, **params: Any) -> None:
+        if action not in STATION_ACTIONS:
+            raise ValueError(f"unknown station action {action!r}; known: {sorted(STATION_ACTIONS)}")
+        job = {"station_id": self.station_id, "action": action, **params}
+        await self._perform(job)
+
+    async def plug_in(self, connector_id: int = 1) -> None:
+        await self.perform("plug_in", connector_id=connector_id)
+
+    async def plug_out(self, connector_id: int = 1) -> None:
+        await self.perform("plug_out", connector_id=connector_id)
+
+    async def ev_side_disconnect(self, connector_id: int = 1) -> None:
+        await self.perform("ev_side_disconnect", connector_id=connector_id)
+
+    async def present_id_tag(self, id_tag: str, connector_id: int | None = None) -> None:
+        await self.perform("present_id_tag", id_tag=id_tag, connector_id=connector_id)
+
+    async def power_cycle(self) -> None:
+        await self.perform("power_cycle")
+
+
+# -- adapters --------------------------------------------------------------------------------
+def command_performer(command: str, timeout: float, ocpp_version: str = "") -> Performer:
+    """Run ``command`` through the shell with the action as JSON on stdin; a non-zero exit
+    fails the step with the command's stderr."""
+
+    async def perform(job: dict[str, Any]) -> None:
+        if ocpp_version and "ocpp_version" not in job:
+            job = {**job, "ocpp_version": ocpp_version}
+        try:
+            process = await asyncio.create_subprocess_shell(
+                command,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        except OSError as exc:
+            raise OperatorFailed(f"cannot start operator command {command!r}: {exc}") from None
+        try:
+            out, err = await asyncio.wait_for(
+                process.communicate(json.dumps(job).encode()), timeout
+            )
+        except asyncio.TimeoutError:
+            process.kill()
+            await process.wait()
+            raise OperatorFailed(
+                f"operator command {command!r} did not finish {job['action']} within {timeout:g} s"
+            ) from None
+        if process.returncode != 0:
+            text = err.decode(errors="replace").strip() or out.decode(errors="replace").strip()
+            raise OperatorFailed(
+                f"operator command {command!r} exited with status {process.returncode} for "
+                f"{job['action']}: {text or '(no output)'}"
+            )
+
+    return perform
+
+
+def prompt_performer(
+    describe: Callable[[dict[str, Any]], str],
+    terminal: Callable[[], AbstractContextManager[Any]] | None,
+    *,
+    confirm: bool,
+    timeout: float,
+) -> Performer:
+    """Ask a person. ``terminal`` suspends pytest's output capture while we talk to them.
+    For the CSMS operator the request arriving on the wire is the confirmation; for physical
+    actions the person presses Enter."""
+
+    async def perform(job: dict[str, Any]) -> None:
+        if not sys.stdin or not sys.stdin.isatty():
+            raise NotApplicable(
+                f"the prompt operator needs a person at a terminal to {describe(job)}; "
+                "stdin is not a terminal (use a command operator in CI)"
+            )
+        with terminal() if terminal else nullcontext():
+            print(f"\n[pytest-ocpp] please {describe(job)}", flush=True)
+            if confirm:
+                print("[pytest-ocpp] press Enter when done (type 'na' if not possible)", flush=True)
+                try:
+                    answer = await asyncio.wait_for(asyncio.to_thread(sys.stdin.readline), timeout)
+                except asyncio.TimeoutError:
+                    raise OperatorFailed(f"nobody confirmed within {timeout:g} s") from None
+                if answer.strip().lower() in ("na", "n/a", "no"):
+                    raise NotApplicable(f"the operator could not {describe(job)}")
+            else:
+                # Nothing to confirm: the caller races us against the request on the wire and
+                # cancels us when it arrives (or when its own timeout ends).
+                await asyncio.Event().wait()
+
+    return perform
+
+
+def describe_csms_job(job: dict[str, Any]) -> str:
+    return (
+        f"make the CSMS send {job['action']} to station {job['station_id']} with "
+        f"{json.dumps(job['payload'])}"
+    )
+
+
+def describe_station_job(job: dict[str, Any]) -> str:
+    params = ", ".join(f"{k}={v}" for k, v in job.items() if k not in ("action", "station_id"))
+    return f"perform '{job['action']}' on station {job['station_id']}" + (
+        f" ({params})" if params else ""
+    )
+
+
+def unavailable_performer(reason: str) -> Performer:
+    async def perform(job: dict[str, Any]) -> None:
+        raise NotApplicable(f"{reason} (step needs: {job['action']})")
+
+    return perform

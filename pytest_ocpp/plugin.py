@@ -1,0 +1,283 @@
+"""pytest glue only: options and ini keys, markers, fixtures, hooks.
+
+Logic lives in the modules these hooks call; if a hook grows, move the growth out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_ocpp import operators
+from pytest_ocpp.case import CaseContext
+from pytest_ocpp.config import OPTIONS, ConfigError, IdTags, OcppConfig, build_config
+from pytest_ocpp.report import summary
+from pytest_ocpp.station import FakeStation, Station16, Station201
+from pytest_ocpp.versions import get_version
+
+CONFIG_KEY = pytest.StashKey[OcppConfig]()
+RESULTS_KEY = pytest.StashKey[summary.Results]()
+STATION_CLASSES: dict[str, type[FakeStation]] = {"1.6": Station16, "2.0.1": Station201}
+TESTCASES = Path(__file__).resolve().parent.parent / "testcases"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ocpp", "OCPP conformance (pytest-ocpp)")
+    for opt in OPTIONS:
+        help_text = f"{opt.help} [env {opt.env}; ini {opt.ini}]"
+        if opt.kind == "flag":
+            group.addoption(opt.flag, action="store_true", default=None, help=help_text)
+            parser.addini(opt.ini, opt.help, type="bool", default=False)
+        else:
+            group.addoption(opt.flag, default=None, help=help_text)
+            parser.addini(opt.ini, opt.help, default=None)
+    group.addoption(
+        "--ocpp-report", default=None, help="write the machine-readable compliance report (JSON)"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "ocpp_case(id, version, side, profile, block, title): an OCA test case"
+    )
+    try:
+        ocpp_config = build_config(
+            lambda name: config.getoption("--ocpp-" + name.replace("_", "-")),
+            lambda name: config.getini("ocpp_" + name),
+            rootdir=config.rootpath,
+        )
+    except ConfigError as exc:
+        raise pytest.UsageError(f"pytest-ocpp: {exc}") from None
+    config.stash[CONFIG_KEY] = ocpp_config
+    config.stash[RESULTS_KEY] = summary.Results()
+    if ocpp_config.active and config.args_source != pytest.Config.ArgsSource.ARGS:
+        # "pytest --ocpp-target=..." from any directory runs the bundled catalogue.
+        config.args[:] = [str(TESTCASES)]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    ocpp_config = config.stash[CONFIG_KEY]
+    if not ocpp_config.active:
+        return
+    versions = {v.name for v in _run_versions(ocpp_config)}
+    sides = set()
+    if ocpp_config.target or ocpp_config.reference:
+        sides.add("CSMS")
+    if ocpp_config.listen or ocpp_config.reference:
+        sides.add("CS")
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker("ocpp_case")
+        if marker is None:
+            keep.append(item)
+        elif marker.kwargs["version"] in versions and marker.kwargs["side"] in sides:
+            keep.append(item)
+        else:
+            drop.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def _run_versions(ocpp_config: OcppConfig) -> tuple[Any, ...]:
+    if ocpp_config.versions:
+        return ocpp_config.versions
+    from pytest_ocpp.embedded import REFERENCE_VERSIONS
+
+    return tuple(get_version(v) for v in REFERENCE_VERSIONS)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    ctx = getattr(item, "funcargs", {}).get("ocpp_case_context")
+    marker = item.get_closest_marker("ocpp_case")
+    if marker is not None:
+        summary.record(item.config.stash[RESULTS_KEY], item, report, call, ctx, marker.kwargs)
+    return report
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
+    return summary.teststatus(report)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    results = config.stash[RESULTS_KEY]
+    summary.write_terminal(terminalreporter, results)
+    path = config.getoption("--ocpp-report")
+    if path:
+        summary.write_json(Path(path), results, config.stash[CONFIG_KEY])
+        terminalreporter.write_line(f"pytest-ocpp: compliance report written to {path}")
+
+
+# -- fixtures ------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def ocpp_config(request: pytest.FixtureRequest) -> OcppConfig:
+    """The run's frozen configuration (command line, environment, ini, config file)."""
+    return request.config.stash[CONFIG_KEY]
+
+
+@pytest.fixture(scope="session")
+def ocpp_run_state() -> dict[str, Any]:
+    """Facts shared between test cases of one run (e.g. transaction ids already handed out)."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def ocpp_reference_csms(ocpp_config: OcppConfig) -> Iterator[Any]:
+    """The embedded reference CSMS, when the run has no target of its own."""
+    if not ocpp_config.reference or ocpp_config.target:
+        yield None
+        return
+    from pytest_ocpp.embedded import EmbeddedCsms
+
+    embedded = EmbeddedCsms(ocpp_config)
+    embedded.start()
+    try:
+        yield embedded
+    finally:
+        embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def ocpp_target(ocpp_config: OcppConfig, ocpp_reference_csms: Any) -> str:
+    """Base URL of the CSMS under test (the station id is appended per connection)."""
+    if ocpp_config.target:
+        return ocpp_config.target
+    if ocpp_reference_csms is not None:
+        return str(ocpp_reference_csms.url)
+    raise pytest.UsageError("no CSMS to test: give --ocpp-target=ws://host:port/path")
+
+
+@pytest.fixture
+def ocpp_case_context(
+    request: pytest.FixtureRequest, ocpp_config: OcppConfig, ocpp_run_state: dict[str, Any]
+) -> CaseContext:
+    """The running case: trace, steps, connections (closed by the case wrapper)."""
+    marker = request.node.get_closest_marker("ocpp_case")
+    return CaseContext(
+        ocpp_config,
+        case_id=marker.kwargs["id"] if marker else request.node.name,
+        shared=ocpp_run_state,
+    )
+
+
+@pytest.fixture
+def tags(ocpp_config: OcppConfig) -> IdTags:
+    """Id tags as the target knows them: valid, invalid, blocked, expired, parent ..."""
+    return ocpp_config.tags
+
+
+def _case_version(request: pytest.FixtureRequest) -> str:
+    marker = request.node.get_closest_marker("ocpp_case")
+    return marker.kwargs["version"] if marker else "1.6"
+
+
+StationFactory = Callable[..., Awaitable[Any]]
+
+
+@pytest.fixture
+def station_factory(
+    request: pytest.FixtureRequest,
+    ocpp_case_context: CaseContext,
+    ocpp_target: str,
+    ocpp_config: OcppConfig,
+) -> StationFactory:
+    """Create (and by default connect) fake stations: ``await station_factory(station_id=...)``."""
+    version = get_version(_case_version(request))
+
+    async def make(
+        station_id: str | None = None, *, connect: bool = True, booted: bool = False
+    ) -> Any:
+        station = STATION_CLASSES[version.name](
+            ocpp_case_context,
+            url=ocpp_target,
+            station_id=station_id or ocpp_config.station_id,
+            version=version,
+            spec=ocpp_config.station,
+            tags=ocpp_config.tags,
+            password=ocpp_config.basic_auth_password,
+        )
+        if connect or booted:
+            await station.connect()
+        if booted:
+            await station.booted()
+        return station
+
+    return make
+
+
+@pytest.fixture
+def new_station(ocpp_case_context: CaseContext, station_factory: StationFactory) -> Any:
+    """A fake station that connects when the case starts, before sending anything."""
+    holder: dict[str, Any] = {}
+
+    async def prepare() -> None:
+        holder["station"] = await station_factory()
+
+    return _Deferred(ocpp_case_context, prepare, holder)
+
+
+@pytest.fixture
+def station(ocpp_case_context: CaseContext, station_factory: StationFactory) -> Any:
+    """A fake station in reusable state Booted: connected, boot accepted, connectors Available
+    (the OCTT general preconditions)."""
+    holder: dict[str, Any] = {}
+
+    async def prepare() -> None:
+        holder["station"] = await station_factory(booted=True)
+
+    return _Deferred(ocpp_case_context, prepare, holder)
+
+
+class _Deferred:
+    """A station whose connection happens inside the test call, not in fixture setup, so a
+    target that cannot be reached *fails* the case (a verdict on the target) instead of
+    erroring its setup (which would read as our bug)."""
+
+    def __init__(
+        self, ctx: CaseContext, prepare: Callable[[], Awaitable[None]], holder: dict[str, Any]
+    ) -> None:
+        ctx.preparations.append(prepare)
+        self._holder = holder
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            target = self._holder["station"]
+        except KeyError:
+            raise RuntimeError("the station is not prepared yet") from None
+        return getattr(target, name)
+
+
+def _terminal(config: pytest.Config) -> Callable[[], AbstractContextManager[Any]]:
+    capture = config.pluginmanager.getplugin("capturemanager")
+    return capture.global_and_fixture_disabled
+
+
+@pytest.fixture
+def csms_operator(
+    request: pytest.FixtureRequest, ocpp_config: OcppConfig, ocpp_reference_csms: Any
+) -> operators.CsmsOperator:
+    """Makes the CSMS under test send a request. Override this fixture in your conftest.py to
+    drive your CSMS's API directly."""
+    timeout = ocpp_config.timeouts.operator
+    spec = ocpp_config.csms_operator
+    if spec == "prompt":
+        perform = operators.prompt_performer(
+            operators.describe_csms_job, _terminal(request.config), confirm=False, timeout=timeout
+        )
+        return operators.CsmsOperator(perform, timeout, "prompt")
+    if spec:
+        return operators.CsmsOperator(
+            operators.command_performer(spec, timeout), timeout, "command"
+        )
+    if ocpp_reference_csms is not None:
+        return operators.CsmsOperator(ocpp_reference_csms.performer(), timeout, "reference")
+    perform = operators.unavailable_performer(
+        "no CSMS operator configured: set --ocpp-csms-operator=prompt or a command"
+    )
+    return operators.CsmsOperator(perform, timeout, "none")

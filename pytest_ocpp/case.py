@@ -24,6 +24,7 @@ class CaseContext:
     case_id: str = ""
     trace: Trace = field(default_factory=Trace)
     links: list[Link] = field(default_factory=list)
+    owned: list[Link] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)
     shared: dict[str, Any] = field(default_factory=dict)
     """Run-wide facts shared between cases (e.g. every transaction id a CSMS handed out)."""
@@ -42,8 +43,12 @@ class CaseContext:
         self.steps.append(text)
         self.trace.event("step", text)
 
-    def register(self, link: Link) -> None:
+    def register(self, link: Link, *, owned: bool = True) -> None:
+        """Watch ``link`` for violations; close it when the case ends if the case ``owned``
+        it (a fake station's link) rather than borrowed it (the station under test's)."""
         self.links.append(link)
+        if owned:
+            self.owned.append(link)
 
     async def run_checks(self) -> None:
         while self.checks:
@@ -64,7 +69,7 @@ class CaseContext:
         for closer in reversed(self.closers):
             await closer()
         self.closers.clear()
-        for link in self.links:
+        for link in self.owned:
             await link.close()
 
 

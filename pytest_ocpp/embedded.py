@@ -70,3 +70,48 @@ class EmbeddedCsms:
                 ) from None
 
         return perform
+
+
+class EmbeddedStation:
+    """The reference charging station on a background loop, pointed at our fake CSMS, plus a
+    station operator that performs physical actions on it in-process."""
+
+    def __init__(self, config: OcppConfig, csms_url: str, defects: tuple[str, ...] = ()) -> None:
+        from pytest_ocpp.reference.station import ReferenceStation
+
+        self.loop = BackgroundLoop("pytest-ocpp-reference-station")
+        spec = config.station
+        self.station = ReferenceStation(
+            csms_url=csms_url,
+            station_id=config.station_id,
+            connectors=spec.connectors,
+            basic_auth_password=config.basic_auth_password,
+            fixed_cable=spec.fixed_cable,
+            features=spec.features,
+            defects=defects,
+        )
+
+    def start(self) -> None:
+        self.loop.start()
+        self.loop.run(self.station.start())
+
+    def stop(self) -> None:
+        try:
+            self.loop.run(self.station.stop())
+        finally:
+            self.loop.stop()
+
+    def performer(self) -> Performer:
+        async def perform(job: dict[str, Any]) -> None:
+            params = {
+                k: v for k, v in job.items() if k not in ("station_id", "action", "ocpp_version")
+            }
+            future = self.loop.submit(self.station.perform(job["action"], **params))
+            try:
+                await asyncio.wrap_future(future)
+            except ValueError as exc:
+                raise OperatorFailed(
+                    f"the reference station could not {job['action']}: {exc}"
+                ) from None
+
+        return perform

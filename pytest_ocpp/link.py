@@ -30,9 +30,11 @@ from websockets.asyncio.server import serve as ws_serve
 from websockets.exceptions import (
     ConnectionClosed,
     InvalidHandshake,
+    InvalidHeader,
     InvalidMessage,
     InvalidStatus,
     InvalidURI,
+    NegotiationError,
 )
 
 from pytest_ocpp import rpc
@@ -46,6 +48,7 @@ from pytest_ocpp.verdicts import (
     ProtocolViolation,
     TargetFailure,
     TargetTimeout,
+    UnexpectedSubprotocol,
 )
 from pytest_ocpp.versions import OcppVersion
 
@@ -653,10 +656,15 @@ async def connect(
     tls: TlsSettings | None = None,
     password: str | None = None,
     trace: Trace | None = None,
+    require_subprotocol: bool = True,
 ) -> ClientConnection:
     """Open a websocket to a CSMS as ``station_id``: the id is appended to the URL path as
     OCPP-J requires (1.6 §3.1.1; 2.0.1 Part 4 §3.1.1), the subprotocols are offered in
-    preference order, and every way this can go wrong becomes one readable sentence."""
+    preference order, and every way this can go wrong becomes one readable sentence.
+
+    An upgrade that selects no subprotocol raises :class:`UnexpectedSubprotocol` unless
+    ``require_subprotocol`` is false: then the connection is returned for the caller to judge
+    (OCPP-J 2.0.1 Part 4 §3.2: such a CSMS must close it at once; TC_B_58_CSMS checks that)."""
     full = url.rstrip("/") + "/" + station_id
     headers = {}
     if password is not None:
@@ -705,6 +713,13 @@ async def connect(
             "server?"
         ) from None
     except InvalidHandshake as exc:
+        if _is_subprotocol_error(exc):
+            raise UnexpectedSubprotocol(
+                f"the CSMS upgraded the connection to {full} (HTTP 101) with a "
+                f"Sec-WebSocket-Protocol that is not one of the offered subprotocols "
+                f"({', '.join(subprotocols)}): {exc}. OCPP-J requires the server to echo one of "
+                "them (1.6 §3.1.2; 2.0.1 Part 4 §3.2)"
+            ) from None
         raise ConnectFailed(f"the websocket handshake with {full} failed: {exc}") from None
     except ssl.SSLError as exc:
         raise ConnectFailed(f"TLS handshake with {full} failed: {exc}") from None
@@ -713,17 +728,25 @@ async def connect(
             f"cannot reach {full}: {exc.strerror or exc} — nothing listening there, or the "
             "host name does not resolve"
         ) from None
-    if ws.subprotocol not in subprotocols:
+    if ws.subprotocol not in subprotocols and require_subprotocol:
         chosen = ws.subprotocol
         await ws.close()
-        raise ConnectFailed(
+        raise UnexpectedSubprotocol(
             f"the CSMS accepted the websocket without selecting one of the offered subprotocols "
             f"({', '.join(subprotocols)}); it answered {chosen!r}. OCPP-J requires the server to "
             "echo the subprotocol it speaks (1.6 §3.1.2; 2.0.1 Part 4 §3.1.2)"
         )
     if trace is not None:
-        trace.event(station_id, f"connected, subprotocol {ws.subprotocol}")
+        trace.event(station_id, f"connected, subprotocol {ws.subprotocol or '(none selected)'}")
     return ws
+
+
+def _is_subprotocol_error(exc: InvalidHandshake) -> bool:
+    """The server completed the upgrade but its Sec-WebSocket-Protocol answer is unusable
+    (a protocol not offered, or several); websockets raises these from its subprotocol check."""
+    if isinstance(exc, InvalidHeader):
+        return exc.name.lower() == "sec-websocket-protocol"
+    return isinstance(exc, NegotiationError) and "subprotocol" in str(exc)
 
 
 async def serve(

@@ -113,7 +113,6 @@ class CsmsOperator:
                 # CSMS's own confirmation): judge its exit status when the case ends.
                 current().checks.append(lambda: self._finish(performing, action, wait))
 
-
     async def _finish(self, performing: asyncio.Future[None], action: str, wait: float) -> None:
         try:
             await asyncio.wait_for(performing, wait)

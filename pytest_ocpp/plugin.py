@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from pytest_ocpp import operators
 from pytest_ocpp.case import CaseContext
 from pytest_ocpp.config import OPTIONS, ConfigError, IdTags, OcppConfig, build_config
+from pytest_ocpp.csms import FakeCsms
 from pytest_ocpp.report import summary
 from pytest_ocpp.station import FakeStation, Station16, Station201
 from pytest_ocpp.versions import get_version
@@ -281,3 +283,81 @@ def csms_operator(
         "no CSMS operator configured: set --ocpp-csms-operator=prompt or a command"
     )
     return operators.CsmsOperator(perform, timeout, "none")
+
+
+# -- station side: the fake CSMS ---------------------------------------------------------------
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def ocpp_fake_csms(ocpp_config: OcppConfig) -> Any:
+    """The fake CSMS the station under test connects to; it lives for the whole run, on the
+    same loop as the test cases, because the station stays connected between cases."""
+    if ocpp_config.listen:
+        host, port = ocpp_config.listen
+    elif ocpp_config.reference:
+        host, port = "127.0.0.1", 0
+    else:
+        raise pytest.UsageError("no station to test: give --ocpp-listen=HOST:PORT")
+    fake = FakeCsms(ocpp_config, get_version("1.6"), host=host, port=port)
+    try:
+        await fake.start()
+    except OSError as exc:
+        raise pytest.UsageError(f"pytest-ocpp cannot listen on {host}:{port}: {exc}") from None
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+
+
+@pytest.fixture(scope="session")
+def ocpp_reference_station(ocpp_config: OcppConfig, ocpp_fake_csms: FakeCsms) -> Iterator[Any]:
+    """The embedded reference station, connected to the fake CSMS, in reference mode."""
+    if not ocpp_config.reference or ocpp_config.listen:
+        yield None
+        return
+    from pytest_ocpp.embedded import EmbeddedStation
+
+    embedded = EmbeddedStation(ocpp_config, ocpp_fake_csms.url)
+    embedded.start()
+    try:
+        yield embedded
+    finally:
+        embedded.stop()
+
+
+@pytest.fixture
+def csms(
+    ocpp_case_context: CaseContext, ocpp_fake_csms: FakeCsms, ocpp_reference_station: Any
+) -> Iterator[FakeCsms]:
+    """The fake CSMS, attached to this case: its trace, its verdict, default behaviour."""
+    ocpp_fake_csms.attach(ocpp_case_context)
+    try:
+        yield ocpp_fake_csms
+    finally:
+        ocpp_fake_csms.detach()
+
+
+@pytest.fixture
+def station_operator(
+    request: pytest.FixtureRequest, ocpp_config: OcppConfig, ocpp_reference_station: Any
+) -> operators.StationOperator:
+    """Performs physical actions on the station under test. Override this fixture in your
+    conftest.py to drive your test rig directly."""
+    timeout = ocpp_config.timeouts.operator
+    spec = ocpp_config.station_operator
+    station_id = ocpp_config.station_id
+    if spec == "prompt":
+        perform = operators.prompt_performer(
+            operators.describe_station_job, _terminal(request.config), confirm=True, timeout=timeout
+        )
+        return operators.StationOperator(perform, station_id, "prompt")
+    if spec:
+        return operators.StationOperator(
+            operators.command_performer(spec, timeout, "1.6"), station_id, "command"
+        )
+    if ocpp_reference_station is not None:
+        return operators.StationOperator(
+            ocpp_reference_station.performer(), station_id, "reference"
+        )
+    perform = operators.unavailable_performer(
+        "no station operator configured: set --ocpp-station-operator=prompt or a command"
+    )
+    return operators.StationOperator(perform, station_id, "none")

@@ -16,7 +16,7 @@ from typing import Any
 from pytest_ocpp.case import CaseContext
 from pytest_ocpp.config import IdTags, StationSpec
 from pytest_ocpp.link import Handler, IncomingCall, Link, Predicate, connect
-from pytest_ocpp.verdicts import ConnectFailed, TargetFailure
+from pytest_ocpp.verdicts import ConnectFailed, TargetFailure, check
 from pytest_ocpp.versions import OcppVersion
 
 
@@ -27,12 +27,6 @@ def now(version: OcppVersion) -> str:
     if version.max_datetime_fraction_digits is not None:
         return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
     return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def check(condition: bool, expectation: str, received: Any) -> None:
-    """A tool validation: fail with what was expected and what arrived."""
-    if not condition:
-        raise TargetFailure(f"expected {expectation}; received {received!r}")
 
 
 class FakeStation:
@@ -322,6 +316,72 @@ class Station16(FakeStation):
         )
         await self.status(connector_id, "Charging")
         return int(conf["transactionId"])
+
+    async def leave_idle(self) -> None:
+        """Back to the general pre-conditions (OCTT 1.6 §1.3: "Charge Point is Idle, with no
+        active transactions"): stop what the scenario left running and report its connector
+        Available, so the CSMS holds no open transaction for the run's id tags (a later
+        Authorize could otherwise get ConcurrentTx). A CallError here is outside the scenario
+        and tolerated; a missing answer still fails, as it would anywhere."""
+        if not self.connected:
+            return
+        for connector_id, transaction_id in sorted(self.transactions.items()):
+            payload = {
+                "transactionId": transaction_id,
+                "meterStop": next(self.meter),
+                "timestamp": self.now(),
+                "reason": "Local",
+            }
+            await self.call("StopTransaction", payload, allow_error=True)
+            await self.status(connector_id, "Available")
+        self.transactions.clear()
+
+    def core_configuration(self) -> list[dict[str, Any]]:
+        """Every key OCTT TC_019_1_CSMS expects in a full GetConfiguration.conf (OCPP 1.6 §9.1
+        Core, §9.2 Local Auth List Management, §9.4 Smart Charging), with its accessibility;
+        the values are this station's own where :meth:`configuration` has one."""
+        values = {k["key"]: k["value"] for k in self.configuration()}
+        read_write = {
+            "AuthorizeRemoteTxRequests": "true",
+            "ClockAlignedDataInterval": "0",
+            "ConnectionTimeOut": "60",
+            "ConnectorPhaseRotation": "NotApplicable",
+            "HeartbeatInterval": "300",
+            "LocalAuthorizeOffline": "true",
+            "LocalPreAuthorize": "false",
+            "MeterValuesAlignedData": "Energy.Active.Import.Register",
+            "MeterValuesSampledData": "Energy.Active.Import.Register",
+            "MeterValueSampleInterval": "60",
+            "ResetRetries": "1",
+            "StopTransactionOnEVSideDisconnect": "true",
+            "StopTransactionOnInvalidId": "true",
+            "StopTxnAlignedData": "",
+            "StopTxnSampledData": "",
+            "TransactionMessageAttempts": "3",
+            "TransactionMessageRetryInterval": "60",
+            "UnlockConnectorOnEVSideDisconnect": "true",
+            "LocalAuthListEnabled": "true",
+        }
+        read_only = {
+            "GetConfigurationMaxKeys": "50",
+            "NumberOfConnectors": str(self.spec.connectors),
+            "SupportedFeatureProfiles": ",".join(self.spec.features),
+            "LocalAuthListMaxLength": "100",
+            "SendLocalListMaxLength": "100",
+            "ChargeProfileMaxStackLevel": "10",
+            "ChargingScheduleAllowedChargingRateUnit": "Current,Power",
+            "ChargingScheduleMaxPeriods": "24",
+            "MaxChargingProfilesInstalled": "10",
+        }
+        keys = [
+            {"key": key, "readonly": False, "value": values.get(key, default)}
+            for key, default in read_write.items()
+        ]
+        keys += [
+            {"key": key, "readonly": True, "value": values.get(key, default)}
+            for key, default in read_only.items()
+        ]
+        return keys
 
 
 class Station201(FakeStation):

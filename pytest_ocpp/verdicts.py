@@ -32,6 +32,14 @@ class ConnectFailed(TargetFailure):
     """No OCPP websocket could be opened to or accepted from the target."""
 
 
+class UnexpectedSubprotocol(ConnectFailed):
+    """The target upgraded the connection (HTTP 101) without selecting one of the offered
+    subprotocols, or selected one that was not offered (OCPP-J 2.0.1 Part 4 §3.2).
+
+    A :class:`ConnectFailed` for every caller that only needs a working connection; told apart
+    from a refused upgrade by TC_B_58_CSMS, where a refusal is the expected outcome."""
+
+
 class CallErrorReceived(TargetFailure):
     """The target answered a request with a CallError where the scenario needs a result."""
 
@@ -57,3 +65,9 @@ class NotApplicable(pytest.skip.Exception):
 
 def not_applicable(reason: str) -> NotApplicable:
     return NotApplicable(reason)
+
+
+def check(condition: bool, expectation: str, received: object) -> None:
+    """A tool validation: fail with what was expected and what arrived."""
+    if not condition:
+        raise TargetFailure(f"expected {expectation}; received {received!r}")

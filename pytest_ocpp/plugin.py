@@ -17,6 +17,7 @@ from pytest_ocpp import operators
 from pytest_ocpp.case import CaseContext
 from pytest_ocpp.config import OPTIONS, ConfigError, IdTags, OcppConfig, build_config
 from pytest_ocpp.csms import FakeCsms
+from pytest_ocpp.report import allure as allure_report
 from pytest_ocpp.report import summary
 from pytest_ocpp.station import FakeStation, Station16, Station201
 from pytest_ocpp.versions import get_version
@@ -71,6 +72,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         sides.add("CSMS")
     if ocpp_config.listen or ocpp_config.reference:
         sides.add("CS")
+    for item in items:
+        marker = item.get_closest_marker("ocpp_case")
+        if marker is not None:
+            allure_report.label(item, marker.kwargs)
     keep, drop = [], []
     for item in items:
         marker = item.get_closest_marker("ocpp_case")
@@ -101,6 +106,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if marker is not None:
         summary.record(item.config.stash[RESULTS_KEY], item, report, call, ctx, marker.kwargs)
     return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    try:
+        return (yield)
+    finally:
+        ctx = getattr(item, "funcargs", {}).get("ocpp_case_context")
+        allure_report.attach_trace(item.config, ctx)
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:

@@ -58,6 +58,11 @@ OPTIONS: tuple[Option, ...] = (
         kind="flag",
     ),
     Option("version", "OCPP version(s), comma separated: 1.6, 2.0.1", default=None),
+    Option(
+        "public_host",
+        "host name the station under test uses to reach pytest-ocpp's file servers "
+        "(firmware, diagnostics); default: the --ocpp-listen host",
+    ),
     Option("config", "TOML file describing the target: id tags, stations, capabilities"),
     Option("station_id", "charging station identity used in the URL and in reports", "CP_1"),
     Option("basic_auth_password", "HTTP Basic password (security profile 1); user = station id"),
@@ -150,6 +155,7 @@ class OcppConfig:
     station: StationSpec
     csms_operator: str | None
     station_operator: str | None
+    public_host: str | None
     config_file: Path | None
     raw: Mapping[str, Any]
     """The whole TOML document, for scenario settings that have no typed field yet."""
@@ -243,6 +249,7 @@ def build_config(
         station=_build_station(document.get("station", {})),
         csms_operator=get("csms_operator"),
         station_operator=get("station_operator"),
+        public_host=get("public_host"),
         config_file=path,
         raw=document,
     )

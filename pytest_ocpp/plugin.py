@@ -20,6 +20,7 @@ from pytest_ocpp.csms import FakeCsms
 from pytest_ocpp.report import allure as allure_report
 from pytest_ocpp.report import summary
 from pytest_ocpp.station import FakeStation, Station16, Station201
+from pytest_ocpp.transfer import FileServers
 from pytest_ocpp.versions import get_version
 
 CONFIG_KEY = pytest.StashKey[OcppConfig]()
@@ -375,3 +376,18 @@ def station_operator(
         "no station operator configured: set --ocpp-station-operator=prompt or a command"
     )
     return operators.StationOperator(perform, station_id, "none")
+
+
+@pytest.fixture(scope="session")
+def file_servers(
+    ocpp_config: OcppConfig, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FileServers]:
+    """HTTP and FTP servers for UpdateFirmware downloads and GetDiagnostics uploads."""
+    host = ocpp_config.listen[0] if ocpp_config.listen else "127.0.0.1"
+    public = ocpp_config.public_host or ("127.0.0.1" if host in ("0.0.0.0", "::") else host)
+    servers = FileServers(tmp_path_factory.mktemp("ocpp-files"), host=host, public_host=public)
+    servers.start()
+    try:
+        yield servers
+    finally:
+        servers.stop()

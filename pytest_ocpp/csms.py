@@ -24,7 +24,7 @@ from websockets.http11 import Request, Response
 
 from pytest_ocpp.case import CaseContext
 from pytest_ocpp.config import OcppConfig
-from pytest_ocpp.link import Handler, IncomingCall, Link, Predicate, serve
+from pytest_ocpp.link import ANY_ACTION, Handler, IncomingCall, Link, Predicate, serve
 from pytest_ocpp.station import now
 from pytest_ocpp.trace import Trace
 from pytest_ocpp.verdicts import ConnectFailed
@@ -97,6 +97,10 @@ class StationConnection:
         await self.link.close()
 
 
+def _accepted(call: IncomingCall) -> bool:
+    return bool(call.reply_payload and call.reply_payload.get("status") == "Accepted")
+
+
 class FakeCsms:
     """The CSMS role of pytest-ocpp: listens, accepts the expected station, answers it."""
 
@@ -124,6 +128,10 @@ class FakeCsms:
         self._connected = asyncio.Condition()
         self._generation = 0
         self._tx_ids = itertools.count(1)
+        self.statuses: dict[int, str] = {}
+        """Last status per connector, as the station reported it (across cases)."""
+        self.transactions: dict[int, int] = {}
+        """transactionId → connector of every transaction started and not yet stopped."""
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -194,6 +202,55 @@ class FakeCsms:
             ) from None
         assert self.connection is not None
         return self.connection
+
+    async def ready(
+        self, operator: Any = None, *, timeout: float | None = None
+    ) -> StationConnection:
+        """The OCTT general preconditions (OCTT 1.6 §1.3): the station is connected, its boot
+        is Accepted, no transaction runs and its connectors are Available.
+
+        What an earlier case left behind is cleared the way a tester would: running
+        transactions stopped with RemoteStopTransaction, cables unplugged and faults cleared
+        through the station ``operator`` (if given). Returns the connection."""
+        sut = await self.station(timeout)
+        mark = sut.mark()
+        if not sut.link.inbox:
+            # A fresh connection: a rebooted station boots first, a reconnecting one may not.
+            await sut.link.wait_for(ANY_ACTION, describe="the station's first message")
+        boots = [c for c in sut.link.inbox if c.action == "BootNotification"]
+        if boots and not _accepted(boots[-1]):
+            await sut.wait_for(
+                "BootNotification",
+                since=sut.link.inbox.index(boots[-1]) + 1,
+                describe="an accepted BootNotification (precondition: station registered)",
+            )
+        for transaction_id in list(self.transactions):
+            await sut.call(
+                "RemoteStopTransaction", {"transactionId": transaction_id}, allow_error=True
+            )
+        busy = [c for c, st in sorted(self.statuses.items()) if c > 0 and st != "Available"]
+        if busy and operator is not None:
+            for connector in busy:
+                if self.statuses.get(connector) == "Faulted":
+                    await operator.perform("clear_fault", connector_id=connector)
+                elif self.statuses.get(connector) in (
+                    "Preparing",
+                    "Charging",
+                    "SuspendedEV",
+                    "SuspendedEVSE",
+                    "Finishing",
+                ):
+                    await operator.plug_out(connector)
+        for connector in busy:
+            if self.statuses.get(connector) != "Available":
+                await sut.wait_for(
+                    "StatusNotification",
+                    lambda p, c=connector: p["connectorId"] == c and p["status"] == "Available",
+                    since=mark,
+                    describe=f"connector {connector} Available (precondition: station idle; "
+                    f"it is {self.statuses.get(connector)})",
+                )
+        return sut
 
     @property
     def generation(self) -> int:
@@ -298,20 +355,27 @@ class FakeCsms:
             }
 
         def start(call: IncomingCall) -> dict[str, Any]:
+            transaction_id = next(self._tx_ids)
+            self.transactions[transaction_id] = call.payload["connectorId"]
             return {
-                "transactionId": next(self._tx_ids),
+                "transactionId": transaction_id,
                 "idTagInfo": self.id_tag_info(call.payload["idTag"]),
             }
 
         def stop(call: IncomingCall) -> dict[str, Any]:
+            self.transactions.pop(call.payload["transactionId"], None)
             tag = call.payload.get("idTag")
             return {"idTagInfo": self.id_tag_info(tag)} if tag else {}
+
+        def status(call: IncomingCall) -> dict[str, Any]:
+            self.statuses[call.payload["connectorId"]] = call.payload["status"]
+            return {}
 
         empty: Callable[[IncomingCall], dict[str, Any]] = lambda call: {}  # noqa: E731
         return {
             "BootNotification": boot,
             "Heartbeat": lambda call: {"currentTime": now(self.version)},
-            "StatusNotification": empty,
+            "StatusNotification": status,
             "Authorize": lambda call: {"idTagInfo": self.id_tag_info(call.payload["idTag"])},
             "StartTransaction": start,
             "StopTransaction": stop,

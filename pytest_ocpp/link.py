@@ -618,6 +618,8 @@ class _Any(frozenset[str]):
 
 
 _ANY = _Any()
+ANY_ACTION: frozenset[str] = _ANY
+"""Pass as ``actions`` to :meth:`Link.wait_for` to wait for any request."""
 
 
 def _why(exc: ConnectionClosed) -> str:

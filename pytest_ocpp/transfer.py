@@ -17,9 +17,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from pyftpdlib.authorizers import DummyAuthorizer
-from pyftpdlib.handlers import FTPHandler
-from pyftpdlib.servers import ThreadedFTPServer
 
 
 @dataclass
@@ -80,11 +77,21 @@ class FileServers:
         self.public_host = public_host or host
         self.log = TransferLog()
         self._http: ThreadingHTTPServer | None = None
-        self._ftp: ThreadedFTPServer | None = None
+        self._ftp: Any = None
         self._threads: list[threading.Thread] = []
         self.ftp_user, self.ftp_password = "ocpp", "ocpp"
 
     def start(self) -> None:
+        # Imported here: pyftpdlib still imports asyncore/asynchat, whose deprecation
+        # warnings every pytest run would otherwise show.
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from pyftpdlib.authorizers import DummyAuthorizer
+            from pyftpdlib.handlers import FTPHandler
+            from pyftpdlib.servers import ThreadedFTPServer
+
         logging.getLogger("pyftpdlib").setLevel(logging.WARNING)
         self.root.mkdir(parents=True, exist_ok=True)
         self._http = ThreadingHTTPServer((self.host, 0), _handler(self.root, self.log))

@@ -1,0 +1,1100 @@
+"""Conformant reference OCPP 1.6J charge point, the default target of the station-side suite.
+
+Built on the ``ocpp`` library's ``ChargePoint`` over ``websockets``' asyncio client, on purpose
+independent of pytest_ocpp's own protocol core: a framing bug in our core cannot hide itself by
+being shared with the target it judges. Every ``TC_xxx_CS`` case of the OCTT 1.6 document must
+pass against this station, and each entry of :data:`DEFECTS` must make named cases fail.
+
+Physical actions a person performs at a real charger (plug in, swipe a card, pull the power)
+arrive through :meth:`ReferenceStation.perform` or the optional websocket control channel.
+
+Run it standalone::
+
+    python -m pytest_ocpp.reference.station --csms ws://127.0.0.1:9000/ocpp --id CP_1
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import logging
+import signal
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from ocpp.exceptions import OCPPError
+from ocpp.v16 import call
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.server import Server, serve
+from websockets.exceptions import ConnectionClosed, WebSocketException
+from websockets.typing import Subprotocol
+
+from pytest_ocpp.reference.station_config import (
+    PROFILE_NAMES,
+    ConfigStore,
+)
+from pytest_ocpp.reference.station_metering import MeteringMixin
+from pytest_ocpp.reference.station_model import (
+    Connector,
+    Outgoing,
+    PendingStart,
+    Reservation,
+    Transaction,
+)
+from pytest_ocpp.reference.station_operator import ACTIONS, OperatorMixin, hand_off
+from pytest_ocpp.reference.station_reservations import ReservationMixin
+from pytest_ocpp.reference.station_smart import ProfileStore, format_datetime, parse_datetime
+from pytest_ocpp.reference.station_transfer import BASE_FIRMWARE, FileTransferMixin
+
+LOGGER = logging.getLogger("pytest_ocpp.reference.station")
+
+__all__ = ["ACTIONS", "DEFECTS", "ReferenceStation"]
+
+DEFECTS: dict[str, str] = {
+    "status_before_boot_accepted": "Sends StatusNotification while its BootNotification is Pending.",
+    "no_heartbeat": "Never sends a Heartbeat.",
+    "remote_start_rejected": "Answers every RemoteStartTransaction with Rejected.",
+    "ignores_remote_stop": "Answers RemoteStopTransaction Accepted but never stops the transaction.",
+    "wrong_stop_reason": "Sends StopTransaction reason Local whatever the real reason is.",
+    "reset_without_reboot": "Accepts Reset but never stops transactions or reboots.",
+    "unlock_always_fails": "Answers every UnlockConnector with UnlockFailed.",
+    "change_configuration_accepts_unknown_key": "Answers Accepted, not NotSupported, "
+    "to ChangeConfiguration of an unknown key.",
+    "change_configuration_accepts_invalid_value": "Accepts and stores invalid values "
+    "in ChangeConfiguration instead of answering Rejected.",
+    "get_configuration_ignores_key_filter": "Returns every key whatever keys GetConfiguration asked for.",
+    "clear_cache_rejected": "Answers ClearCache with Rejected and keeps the cache.",
+    "local_list_version_not_updated": "GetLocalListVersion always answers 0, "
+    "whatever SendLocalList installed.",
+    "reservation_ignored": "Answers ReserveNow Accepted but never reserves: "
+    "the connector stays Available and other tags can charge.",
+    "cancel_reservation_unknown_accepted": "Answers CancelReservation Accepted for unknown ids.",
+    "charging_profile_rejected": "Answers every SetChargingProfile with Rejected.",
+    "trigger_message_not_sent": "Answers TriggerMessage Accepted but never sends the message.",
+    "firmware_status_skipped": "Skips the Downloading and Downloaded FirmwareStatusNotifications.",
+    "diagnostics_no_upload": "Answers GetDiagnostics with a file name but never uploads "
+    "nor sends DiagnosticsStatusNotification.",
+    "meter_values_not_sent": "Never sends MeterValues (sampled, clock-aligned or triggered).",
+    "bad_timestamp": "Sends timestamps that are not ISO 8601 date-times.",
+    "transaction_id_ignored": "Sends StopTransaction with transactionId 0 "
+    "instead of the id the Central System assigned.",
+    "no_status_after_plug_in": "Sends no StatusNotification (Preparing) when a cable is plugged in.",
+}
+"""Deliberately broken variants: name → the one behaviour it changes."""
+
+
+_SUBPROTOCOL = Subprotocol("ocpp1.6")
+
+
+class _Offline(Exception):
+    """The websocket went away while a request was outstanding."""
+
+
+class _CallFailed(Exception):
+    """The Central System answered with a CallError, or not in time."""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTransferMixin):
+    """A conformant OCPP 1.6J charge point simulator, driven by a CSMS plus operator actions.
+
+    ``start()`` returns at once; await :attr:`online` to know the station is booted (Accepted)
+    and connected. State for tests: :attr:`statuses`, :attr:`transaction_ids`, :attr:`config`
+    (a :class:`ConfigStore`), :attr:`connected` / :attr:`disconnected` / :attr:`online`.
+
+    ``features`` picks the OCPP 1.6 profiles (SupportedFeatureProfiles); leaving one out gives
+    the "SUT lacks this feature profile" variants (TC_042_1, TC_043_1, TC_048_4, TC_050_4).
+    ``defects`` names entries of :data:`DEFECTS`. ``config_overrides`` sets initial values of
+    existing configuration keys (read-only ones included, e.g. ReserveConnectorZeroSupported).
+    ``control_port`` (0 = ephemeral) serves the operator control channel at :attr:`control_url`.
+    Reconnection after a drop waits ``reconnect_delay`` seconds, doubling up to
+    ``reconnect_max_delay``, and retries until :meth:`stop`.
+    """
+
+    def __init__(
+        self,
+        *,
+        csms_url: str,
+        station_id: str = "CP_1",
+        connectors: int = 2,
+        basic_auth_password: str | None = None,
+        fixed_cable: bool = False,
+        features: Collection[str] = (
+            "Core",
+            "FirmwareManagement",
+            "LocalAuthListManagement",
+            "Reservation",
+            "SmartCharging",
+            "RemoteTrigger",
+        ),
+        defects: Collection[str] = (),
+        config_overrides: Mapping[str, str] = {},
+        control_port: int | None = None,
+        response_timeout: float = 30.0,
+        reconnect_delay: float = 0.2,
+        reconnect_max_delay: float = 3.0,
+    ) -> None:
+        unknown = sorted(set(defects) - set(DEFECTS))
+        if unknown:
+            raise ValueError(
+                f"Unknown defect(s) {', '.join(unknown)}; valid defects are {', '.join(DEFECTS)}."
+            )
+        bad_profiles = sorted(set(features) - set(PROFILE_NAMES))
+        if bad_profiles or "Core" not in features:
+            raise ValueError(
+                f"features must include Core and only name OCPP 1.6 profiles "
+                f"({', '.join(PROFILE_NAMES)}); got {', '.join(features)}."
+            )
+        if connectors < 1:
+            raise ValueError(f"A charge point needs at least one connector, got {connectors}.")
+        self.csms_url = csms_url.rstrip("/")
+        self.station_id = station_id
+        self.connector_count = connectors
+        self.basic_auth_password = basic_auth_password
+        self.fixed_cable = fixed_cable
+        self.features = tuple(p for p in PROFILE_NAMES if p in features)
+        self.defects = frozenset(defects)
+        self.config = ConfigStore(
+            connectors=connectors, features=self.features, overrides=config_overrides
+        )
+        self.control_port = control_port
+        self.control_url: str | None = None
+        self.response_timeout = response_timeout
+        self.reconnect_delay = reconnect_delay
+        self.reconnect_max_delay = reconnect_max_delay
+
+        self.connectors = [Connector(i) for i in range(connectors + 1)]
+        self.local_list: dict[str, dict[str, Any]] = {}
+        self.local_list_version = 0
+        self.auth_cache: dict[str, dict[str, Any]] = {}
+        self.reservations: dict[int, Reservation] = {}
+        self.profiles = ProfileStore()
+        self.firmware_version = BASE_FIRMWARE
+        self.firmware_status = "Idle"
+        self.diagnostics_status = "Idle"
+        self.failing: dict[str, bool] = {
+            "download": False,
+            "install": False,
+            "upload": False,
+            "local_list": False,
+        }
+
+        self.connected = asyncio.Event()
+        """Set while the websocket is open."""
+        self.online = asyncio.Event()
+        """Set while connected and registered (BootNotification Accepted)."""
+        self.disconnected = asyncio.Event()
+        """Set while the websocket is down (before the first connection, during outages)."""
+        self.disconnected.set()
+        self.registered = False
+        self.boot_count = 0
+
+        self._outbox: deque[Outgoing] = deque()
+        self._outbox_changed = asyncio.Event()
+        self._outbox_progress = asyncio.Event()
+        self._transaction_ended = asyncio.Event()
+        self._config_changed = asyncio.Event()
+        self._boot_now = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._powered = asyncio.Event()
+        self._powered.set()
+        self._reboot_pending = False
+        self._firmware_installed_pending = False
+        self._stopping = False
+        self._ws: ClientConnection | None = None
+        self._client: Any = None
+        self._session_lost: asyncio.Event | None = None
+        self._main: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+        self._control: Server | None = None
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def statuses(self) -> dict[int, str]:
+        """Current status per connector id (0 = the charge point), as the station sees it."""
+        return {c.id: self._status_of(c)[0] for c in self.connectors}
+
+    @property
+    def transaction_ids(self) -> dict[int, int | None]:
+        """Connector id → transactionId of its running transaction (None before the .conf)."""
+        return {c.id: c.transaction.id for c in self.connectors[1:] if c.transaction}
+
+    def has(self, defect: str) -> bool:
+        return defect in self.defects
+
+    async def start(self) -> None:
+        """Start connecting, booting and serving; returns at once (await :attr:`online`)."""
+        if self._main is not None:
+            return
+        self._stopping = False
+        if self.control_port is not None:
+            self._control = await serve(self._serve_control, "127.0.0.1", self.control_port)
+            port = next(iter(self._control.sockets)).getsockname()[1]
+            self.control_url = f"ws://127.0.0.1:{port}/_control"
+        self._main = asyncio.create_task(self._run(), name=f"{self.station_id}-main")
+        self.spawn(self._clock_aligned_loop())
+
+    async def stop(self) -> None:
+        """Disconnect and stop every task; the station can be started again."""
+        self._stopping = True
+        self._wake.set()
+        if self._ws is not None:
+            with contextlib.suppress(Exception):
+                await self._ws.close()
+        tasks = [t for t in (self._main, *self._background) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for connector in self.connectors:
+            for task in self._timers_of(connector):
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._background.clear()
+        self._main = None
+        if self._control is not None:
+            self._control.close()
+            await self._control.wait_closed()
+            self._control = None
+
+    async def __aenter__(self) -> ReferenceStation:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # ------------------------------------------------------------------ connection life
+
+    async def _run(self) -> None:
+        delay = self.reconnect_delay
+        while not self._stopping:
+            await self._powered.wait()
+            if self._reboot_pending:
+                self._reboot()
+            headers = {}
+            if self.basic_auth_password is not None:
+                token = base64.b64encode(
+                    f"{self.station_id}:{self.basic_auth_password}".encode()
+                ).decode()
+                headers["Authorization"] = f"Basic {token}"
+            ping = self.config.get_int("WebSocketPingInterval", 0)
+            try:
+                async with connect(
+                    f"{self.csms_url}/{self.station_id}",
+                    subprotocols=[_SUBPROTOCOL],
+                    additional_headers=headers,
+                    open_timeout=10,
+                    ping_interval=ping or None,
+                    max_size=2**22,
+                ) as ws:
+                    self._ws = ws
+                    self.connected.set()
+                    self.disconnected.clear()
+                    delay = self.reconnect_delay
+                    LOGGER.info("%s connected to %s", self.station_id, self.csms_url)
+                    await self._session(ws)
+            except (OSError, WebSocketException, asyncio.TimeoutError) as error:
+                LOGGER.info(
+                    "%s: connection to %s failed: %s", self.station_id, self.csms_url, error
+                )
+            finally:
+                self._ws = None
+                self.connected.clear()
+                self.disconnected.set()
+                self.online.clear()
+            if self._stopping:
+                break
+            if self._reboot_pending or not self._powered.is_set():
+                continue
+            self._wake.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+            delay = min(delay * 2, self.reconnect_max_delay)
+
+    async def _session(self, ws: ClientConnection) -> None:
+        from pytest_ocpp.reference.station_handlers import StationClient
+
+        lost = asyncio.Event()
+        self._session_lost = lost
+        client = StationClient(self, ws, response_timeout=self.response_timeout)
+        self._client = client
+        tasks: list[asyncio.Task[Any]] = [asyncio.create_task(self._read(client, lost))]
+        try:
+            if not self._powered.is_set():
+                return
+            first = not self.registered
+            if first:
+                await self._boot()
+            self.online.set()
+            if first:
+                for c in reversed(self.connectors):
+                    self._outbox.appendleft(self._status_item(c))
+                if self._firmware_installed_pending:
+                    self._firmware_installed_pending = False
+                    self.firmware_status = "Idle"
+                    self._notify_firmware("Installed")
+            else:
+                for c in self.connectors:
+                    self._outbox.append(Outgoing(build=lambda c=c: self._sync_status(c)))
+            self._outbox_changed.set()
+            tasks.append(asyncio.create_task(self._sender()))
+            tasks.append(asyncio.create_task(self._heartbeat_loop()))
+            await lost.wait()
+        except _Offline:
+            pass
+        finally:
+            self.online.clear()
+            self._client = None
+            lost.set()
+            self._outbox_progress.set()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            kept: deque[Outgoing] = deque()
+            for item in self._outbox:
+                if item.tx or item.action is not None:
+                    kept.append(item)
+                elif item.future is not None and not item.future.done():
+                    item.future.set_exception(_Offline())
+            self._outbox = kept
+
+    async def _read(self, client: Any, lost: asyncio.Event) -> None:
+        try:
+            await client.start()
+        except ConnectionClosed as closed:
+            LOGGER.info("%s: connection closed (%s)", self.station_id, closed)
+        except Exception:
+            LOGGER.exception("%s: reader failed", self.station_id)
+        finally:
+            lost.set()
+
+    async def _close_ws(self) -> None:
+        if self._ws is not None:
+            with contextlib.suppress(Exception):
+                await self._ws.close()
+
+    async def _boot(self) -> None:
+        """BootNotification until Accepted, waiting ``interval`` after Pending/Rejected
+        (OCPP 1.6 §4.2); while Pending only answer the CSMS (§4.2.1)."""
+        while True:
+            self._boot_now.clear()
+            try:
+                response = await self._call(self._boot_payload())
+            except _CallFailed as error:
+                LOGGER.warning("%s: BootNotification failed: %s", self.station_id, error)
+                response = None
+            if response is not None and response.status == "Accepted":
+                self.registered = True
+                self.boot_count += 1
+                if response.interval > 0:
+                    self._set_heartbeat_interval(response.interval)
+                LOGGER.info("%s: boot accepted", self.station_id)
+                return
+            if (
+                response is not None
+                and response.status == "Pending"
+                and self.has("status_before_boot_accepted")
+            ):
+                for c in self.connectors:
+                    with contextlib.suppress(_CallFailed):
+                        await self._call(self._status_payload(c, self._status_of(c)))
+            lost = self._session_lost
+            if lost is not None and lost.is_set():
+                raise _Offline()  # the connection went: the next session boots again
+            interval = response.interval if response is not None and response.interval > 0 else 10
+            waiters = [asyncio.ensure_future(self._boot_now.wait())]
+            if lost is not None:
+                waiters.append(asyncio.ensure_future(lost.wait()))
+            _, pending = await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in pending:
+                waiter.cancel()
+
+    def _boot_payload(self) -> Any:
+        return call.BootNotification(
+            charge_point_model="ReferenceStation",
+            charge_point_vendor="pytest-ocpp",
+            charge_point_serial_number=self.station_id[:25],
+            firmware_version=self.firmware_version,
+        )
+
+    def _set_heartbeat_interval(self, seconds: int) -> None:
+        self.config.set("HeartbeatInterval", str(seconds))
+        self._notify_config_change()
+
+    def _notify_config_change(self) -> None:
+        self._config_changed.set()
+        self._config_changed = asyncio.Event()
+
+    def _reboot(self) -> None:
+        """What a reboot forgets and what it keeps (configuration, local list, cache,
+        availability, queued transaction messages, cables)."""
+        self._reboot_pending = False
+        self.registered = False
+        for c in self.connectors:
+            self._cancel_pending(c, refresh=False)
+            if c.transaction is not None:
+                self._stop_transaction(c, "PowerLoss", refresh=False)
+            if c.scheduled_inoperative is not None:
+                c.inoperative = c.scheduled_inoperative
+                c.scheduled_inoperative = None
+            c.ev_suspended = False
+            c.reported = None
+        for reservation in list(self.reservations.values()):
+            self._drop_reservation(reservation, refresh=False)
+        self._outbox = deque(item for item in self._outbox if item.tx)
+
+    # ------------------------------------------------------------------ sending
+
+    async def _call(self, payload: Any) -> Any:
+        """Send one request on the current connection; raise _Offline if it drops first."""
+        client, lost = self._client, self._session_lost
+        if client is None or lost is None or lost.is_set():
+            raise _Offline()
+        request = asyncio.ensure_future(client.call(payload, suppress=False))
+        waiter = asyncio.ensure_future(lost.wait())
+        try:
+            await asyncio.wait({request, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+            if not request.done():
+                request.cancel()
+        if request.cancelled():
+            raise _Offline()
+        error = request.exception()
+        if isinstance(error, (OCPPError, asyncio.TimeoutError)):
+            raise _CallFailed(str(error))
+        if error is not None:
+            raise _CallFailed(repr(error))
+        return request.result()
+
+    def _enqueue(
+        self,
+        build: Callable[[], Any | None],
+        *,
+        tx: bool = False,
+        on_result: Callable[[Any], None] | None = None,
+        want_future: bool = False,
+    ) -> asyncio.Future[Any] | None:
+        """Queue a request; non-transaction requests are dropped while offline (OCPP 1.6
+        §4.1 queues only transaction-related messages)."""
+        if not tx and not self.online.is_set():
+            return None
+        future = asyncio.get_running_loop().create_future() if want_future else None
+        self._outbox.append(Outgoing(build=build, tx=tx, future=future, on_result=on_result))
+        self._outbox_changed.set()
+        return future
+
+    def _enqueue_action(self, action: Callable[[], None]) -> None:
+        self._outbox.append(Outgoing(build=lambda: None, action=action))
+        self._outbox_changed.set()
+
+    async def _request(self, payload: Any) -> Any | None:
+        """Send a non-transaction request and wait for its answer; None if offline/failed."""
+        future = self._enqueue(lambda: payload, want_future=True)
+        if future is None:
+            return None
+        hand_off()
+        try:
+            return await asyncio.wait_for(future, self.response_timeout + 5)
+        except (_Offline, _CallFailed, asyncio.TimeoutError):
+            return None
+
+    async def _sender(self) -> None:
+        """The single writer: requests leave in the order they were queued (one outstanding
+        call at a time, OCPP-J 1.6 §4.1.1); failed transaction messages are retried
+        TransactionMessageAttempts times, TransactionMessageRetryInterval apart (§4.8)."""
+        while True:
+            self._outbox_progress.set()
+            while not self._outbox:
+                self._outbox_changed.clear()
+                await self._outbox_changed.wait()
+            item = self._outbox[0]
+            if item.action is not None:
+                self._outbox.popleft()
+                item.action()
+                continue
+            payload = item.build()
+            if payload is None:
+                self._outbox.popleft()
+                continue
+            try:
+                result = await self._call(payload)
+            except _CallFailed as error:
+                if item.tx:
+                    item.attempts += 1
+                    if item.attempts < self.config.get_int("TransactionMessageAttempts", 3):
+                        await asyncio.sleep(
+                            self.config.get_int("TransactionMessageRetryInterval", 5)
+                            * item.attempts
+                        )
+                        continue
+                if self._outbox and self._outbox[0] is item:
+                    self._outbox.popleft()
+                if item.future is not None and not item.future.done():
+                    item.future.set_exception(error)
+                continue
+            if self._outbox and self._outbox[0] is item:
+                self._outbox.popleft()
+            if item.on_result is not None:
+                try:
+                    item.on_result(result)
+                except Exception:
+                    LOGGER.exception("%s: handling %s failed", self.station_id, result)
+            if item.future is not None and not item.future.done():
+                item.future.set_result(result)
+
+    async def _drain_outbox(self, timeout: float) -> None:
+        """Wait (bounded) until every queued request has been answered or we are offline."""
+
+        async def drained() -> None:
+            while self._outbox and self.online.is_set():
+                self._outbox_progress.clear()
+                await self._outbox_progress.wait()
+
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(drained(), timeout)
+
+    async def _heartbeat_loop(self) -> None:
+        """A Heartbeat every HeartbeatInterval seconds (OCPP 1.6 §4.6)."""
+        while True:
+            changed = self._config_changed
+            interval = max(1, self.config.get_int("HeartbeatInterval", 300))
+            try:
+                await asyncio.wait_for(changed.wait(), interval)
+            except asyncio.TimeoutError:
+                if not self.has("no_heartbeat"):
+                    self._enqueue(call.Heartbeat)
+
+    def spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        task.add_done_callback(self._log_failure)
+        return task
+
+    def _log_failure(self, task: asyncio.Task[Any]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            LOGGER.error("%s: background task failed", self.station_id, exc_info=task.exception())
+
+    def ts(self, moment: datetime | None = None) -> str:
+        """A timestamp for an outgoing message (the bad_timestamp defect breaks it)."""
+        moment = moment or _utcnow()
+        if self.has("bad_timestamp"):
+            return moment.strftime("%d/%m/%Y %H.%M.%S")
+        return format_datetime(moment)
+
+    # ------------------------------------------------------------------ status
+
+    def _status_of(self, c: Connector) -> tuple[str, str]:
+        """ChargePointStatus of a connector (OCPP 1.6 §4.9, §7.7) and its errorCode."""
+        cp = self.connectors[0]
+        if c.id == 0:
+            if c.fault:
+                return "Faulted", c.fault
+            return ("Unavailable" if c.inoperative else "Available"), "NoError"
+        if c.fault:
+            return "Faulted", c.fault
+        tx = c.transaction
+        if tx is not None:
+            if tx.invalid:
+                return "SuspendedEVSE", "NoError"
+            if c.ev_side_disconnected or c.ev_suspended:
+                return "SuspendedEV", "NoError"
+            if self._offered_amps(c) <= 0:
+                return "SuspendedEVSE", "NoError"
+            return "Charging", "NoError"
+        if cp.fault:
+            return "Faulted", cp.fault
+        if c.inoperative or cp.inoperative:
+            return "Unavailable", "NoError"
+        if c.pending is not None and c.pending.visible:
+            return "Preparing", "NoError"
+        if c.finishing:
+            return "Finishing", "NoError"
+        if self._reservation_for(c) is not None:
+            return "Reserved", "NoError"
+        if c.plugged:
+            return "Preparing", "NoError"
+        return "Available", "NoError"
+
+    def _status_payload(self, c: Connector, status: tuple[str, str]) -> Any:
+        return call.StatusNotification(
+            connector_id=c.id,
+            error_code=status[1],
+            status=status[0],
+            timestamp=self.ts(),
+            info=c.info if status[0] in ("SuspendedEV", "SuspendedEVSE") else None,
+        )
+
+    def _status_item(self, c: Connector) -> Outgoing:
+        status = self._status_of(c)
+        c.reported = status
+        payload = self._status_payload(c, status)
+        return Outgoing(build=lambda: payload)
+
+    def _sync_status(self, c: Connector) -> Any | None:
+        """After a reconnect: report statuses that changed while offline (OCPP 1.6 §4.9)."""
+        status = self._status_of(c)
+        if status == c.reported:
+            return None
+        c.reported = status
+        return self._status_payload(c, status)
+
+    def _refresh(self) -> None:
+        """Report every connector whose status changed (MinimumStatusDuration 0)."""
+        if not self.online.is_set():
+            return
+        for c in self.connectors:
+            status = self._status_of(c)
+            if status != c.reported:
+                c.reported = status
+                payload = self._status_payload(c, status)
+                self._enqueue(lambda p=payload: p)
+
+    # ------------------------------------------------------------------ authorization
+
+    def _local_info(self, id_tag: str) -> dict[str, Any] | None:
+        """idTagInfo from the Local Authorization List, else the cache (OCPP 1.6 §3.5)."""
+        info: dict[str, Any] | None = None
+        if "LocalAuthListManagement" in self.features and self.config.get_bool(
+            "LocalAuthListEnabled", True
+        ):
+            info = self.local_list.get(id_tag)
+        if info is None and self.config.get_bool("AuthorizationCacheEnabled", True):
+            info = self.auth_cache.get(id_tag)
+        if info is None:
+            return None
+        info = dict(info)
+        expiry = info.get("expiry_date")
+        if expiry and info.get("status") == "Accepted" and parse_datetime(expiry) < _utcnow():
+            info["status"] = "Expired"
+        return info
+
+    def _cache(self, id_tag: str | None, info: dict[str, Any] | None) -> None:
+        """Keep the cache in step with every idTagInfo received (OCPP 1.6 §3.5.1)."""
+        if id_tag and info and self.config.get_bool("AuthorizationCacheEnabled", True):
+            self.auth_cache[id_tag] = dict(info)
+
+    async def _authorize(self, id_tag: str) -> dict[str, Any] | None:
+        """Decide on a tag: local pre-authorization, Authorize.req, or offline rules
+        (OCPP 1.6 §3.5, §4.1, §9.1.12/13, AllowOfflineTxForUnknownId)."""
+        if self.online.is_set():
+            local = self._local_info(id_tag)
+            if (
+                local is not None
+                and local.get("status") == "Accepted"
+                and self.config.get_bool("LocalPreAuthorize", False)
+            ):
+                return local
+            response = await self._request(call.Authorize(id_tag=id_tag))
+            if response is not None:
+                self._cache(id_tag, response.id_tag_info)
+                return dict(response.id_tag_info)
+        if self.config.get_bool("LocalAuthorizeOffline", True):
+            local = self._local_info(id_tag)
+            if local is not None:
+                return local
+        if self.config.get_bool("AllowOfflineTxForUnknownId", False):
+            return {"status": "Accepted"}
+        return None
+
+    # ------------------------------------------------------------------ sessions
+
+    def _usable(self, c: Connector) -> bool:
+        cp = self.connectors[0]
+        return not (c.fault or cp.fault or c.inoperative or cp.inoperative)
+
+    def _free_for_start(self, c: Connector) -> bool:
+        return (
+            self._usable(c)
+            and c.transaction is None
+            and c.pending is None
+            and not c.finishing
+            and not c.ev_side_disconnected
+        )
+
+    def _pick_connector(self, id_tag: str) -> Connector | None:
+        """A connector for a tag with no connector named: one with a cable waiting, else one
+        reserved for the tag, else any free one."""
+        free = [c for c in self.connectors[1:] if self._free_for_start(c)]
+
+        def rank(c: Connector) -> int:
+            reservation = self._reservation_for(c)
+            if reservation is not None and reservation.id_tag == id_tag:
+                return 0
+            if c.plugged:
+                return 1
+            return 2 if reservation is None else 3
+
+        return min(free, key=rank, default=None)
+
+    async def _on_tag(self, id_tag: str, connector_id: int | None) -> None:
+        """A card swipe (OCPP 1.6 §3.5, §5.13, OCTT TC_068/069_CS): stop the session it
+        started, stop one sharing its parentIdTag, withdraw a waiting authorization, or
+        start a session."""
+        if not self._powered.is_set():
+            return
+        scope = [self.connectors[connector_id]] if connector_id is not None else self.connectors[1:]
+        for c in scope:
+            if c.transaction is not None and c.transaction.id_tag == id_tag:
+                self._stop_transaction(c, "Local", id_tag=id_tag)
+                return
+        info: dict[str, Any] | None = None
+        with_parent = [c for c in scope if c.transaction and c.transaction.parent_id_tag]
+        if with_parent:
+            info = await self._authorize(id_tag)
+            if info and info.get("status") == "Accepted" and info.get("parent_id_tag"):
+                for c in with_parent:
+                    tx = c.transaction
+                    if tx is not None and tx.parent_id_tag == info["parent_id_tag"]:
+                        self._stop_transaction(c, "Local", id_tag=id_tag)
+                        return
+        for c in scope:
+            if c.pending is not None and c.pending.id_tag == id_tag and not c.pending.remote:
+                self._cancel_pending(c)
+                return
+        if connector_id is not None:
+            target = self.connectors[connector_id]
+            if not self._free_for_start(target):
+                return
+        else:
+            target = self._pick_connector(id_tag)
+            if target is None:
+                return
+        reservation = self._reservation_for(target)
+        if reservation is not None and reservation.id_tag != id_tag:
+            if not reservation.parent_id_tag:
+                return
+            info = info or await self._authorize(id_tag)
+            if not info or info.get("parent_id_tag") != reservation.parent_id_tag:
+                return
+        if info is None:
+            info = await self._authorize(id_tag)
+        if not info or info.get("status") != "Accepted":
+            return
+        if not self._free_for_start(target):
+            return
+        pending = PendingStart(id_tag=id_tag, remote=False, parent_id_tag=info.get("parent_id_tag"))
+        target.pending = pending
+        if target.plugged:
+            self._begin_transaction(target, id_tag, pending.parent_id_tag)
+        else:
+            self._arm_connection_timeout(target, pending)
+            self._refresh()
+
+    def remote_start(
+        self, id_tag: str, connector_id: int | None, charging_profile: dict[str, Any] | None
+    ) -> Connector | None:
+        """Claim a connector for RemoteStartTransaction (OCPP 1.6 §5.11); None = Rejected."""
+        if connector_id is not None:
+            if not 1 <= connector_id <= self.connector_count:
+                return None
+            target: Connector | None = self.connectors[connector_id]
+            assert target is not None
+            if not self._free_for_start(target):
+                return None
+        else:
+            target = self._pick_connector(id_tag)
+            if target is None:
+                return None
+        reservation = self._reservation_for(target)
+        if (
+            reservation is not None
+            and reservation.id_tag != id_tag
+            and not reservation.parent_id_tag
+        ):
+            return None
+        target.pending = PendingStart(
+            id_tag=id_tag,
+            remote=True,
+            visible=reservation is not None,
+            charging_profile=charging_profile,
+        )
+        return target
+
+    async def remote_start_flow(self, c: Connector) -> None:
+        """After RemoteStartTransaction.conf: Authorize if AuthorizeRemoteTxRequests, then
+        start at once if a cable is in, else wait ConnectionTimeOut for one (TC_011_CS)."""
+        pending = c.pending
+        if pending is None:
+            return
+        self._refresh()
+        reservation = self._reservation_for(c)
+        needs_check = reservation is not None and reservation.id_tag != pending.id_tag
+        if self.config.get_bool("AuthorizeRemoteTxRequests", True) or needs_check:
+            info = await self._authorize(pending.id_tag)
+            if c.pending is not pending:
+                return
+            accepted = bool(info) and info.get("status") == "Accepted"  # type: ignore[union-attr]
+            if accepted and needs_check:
+                accepted = info.get("parent_id_tag") == reservation.parent_id_tag  # type: ignore[union-attr]
+            if not accepted:
+                self._cancel_pending(c)
+                return
+            pending.parent_id_tag = info.get("parent_id_tag")  # type: ignore[union-attr]
+        pending.visible = True
+        if c.plugged and self._usable(c):
+            self._begin_transaction(c, pending.id_tag, pending.parent_id_tag)
+        else:
+            self._arm_connection_timeout(c, pending)
+            self._refresh()
+
+    def _arm_connection_timeout(self, c: Connector, pending: PendingStart) -> None:
+        """ConnectionTimeOut (OCPP 1.6 §9.1.6): back to the original state without a cable."""
+
+        async def expire() -> None:
+            await asyncio.sleep(max(1, self.config.get_int("ConnectionTimeOut", 60)))
+            if c.pending is pending:
+                pending.timer = None
+                self._cancel_pending(c)
+
+        pending.timer = self.spawn(expire())
+
+    def _cancel_pending(self, c: Connector, *, refresh: bool = True) -> None:
+        if c.pending is None:
+            return
+        if c.pending.timer is not None and c.pending.timer is not asyncio.current_task():
+            c.pending.timer.cancel()
+        c.pending = None
+        if refresh:
+            self._refresh()
+
+    def _timers_of(self, c: Connector) -> list[asyncio.Task[Any]]:
+        timers: list[asyncio.Task[Any]] = []
+        if c.pending is not None and c.pending.timer is not None:
+            timers.append(c.pending.timer)
+        if c.transaction is not None and c.transaction.sampler is not None:
+            timers.append(c.transaction.sampler)
+        return timers
+
+    def _begin_transaction(self, c: Connector, id_tag: str, parent_id_tag: str | None) -> None:
+        """StartTransaction.req, then Charging (OCPP 1.6 §4.8, §5.13 for the reservation)."""
+        pending = c.pending
+        reservation = self._reservation_for(c) or next(
+            (r for r in self.reservations.values() if r.connector_id == 0 and r.id_tag == id_tag),
+            None,
+        )
+        reservation_id = None
+        if reservation is not None and (
+            reservation.id_tag == id_tag
+            or (reservation.parent_id_tag and reservation.parent_id_tag == parent_id_tag)
+        ):
+            reservation_id = reservation.id
+            self._drop_reservation(reservation, refresh=False)
+        if pending is not None and pending.timer is not None:
+            pending.timer.cancel()
+        c.pending = None
+        c.finishing = False
+        meter_start = int(self._meter(c))
+        tx = Transaction(
+            connector_id=c.id,
+            id_tag=id_tag,
+            meter_start=meter_start,
+            started_at=_utcnow(),
+            started_mono=time.monotonic(),
+            parent_id_tag=parent_id_tag,
+            reservation_id=reservation_id,
+        )
+        c.transaction = tx
+        if pending is not None and pending.charging_profile is not None:
+            self.profiles.install(c.id, pending.charging_profile, _utcnow())
+        payload = call.StartTransaction(
+            connector_id=c.id,
+            id_tag=id_tag,
+            meter_start=meter_start,
+            timestamp=self.ts(tx.started_at),
+            reservation_id=reservation_id,
+        )
+        self._enqueue(lambda: payload, tx=True, on_result=lambda r: self._started(tx, r))
+        self._refresh()
+        tx.sampler = self.spawn(self._sample_loop(c, tx))
+
+    def _started(self, tx: Transaction, response: Any) -> None:
+        """StartTransaction.conf: keep the id; a non-Accepted tag stops or suspends the
+        transaction (StopTransactionOnInvalidId, §9.1.24) after statuses queued before it."""
+        tx.id = response.transaction_id
+        info = response.id_tag_info or {}
+        self._cache(tx.id_tag, info)
+        if info.get("parent_id_tag"):
+            tx.parent_id_tag = info["parent_id_tag"]
+        if info.get("status") != "Accepted":
+            self._enqueue_action(lambda: self._deauthorized(tx))
+
+    def _deauthorized(self, tx: Transaction) -> None:
+        c = self.connectors[tx.connector_id]
+        if c.transaction is not tx:
+            return
+        if self.config.get_bool("StopTransactionOnInvalidId", True):
+            self._stop_transaction(c, "DeAuthorized")
+        else:
+            tx.invalid = True
+            self._refresh()
+
+    def _stop_transaction(
+        self, c: Connector, reason: str, *, id_tag: str | None = None, refresh: bool = True
+    ) -> None:
+        """StopTransaction.req (OCPP 1.6 §4.10, §6.49), then Finishing while the cable is in."""
+        tx = c.transaction
+        if tx is None:
+            return
+        if tx.sampler is not None and tx.sampler is not asyncio.current_task():
+            tx.sampler.cancel()
+        meter_stop = int(self._meter(c))
+        stopped_at = _utcnow()
+        c.transaction = None
+        self._transaction_ended.set()
+        c.finishing = c.plugged
+        c.ev_suspended = False
+        c.info = None
+        self.profiles.drop_transaction(c.id)
+        if c.scheduled_inoperative is not None:
+            c.inoperative = c.scheduled_inoperative
+            c.scheduled_inoperative = None
+            cp = self.connectors[0]
+            if cp.scheduled_inoperative is not None and not any(
+                x.transaction for x in self.connectors[1:]
+            ):
+                cp.inoperative = cp.scheduled_inoperative
+                cp.scheduled_inoperative = None
+        sent_reason = "Local" if self.has("wrong_stop_reason") else reason
+        stop_data = self._stop_txn_data(c, tx, stopped_at, meter_stop)
+
+        def build() -> Any | None:
+            if tx.id is None:
+                LOGGER.warning(
+                    "%s: dropping StopTransaction without a transactionId", self.station_id
+                )
+                return None
+            return call.StopTransaction(
+                meter_stop=meter_stop,
+                timestamp=self.ts(stopped_at),
+                transaction_id=0 if self.has("transaction_id_ignored") else tx.id,
+                reason=sent_reason,
+                id_tag=id_tag,
+                transaction_data=stop_data or None,
+            )
+
+        self._enqueue(
+            build,
+            tx=True,
+            on_result=lambda r: self._cache(id_tag, getattr(r, "id_tag_info", None)),
+        )
+        if refresh:
+            self._refresh()
+
+    # ------------------------------------------------------------------ hooks for handlers
+
+    def after_reset(self, kind: str) -> None:
+        if self.has("reset_without_reboot"):
+            return
+        self.spawn(self._reset(kind))
+
+    async def _reset(self, kind: str) -> None:
+        """Reset (OCPP 1.6 §5.14): stop transactions (reason HardReset/SoftReset), deliver
+        the stops, drop the connection and boot again."""
+        for c in self.connectors[1:]:
+            if c.transaction is not None:
+                self._stop_transaction(c, f"{kind}Reset")
+        await self._drain_outbox(5.0)
+        self._reboot_pending = True
+        await self._close_ws()
+
+    def trigger_boot(self) -> None:
+        if not self.registered:
+            self._boot_now.set()
+            return
+
+        def accepted(response: Any) -> None:
+            if response.status == "Accepted" and response.interval > 0:
+                self._set_heartbeat_interval(response.interval)
+
+        self._enqueue(self._boot_payload, on_result=accepted)
+
+    def trigger_status(self, connector_id: int | None) -> None:
+        targets = [connector_id] if connector_id is not None else range(self.connector_count + 1)
+        for cid in targets:
+            c = self.connectors[cid]
+            status = self._status_of(c)
+            c.reported = status
+            payload = self._status_payload(c, status)
+            self._enqueue(lambda p=payload: p)
+
+    def stop_by_id(self, transaction_id: int) -> Connector | None:
+        for c in self.connectors[1:]:
+            if c.transaction is not None and c.transaction.id == transaction_id:
+                return c
+        return None
+
+    def refresh(self) -> None:
+        self._refresh()
+
+    def stop_transaction(self, c: Connector, reason: str) -> None:
+        self._stop_transaction(c, reason)
+
+    def enqueue_heartbeat(self) -> None:
+        self._enqueue(call.Heartbeat)
+
+    def notify_firmware(self, status: str) -> None:
+        self._notify_firmware(status)
+
+    def notify_diagnostics(self, status: str) -> None:
+        self._notify_diagnostics(status)
+
+    def config_changed(self) -> None:
+        self._notify_config_change()
+
+
+def _parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m pytest_ocpp.reference.station",
+        description="Conformant reference OCPP 1.6J charge point (pytest-ocpp).",
+    )
+    parser.add_argument("--csms", required=True, help="CSMS websocket URL, without the station id")
+    parser.add_argument("--id", default="CP_1", help="charge point identity (default CP_1)")
+    parser.add_argument("--connectors", type=int, default=2)
+    parser.add_argument("--control-port", type=int, default=None, help="serve /_control here")
+    parser.add_argument("--password", default=None, help="HTTP Basic Auth password")
+    parser.add_argument("--fixed-cable", action="store_true")
+    parser.add_argument(
+        "--defect", action="append", default=[], choices=sorted(DEFECTS), help="break on purpose"
+    )
+    parser.add_argument(
+        "--config", action="append", default=[], metavar="KEY=VALUE", help="initial config value"
+    )
+    return parser.parse_args(argv)
+
+
+async def _main(args: argparse.Namespace) -> None:
+    overrides = dict(item.split("=", 1) for item in args.config)
+    station = ReferenceStation(
+        csms_url=args.csms,
+        station_id=args.id,
+        connectors=args.connectors,
+        basic_auth_password=args.password,
+        fixed_cable=args.fixed_cable,
+        defects=args.defect,
+        config_overrides=overrides,
+        control_port=args.control_port,
+    )
+    done = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, done.set)
+    async with station:
+        if station.control_url:
+            LOGGER.info("control channel at %s", station.control_url)
+        await done.wait()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    asyncio.run(_main(_parse_args()))

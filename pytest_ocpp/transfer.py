@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 
-
 @dataclass
 class TransferLog:
     """What the station fetched and delivered, with a way to await the next event."""

@@ -17,17 +17,18 @@ import base64
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection
 from websockets.http11 import Request, Response
 
-from pytest_ocpp.case import CaseContext
+from pytest_ocpp.case import CaseContext, step
 from pytest_ocpp.config import OcppConfig
 from pytest_ocpp.link import ANY_ACTION, Handler, IncomingCall, Link, Predicate, serve
 from pytest_ocpp.station import now
 from pytest_ocpp.trace import Trace
-from pytest_ocpp.verdicts import ConnectFailed
+from pytest_ocpp.verdicts import ConnectFailed, check
 from pytest_ocpp.versions import OcppVersion
 
 
@@ -165,7 +166,6 @@ class FakeCsms:
         violations. Behaviour goes back to the defaults."""
         self._ctx = ctx
         self.behaviour = CsmsBehaviour()
-        self.rejections.clear()
         if self.connection is not None:
             self.connection.link.trace = ctx.trace
             ctx.register(self.connection.link, owned=False)
@@ -311,6 +311,7 @@ class FakeCsms:
             handlers=self.default_handlers(),
         )
         previous = self.connection
+        self.rejections.clear()  # they explained a missing connection; there is one now
         self.connection = StationConnection(link, station_id, self)
         if self._ctx is not None:
             self._ctx.register(link, owned=False)
@@ -322,6 +323,214 @@ class FakeCsms:
         if previous is not None and not previous.closed:
             await previous.close()
         await link.closed.wait()
+
+    # -- OCTT 1.6 reusable states (station side) --------------------------------------------
+    # OCTT 1.6 test case document §2.25. Each state drives the station under test into the
+    # named state and performs the state's own tool validations: a station that cannot reach
+    # it fails the case at that step, as under OCTT.
+    async def get_configuration(self, sut: StationConnection, key: str) -> str | None:
+        """Reusable state GetConfiguration: the value of one configuration key, or None when
+        the station reports it in ``unknownKey`` (or omits it)."""
+        step(f"[GetConfiguration] GetConfiguration.req key {key}")
+        response = await sut.call("GetConfiguration", {"key": [key]})
+        for item in response.get("configurationKey") or []:
+            if item.get("key") == key:
+                value = item.get("value")
+                return None if value is None else str(value)
+        return None
+
+    async def authorized(
+        self,
+        sut: StationConnection,
+        operator: Any,
+        *,
+        id_tag: str | None = None,
+        connector_id: int | None = None,
+    ) -> None:
+        """Reusable state Authorized: a valid card is presented; the station sends
+        Authorize.req for it and (unless already Preparing) StatusNotification Preparing, in
+        either order (OCTT 1.6 §2.25, Authorized)."""
+        tag = id_tag or self.config.tags.valid
+        connector = connector_id or 1
+        was_preparing = self.statuses.get(connector) == "Preparing"
+        mark = sut.mark()
+        step(f"[Authorized] present idTag {tag}")
+        await operator.present_id_tag(tag, connector_id)
+        step("[Authorized] 1. Authorize.req")
+        authorize = await sut.wait_for("Authorize", since=mark)
+        check(authorize.payload["idTag"] == tag, f"Authorize.req idTag {tag}", authorize.payload)
+        if not was_preparing:
+            step("[Authorized] 3. StatusNotification.req Preparing")
+            status = await sut.wait_for(
+                "StatusNotification",
+                lambda p: p["connectorId"] != 0,
+                since=mark,
+                describe="StatusNotification.req for the connector (Preparing)",
+            )
+            check(
+                status.payload["status"] == "Preparing",
+                "StatusNotification.req status Preparing",
+                status.payload,
+            )
+
+    async def charging(
+        self,
+        sut: StationConnection,
+        operator: Any,
+        connector_id: int = 1,
+        id_tag: str | None = None,
+    ) -> int:
+        """Reusable state Charging: cable plugged in first, then RemoteStartTransaction
+        (OCTT 1.6 §2.25, Charging). Returns the transactionId we assigned."""
+        tag = id_tag or self.config.tags.valid
+        step("[Charging] 1. GetConfiguration.req AuthorizeRemoteTxRequests")
+        authorize_remote = await self.get_configuration(sut, "AuthorizeRemoteTxRequests")
+        was_reserved = self.statuses.get(connector_id) == "Reserved"
+        mark = sut.mark()
+        step(f"[Charging] plug in the cable on connector {connector_id}")
+        await operator.plug_in(connector_id)
+        if not was_reserved:
+            step("[Charging] 3. StatusNotification.req Preparing")
+            await self._status(sut, connector_id, "Preparing", mark)
+        mark = sut.mark()
+        step("[Charging] 5. RemoteStartTransaction.req")
+        response = await sut.call(
+            "RemoteStartTransaction", {"connectorId": connector_id, "idTag": tag}
+        )
+        check(
+            response.get("status") == "Accepted",
+            "RemoteStartTransaction.conf status Accepted",
+            response,
+        )
+        if was_reserved:
+            step("[Charging] 7. StatusNotification.req Preparing")
+            await self._status(sut, connector_id, "Preparing", mark)
+        if (authorize_remote or "").lower() == "true":
+            step("[Charging] 9. Authorize.req (AuthorizeRemoteTxRequests is true)")
+            authorize = await sut.wait_for("Authorize", since=mark)
+            check(
+                authorize.payload["idTag"] == tag, f"Authorize.req idTag {tag}", authorize.payload
+            )
+        step("[Charging] 11/13. StartTransaction.req and StatusNotification.req Charging")
+        start = await sut.wait_for("StartTransaction", since=mark)
+        check(
+            start.payload["connectorId"] == connector_id and start.payload["idTag"] == tag,
+            f"StartTransaction.req connectorId {connector_id} idTag {tag}",
+            start.payload,
+        )
+        await self._status(sut, connector_id, "Charging", mark)
+        assert start.reply_payload is not None
+        return int(start.reply_payload["transactionId"])
+
+    async def set_connector_faulted(
+        self,
+        sut: StationConnection,
+        operator: Any,
+        connector_id: int = 1,
+        error_code: str = "OtherError",
+    ) -> None:
+        """Reusable state SetConnectorFaulted: the connector is put in a fault by hand and
+        reports Faulted (OCTT 1.6 §2.25, SetConnectorFaulted)."""
+        mark = sut.mark()
+        step(f"[SetConnectorFaulted] put connector {connector_id} into a Faulted state")
+        await operator.perform("set_fault", connector_id=connector_id, error_code=error_code)
+        step("[SetConnectorFaulted] 1. StatusNotification.req Faulted")
+        await self._status(sut, connector_id, "Faulted", mark)
+
+    async def set_connector_unavailable(
+        self, sut: StationConnection, connector_id: int = 1
+    ) -> None:
+        """Reusable state SetConnectorUnavailable: ChangeAvailability Inoperative for one
+        connector, Accepted, StatusNotification Unavailable (OCTT 1.6 §2.25)."""
+        mark = sut.mark()
+        step(f"[SetConnectorUnavailable] 1. ChangeAvailability.req Inoperative {connector_id}")
+        response = await sut.call(
+            "ChangeAvailability", {"connectorId": connector_id, "type": "Inoperative"}
+        )
+        check(
+            response.get("status") == "Accepted",
+            "ChangeAvailability.conf status Accepted",
+            response,
+        )
+        step("[SetConnectorUnavailable] 3. StatusNotification.req Unavailable")
+        await self._status(sut, connector_id, "Unavailable", mark)
+
+    async def set_charge_point_unavailable(self, sut: StationConnection) -> None:
+        """Reusable state SetChargePointUnavailable: ChangeAvailability Inoperative for
+        connectorId 0, Accepted, StatusNotification Unavailable for every connector and for
+        connectorId 0, in any order (OCTT 1.6 §2.25)."""
+        mark = sut.mark()
+        step("[SetChargePointUnavailable] 1. ChangeAvailability.req Inoperative, connectorId 0")
+        response = await sut.call("ChangeAvailability", {"connectorId": 0, "type": "Inoperative"})
+        check(
+            response.get("status") == "Accepted",
+            "ChangeAvailability.conf status Accepted",
+            response,
+        )
+        step("[SetChargePointUnavailable] 3. StatusNotification.req Unavailable per connector")
+        for connector in range(self.config.station.connectors + 1):
+            await self._status(sut, connector, "Unavailable", mark)
+
+    async def set_connector_occupied(
+        self, sut: StationConnection, operator: Any, connector_id: int = 1
+    ) -> None:
+        """Reusable state SetConnectorOccupied: the EV driver plugs in; the connector reports
+        Preparing (OCTT 1.6 §2.25)."""
+        mark = sut.mark()
+        step(f"[SetConnectorOccupied] plug in the cable on connector {connector_id}")
+        await operator.plug_in(connector_id)
+        step("[SetConnectorOccupied] 1. StatusNotification.req Preparing")
+        await self._status(sut, connector_id, "Preparing", mark)
+
+    async def reserved(
+        self,
+        sut: StationConnection,
+        connector_id: int = 1,
+        id_tag: str | None = None,
+        *,
+        reservation_id: int = 1,
+        expiry_seconds: int = 3600,
+        parent_id_tag: str | None = None,
+    ) -> int:
+        """Reusable state Reserved: ReserveNow for the valid tag, Accepted, StatusNotification
+        Reserved (OCTT 1.6 §2.25). Returns the reservationId."""
+        tag = id_tag or self.config.tags.valid
+        expiry = datetime.now(timezone.utc) + timedelta(seconds=expiry_seconds)
+        payload: dict[str, Any] = {
+            "connectorId": connector_id,
+            "expiryDate": expiry.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "idTag": tag,
+            "reservationId": reservation_id,
+        }
+        if parent_id_tag:
+            payload["parentIdTag"] = parent_id_tag
+        mark = sut.mark()
+        step(f"[Reserved] 1. ReserveNow.req connectorId {connector_id} idTag {tag}")
+        response = await sut.call("ReserveNow", payload)
+        check(response.get("status") == "Accepted", "ReserveNow.conf status Accepted", response)
+        step("[Reserved] 3. StatusNotification.req Reserved")
+        await self._status(sut, connector_id, "Reserved", mark)
+        return reservation_id
+
+    async def _status(
+        self, sut: StationConnection, connector_id: int, status: str, since: int
+    ) -> IncomingCall:
+        """The next StatusNotification of ``connector_id`` from ``since`` on, which must say
+        ``status`` (a different status there fails with what the station said instead)."""
+        item = await sut.wait_for(
+            "StatusNotification",
+            lambda p: p["connectorId"] == connector_id,
+            since=since,
+            describe=f"StatusNotification.req connectorId {connector_id} {status}",
+        )
+        check(
+            item.payload["status"] == status,
+            f"StatusNotification.req connectorId {connector_id} status {status}",
+            item.payload,
+        )
+        return item
+
+    # -- end of OCTT 1.6 reusable states (station side) --------------------------------------
 
     # -- default answers -------------------------------------------------------------------
     def id_tag_info(self, id_tag: str) -> dict[str, Any]:

@@ -1,8 +1,8 @@
-"""Benchmarks of the CSMS-side core: run with ``python bench/bench_core.py``.
+"""The price of strictness: ``python bench/bench_core.py``.
 
-1. Wall time of the whole OCPP 1.6 Core CSMS suite against the embedded reference CSMS.
-2. The per-frame cost of our receive path (parse + schema validation + trace record) next to
-   a raw ``websockets`` round trip on the same machine, as a ratio: the price of strictness.
+The per-frame cost of our receive path (parse + schema validation + trace record), and a
+request/response round trip through our Link next to a raw ``websockets`` round trip on the
+same machine, as a ratio. (Suite wall times: ``bench/bench_suites.py``.)
 
 Numbers go to stdout as one JSON object (plus a readable summary on stderr), so CI can keep
 history. Speed is measured here, never asserted in tests.
@@ -14,11 +14,8 @@ import argparse
 import asyncio
 import json
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.client import connect
@@ -32,35 +29,6 @@ from pytest_ocpp.trace import Trace
 from pytest_ocpp.versions import V16
 
 BOOT_RESPONSE = {"status": "Accepted", "currentTime": "2026-11-24T20:00:00Z", "interval": 300}
-
-
-def suite_wall_time(selector: str) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        report = Path(tmp) / "r.json"
-        started = time.perf_counter()
-        completed = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "--ocpp-reference",
-                "--ocpp-version=1.6",
-                "-k",
-                selector,
-                "--ocpp-report",
-                str(report),
-            ],
-            cwd=tmp,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        elapsed = time.perf_counter() - started
-        totals = json.loads(report.read_text())["totals"] if report.exists() else {}
-    return {"seconds": round(elapsed, 2), "exit_code": completed.returncode, "totals": totals}
 
 
 def receive_path_micro(n: int) -> dict[str, float]:
@@ -121,13 +89,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=20000)
     parser.add_argument("--round-trips", type=int, default=2000)
-    parser.add_argument("--skip-suite", action="store_true")
     args = parser.parse_args()
     result: dict[str, Any] = {}
     result.update(receive_path_micro(args.frames))
     result.update(asyncio.run(round_trips(args.round_trips)))
-    if not args.skip_suite:
-        result["csms_core_suite"] = suite_wall_time("csms")
     print(json.dumps(result))
     print(
         f"receive path (parse+validate+record): {result['receive_path_us']} µs/frame; "
@@ -135,12 +100,6 @@ def main() -> None:
         f"{result['core_round_trip_us']} µs (x{result['ratio']})",
         file=sys.stderr,
     )
-    if "csms_core_suite" in result:
-        suite = result["csms_core_suite"]
-        print(
-            f"CSMS suite against the reference: {suite['seconds']} s, {suite['totals']}",
-            file=sys.stderr,
-        )
 
 
 if __name__ == "__main__":

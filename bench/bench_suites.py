@@ -1,0 +1,76 @@
+"""Wall time of the bundled suites against the embedded reference targets:
+``python bench/bench_suites.py [--side csms|cs|both] [--repeat N]``.
+
+Each run is a fresh ``pytest --ocpp-reference`` process, as a user runs it; the JSON
+compliance report gives the verdict counts, so a faster run that passes less is visible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+SELECTORS = {"csms": "csms", "cs": "not csms"}
+
+
+def run_suite(side: str) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        started = time.perf_counter()
+        completed = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--ocpp-reference",
+                "-k",
+                SELECTORS[side],
+                "--ocpp-report",
+                str(report),
+            ],
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
+        elapsed = time.perf_counter() - started
+        document = json.loads(report.read_text()) if report.exists() else {"cases": []}
+    slowest = sorted(document["cases"], key=lambda c: c["duration"], reverse=True)[:5]
+    return {
+        "seconds": round(elapsed, 2),
+        "exit_code": completed.returncode,
+        "totals": document.get("totals", {}),
+        "slowest": [(c["id"], c["duration"]) for c in slowest],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--side", choices=["csms", "cs", "both"], default="both")
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    sides = ["csms", "cs"] if args.side == "both" else [args.side]
+    result: dict[str, Any] = {}
+    for side in sides:
+        runs = [run_suite(side) for _ in range(args.repeat)]
+        result[side] = {**runs[-1], "median_seconds": statistics.median(r["seconds"] for r in runs)}
+        print(
+            f"{side} suite against the reference: median {result[side]['median_seconds']} s over "
+            f"{args.repeat} run(s), {result[side]['totals']}, slowest {result[side]['slowest']}",
+            file=sys.stderr,
+        )
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -124,7 +124,7 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     results = config.stash[RESULTS_KEY]
-    summary.write_terminal(terminalreporter, results)
+    summary.write_terminal(terminalreporter, results, config.stash[CONFIG_KEY].active)
     path = config.getoption("--ocpp-report")
     if path:
         summary.write_json(Path(path), results, config.stash[CONFIG_KEY])

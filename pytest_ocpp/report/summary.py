@@ -114,8 +114,14 @@ def teststatus(report: pytest.TestReport) -> tuple[str, str, str] | None:
     return None
 
 
-def write_terminal(reporter: Any, results: Results) -> None:
+def write_terminal(reporter: Any, results: Results, active: bool = False) -> None:
     if not results.cases:
+        if active:
+            reporter.write_sep("=", "OCPP compliance summary")
+            reporter.write_line(
+                "no bundled test case matches this run's versions, side and -k selection",
+                yellow=True,
+            )
         return
     reporter.write_sep("=", "OCPP compliance summary")
     groups: dict[tuple[str, str, str], list[CaseResult]] = defaultdict(list)
@@ -128,8 +134,11 @@ def write_terminal(reporter: Any, results: Results) -> None:
             counts[r.verdict] += 1
         under_test = "CSMS" if side == "CSMS" else "charging station"
         tally = ", ".join(f"{counts[v]} {v}" for v in (PASS, FAIL, NA, ERROR) if counts[v])
+        in_catalog = _catalog_size(version, side, profile)
         reporter.write_line(
-            f"OCPP {version} · {under_test} under test · {profile}: {tally}", bold=True
+            f"OCPP {version} · {under_test} under test · {profile}: {tally} "
+            f"({len(cases)} of the catalogue's {in_catalog} cases in this run)",
+            bold=True,
         )
         for r in sorted(cases, key=lambda r: r.case["id"]):
             line = f"  {_WORDS[r.verdict]:<5} {r.case['id']:<16} {r.case['title']}"
@@ -143,6 +152,16 @@ def write_terminal(reporter: Any, results: Results) -> None:
         total[r.verdict] += 1
     reporter.write_line(
         "total: " + ", ".join(f"{total[v]} {v}" for v in (PASS, FAIL, NA, ERROR)), bold=True
+    )
+
+
+def _catalog_size(version: str, side: str, profile: str) -> int:
+    from pytest_ocpp.catalog import catalog
+
+    return sum(
+        1
+        for info in catalog().values()
+        if info.version == version and info.side == side and info.profile_name == profile
     )
 
 

@@ -91,13 +91,17 @@ class EmbeddedStation:
             defects=defects,
         )
 
-    def start(self) -> None:
+    async def start(self) -> None:
+        """Start it from the event loop that hosts the fake CSMS, so that loop keeps
+        serving the station's handshake while we wait."""
         self.loop.start()
-        self.loop.run(self.station.start())
+        await asyncio.wrap_future(self.loop.submit(self.station.start()))
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        """Stop it while the fake CSMS's loop runs: the station's close handshake needs
+        our side to answer, or it waits out the websocket close timeout."""
         try:
-            self.loop.run(self.station.stop())
+            await asyncio.wrap_future(self.loop.submit(self.station.stop()))
         finally:
             self.loop.stop()
 

@@ -322,8 +322,8 @@ async def ocpp_fake_csms(ocpp_config: OcppConfig) -> Any:
         await fake.stop()
 
 
-@pytest.fixture(scope="session")
-def ocpp_reference_station(ocpp_config: OcppConfig, ocpp_fake_csms: FakeCsms) -> Iterator[Any]:
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def ocpp_reference_station(ocpp_config: OcppConfig, ocpp_fake_csms: FakeCsms) -> Any:
     """The embedded reference station, connected to the fake CSMS, in reference mode."""
     if not ocpp_config.reference or ocpp_config.listen:
         yield None
@@ -331,11 +331,11 @@ def ocpp_reference_station(ocpp_config: OcppConfig, ocpp_fake_csms: FakeCsms) ->
     from pytest_ocpp.embedded import EmbeddedStation
 
     embedded = EmbeddedStation(ocpp_config, ocpp_fake_csms.url)
-    embedded.start()
+    await embedded.start()
     try:
         yield embedded
     finally:
-        embedded.stop()
+        await embedded.stop()
 
 
 @pytest.fixture

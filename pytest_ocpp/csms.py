@@ -224,6 +224,21 @@ class FakeCsms:
                 since=sut.link.inbox.index(boots[-1]) + 1,
                 describe="an accepted BootNotification (precondition: station registered)",
             )
+        accepted = [c for c in sut.link.inbox if c.action == "BootNotification" and _accepted(c)]
+        if accepted:
+            # A freshly booted station reports its connectors right after the Accepted boot;
+            # a case must not start before those reports, or they land in the middle of its
+            # first steps (a ChangeAvailability answered, then the boot's "Available").
+            since = sut.link.inbox.index(accepted[-1]) + 1
+            for connector in range(1, self.config.station.connectors + 1):
+                if connector not in self.statuses:
+                    await sut.wait_for(
+                        "StatusNotification",
+                        lambda p, c=connector: p["connectorId"] == c,
+                        since=since,
+                        describe=f"the first StatusNotification.req of connector {connector} "
+                        "after the boot (precondition: connectors Available)",
+                    )
         for transaction_id in list(self.transactions):
             await sut.call(
                 "RemoteStopTransaction", {"transactionId": transaction_id}, allow_error=True
@@ -346,10 +361,11 @@ class FakeCsms:
         *,
         id_tag: str | None = None,
         connector_id: int | None = None,
-    ) -> None:
+    ) -> int:
         """Reusable state Authorized: a valid card is presented; the station sends
         Authorize.req for it and (unless already Preparing) StatusNotification Preparing, in
-        either order (OCTT 1.6 §2.25, Authorized)."""
+        either order (OCTT 1.6 §2.25, Authorized). Returns the connector that went Preparing
+        (``connector_id`` if given): a shared card reader binds no connector in advance."""
         tag = id_tag or self.config.tags.valid
         connector = connector_id or 1
         was_preparing = self.statuses.get(connector) == "Preparing"
@@ -363,7 +379,9 @@ class FakeCsms:
             step("[Authorized] 3. StatusNotification.req Preparing")
             status = await sut.wait_for(
                 "StatusNotification",
-                lambda p: p["connectorId"] != 0,
+                lambda p: (
+                    p["connectorId"] == connector_id if connector_id else p["connectorId"] != 0
+                ),
                 since=mark,
                 describe="StatusNotification.req for the connector (Preparing)",
             )
@@ -372,6 +390,8 @@ class FakeCsms:
                 "StatusNotification.req status Preparing",
                 status.payload,
             )
+            connector = int(status.payload["connectorId"])
+        return connector
 
     async def charging(
         self,
@@ -383,8 +403,19 @@ class FakeCsms:
         """Reusable state Charging: cable plugged in first, then RemoteStartTransaction
         (OCTT 1.6 §2.25, Charging). Returns the transactionId we assigned."""
         tag = id_tag or self.config.tags.valid
-        step("[Charging] 1. GetConfiguration.req AuthorizeRemoteTxRequests")
-        authorize_remote = await self.get_configuration(sut, "AuthorizeRemoteTxRequests")
+        step("[Charging] 1. GetConfiguration.req AuthorizeRemoteTxRequests, LocalPreAuthorize")
+        response = await sut.call(
+            "GetConfiguration", {"key": ["AuthorizeRemoteTxRequests", "LocalPreAuthorize"]}
+        )
+        flags = {
+            item["key"]: str(item.get("value")).lower() == "true"
+            for item in response.get("configurationKey") or []
+        }
+        # A tag the station already knows (cache, local list) is started at once under
+        # LocalPreAuthorize (OCPP 1.6 §5.11: a remote start behaves as a local one): the
+        # Authorize.req of step 9 is then optional.
+        authorize_remote = flags.get("AuthorizeRemoteTxRequests", False)
+        pre_authorize = flags.get("LocalPreAuthorize", False)
         was_reserved = self.statuses.get(connector_id) == "Reserved"
         mark = sut.mark()
         step(f"[Charging] plug in the cable on connector {connector_id}")
@@ -405,14 +436,23 @@ class FakeCsms:
         if was_reserved:
             step("[Charging] 7. StatusNotification.req Preparing")
             await self._status(sut, connector_id, "Preparing", mark)
-        if (authorize_remote or "").lower() == "true":
-            step("[Charging] 9. Authorize.req (AuthorizeRemoteTxRequests is true)")
-            authorize = await sut.wait_for("Authorize", since=mark)
-            check(
-                authorize.payload["idTag"] == tag, f"Authorize.req idTag {tag}", authorize.payload
-            )
         step("[Charging] 11/13. StartTransaction.req and StatusNotification.req Charging")
         start = await sut.wait_for("StartTransaction", since=mark)
+        if authorize_remote:
+            step("[Charging] 9. Authorize.req (AuthorizeRemoteTxRequests is true)")
+            position = sut.link.inbox.index(start)
+            asked = [c for c in sut.link.inbox[mark:position] if c.action == "Authorize"]
+            check(
+                bool(asked) or pre_authorize,
+                "Authorize.req before StartTransaction.req (AuthorizeRemoteTxRequests is true)",
+                "StartTransaction.req without Authorize.req",
+            )
+            for authorize in asked:
+                check(
+                    authorize.payload["idTag"] == tag,
+                    f"Authorize.req idTag {tag}",
+                    authorize.payload,
+                )
         check(
             start.payload["connectorId"] == connector_id and start.payload["idTag"] == tag,
             f"StartTransaction.req connectorId {connector_id} idTag {tag}",
@@ -511,6 +551,34 @@ class FakeCsms:
         step("[Reserved] 3. StatusNotification.req Reserved")
         await self._status(sut, connector_id, "Reserved", mark)
         return reservation_id
+
+    async def id_tag_cached(
+        self,
+        sut: StationConnection,
+        operator: Any,
+        connector_id: int = 1,
+        id_tag: str | None = None,
+    ) -> None:
+        """Memory state IdTagCached (OCTT 1.6 §2.26): a transaction started with the tag
+        (state Charging) is stopped by presenting it, so the station caches its idTagInfo;
+        then the cable is unplugged. AuthorizationCacheEnabled must already be true."""
+        tag = id_tag or self.config.tags.valid
+        transaction_id = await self.charging(sut, operator, connector_id, tag)
+        mark = sut.mark()
+        step(f"[IdTagCached] present idTag {tag} to stop the transaction")
+        await operator.present_id_tag(tag, connector_id)
+        step("[IdTagCached] 1/3. StopTransaction.req and StatusNotification.req Finishing")
+        stop = await sut.wait_for("StopTransaction", since=mark)
+        check(
+            stop.payload["transactionId"] == transaction_id,
+            f"StopTransaction.req transactionId {transaction_id}",
+            stop.payload,
+        )
+        await self._status(sut, connector_id, "Finishing", mark)
+        mark = sut.mark()
+        step("[IdTagCached] unplug the cable; 5. StatusNotification.req Available")
+        await operator.plug_out(connector_id)
+        await self._status(sut, connector_id, "Available", mark)
 
     async def _status(
         self, sut: StationConnection, connector_id: int, status: str, since: int

@@ -42,6 +42,9 @@ STATION_ACTIONS: dict[str, tuple[str, ...]] = {
     "set_download_failure": ("failing",),
     "set_install_failure": ("failing",),
     "set_upload_failure": ("failing",),
+    # SendLocalList answers Failed while set (OCTT TC_043_3_CS: "a state in which it will fail
+    # to set a Local List").
+    "set_local_list_failure": ("failing",),
 }
 
 Performer = Callable[[dict[str, Any]], Awaitable[None]]

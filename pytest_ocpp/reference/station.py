@@ -71,6 +71,8 @@ DEFECTS: dict[str, str] = {
     "clear_cache_rejected": "Answers ClearCache with Rejected and keeps the cache.",
     "local_list_version_not_updated": "GetLocalListVersion always answers 0, "
     "whatever SendLocalList installed.",
+    "local_list_ignored": "Stores SendLocalList but never authorizes from it: "
+    "every tag goes to the Central System (Authorize.req).",
     "reservation_ignored": "Answers ReserveNow Accepted but never reserves: "
     "the connector stays Available and other tags can charge.",
     "cancel_reservation_unknown_accepted": "Answers CancelReservation Accepted for unknown ids.",
@@ -359,12 +361,20 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             kept: deque[Outgoing] = deque()
+            dropped = False
             for item in self._outbox:
                 if item.tx or item.action is not None:
                     kept.append(item)
-                elif item.future is not None and not item.future.done():
-                    item.future.set_exception(_Offline())
+                else:
+                    dropped = True
+                    if item.future is not None and not item.future.done():
+                        item.future.set_exception(_Offline())
             self._outbox = kept
+            if dropped:
+                # A dropped StatusNotification was never delivered: report afresh after the
+                # reconnect (OCPP 1.6 §4.9; TC_038_CS: Finishing after an offline stop).
+                for c in self.connectors:
+                    c.reported = None
 
     async def _read(self, client: Any, lost: asyncio.Event) -> None:
         try:
@@ -413,7 +423,9 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
             waiters = [asyncio.ensure_future(self._boot_now.wait())]
             if lost is not None:
                 waiters.append(asyncio.ensure_future(lost.wait()))
-            _, pending = await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
+            _, pending = await asyncio.wait(
+                waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED
+            )
             for waiter in pending:
                 waiter.cancel()
 
@@ -664,8 +676,10 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
     def _local_info(self, id_tag: str) -> dict[str, Any] | None:
         """idTagInfo from the Local Authorization List, else the cache (OCPP 1.6 §3.5)."""
         info: dict[str, Any] | None = None
-        if "LocalAuthListManagement" in self.features and self.config.get_bool(
-            "LocalAuthListEnabled", True
+        if (
+            "LocalAuthListManagement" in self.features
+            and self.config.get_bool("LocalAuthListEnabled", True)
+            and not self.has("local_list_ignored")
         ):
             info = self.local_list.get(id_tag)
         if info is None and self.config.get_bool("AuthorizationCacheEnabled", True):

@@ -8,6 +8,8 @@ Central System sees is the order the specification describes.
 
 from __future__ import annotations
 
+import contextlib
+import json
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +38,18 @@ class StationClient(ChargePoint):
     ) -> None:
         super().__init__(station.station_id, ws, response_timeout=response_timeout)
         self.station = station
+
+    async def route_message(self, raw_msg: str) -> None:
+        """Registered from the moment an Accepted BootNotification.conf arrives: the waiting
+        call() resumes only turns of the loop later, and a request the Central System sent
+        right after the .conf (a TriggerMessage) must already see the station registered."""
+        with contextlib.suppress(ValueError, TypeError, KeyError, IndexError):
+            message = json.loads(raw_msg)
+            reply = message[2] if message[0] == 3 else None
+            boot_conf = isinstance(reply, dict) and {"currentTime", "interval"} <= reply.keys()
+            if boot_conf and reply.get("status") == "Accepted":
+                self.station.registered = True
+        await super().route_message(raw_msg)
 
     def _require(self, profile: str, action: str) -> None:
         if profile not in self.station.features:
@@ -217,11 +231,13 @@ class StationClient(ChargePoint):
         """GetLocalListVersion (OCPP 1.6 §5.10): -1 without a usable list (TC_042_1_CS),
         0 for an empty one (TC_042_2_CS)."""
         st = self.station
+        if st.has("local_list_version_not_updated"):  # "always 0", even without a usable list
+            return call_result.GetLocalListVersion(list_version=0)
         if "LocalAuthListManagement" not in st.features or not st.config.get_bool(
             "LocalAuthListEnabled", True
         ):
             return call_result.GetLocalListVersion(list_version=-1)
-        if st.has("local_list_version_not_updated") or not st.local_list:
+        if not st.local_list:
             return call_result.GetLocalListVersion(list_version=0)
         return call_result.GetLocalListVersion(list_version=st.local_list_version)
 

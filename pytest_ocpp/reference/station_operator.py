@@ -242,6 +242,10 @@ class OperatorMixin:
                         f"not {station_id!r}."
                     )
                 action = message.pop("action")
+                # The command operator tells every job's OCPP version; this station speaks 1.6.
+                version = message.pop("ocpp_version", None)
+                if version not in (None, "1.6"):
+                    raise ValueError(f"This station speaks OCPP 1.6, not {version}.")
                 await self.perform(action, **message)
                 reply: dict[str, Any] = {"ok": True}
             except (ValueError, TypeError) as error:

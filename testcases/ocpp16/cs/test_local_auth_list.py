@@ -1,0 +1,464 @@
+"""OCTT 1.6, Charge Point under test, Local Auth List Management (OCTT 1.6 test case document,
+§2.17: TC_042_*, TC_043_*, TC_008_*).
+
+pytest-ocpp plays the Central System. Each case puts the station in the table's "Before"
+configuration state with ChangeConfiguration, restores the previous values afterwards, and
+leaves no local list installed (OCTT 1.6 §1.3 post-condition: "no installed local
+authorization list").
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from pytest_ocpp import step
+from pytest_ocpp.catalog import ocpp_case
+from pytest_ocpp.config import OcppConfig
+from pytest_ocpp.csms import FakeCsms, StationConnection
+from pytest_ocpp.verdicts import NotApplicable, check
+
+PROFILE = "LocalAuthListManagement"
+CONNECTOR = 1
+"""The "configured connector" of the scenarios."""
+
+
+# -- capabilities ------------------------------------------------------------------------------
+def _require_profile(ocpp_config: OcppConfig) -> None:
+    if PROFILE not in ocpp_config.station.features:
+        raise NotApplicable(f"the station does not declare the {PROFILE} feature profile")
+
+
+def _require_no_profile(ocpp_config: OcppConfig) -> None:
+    if PROFILE in ocpp_config.station.features:
+        raise NotApplicable(
+            f"negative variant for stations without the {PROFILE} feature profile, which this "
+            "station declares"
+        )
+
+
+# -- configuration states ----------------------------------------------------------------------
+async def _get_configuration(sut: StationConnection, keys: list[str]) -> dict[str, str | None]:
+    """Current values of ``keys``; keys the station does not know are left out."""
+    answer = await sut.call("GetConfiguration", {"key": keys})
+    return {item["key"]: item.get("value") for item in answer.get("configurationKey", [])}
+
+
+async def _change(sut: StationConnection, key: str, value: str) -> str:
+    answer = await sut.call("ChangeConfiguration", {"key": key, "value": value})
+    return str(answer["status"])
+
+
+@asynccontextmanager
+async def _configured(
+    csms: FakeCsms,
+    sut: StationConnection,
+    required: Mapping[str, str],
+    optional: Mapping[str, str] = {},
+    prerequisites: Mapping[str, str] = {},
+) -> AsyncIterator[dict[str, str]]:
+    """The table's "Before: Configuration State(s)", undone when the block ends.
+
+    ``required`` keys must be accepted (RW keys of the supported profiles, OCPP 1.6 §9);
+    ``optional`` keys are the table's "(If implemented)" ones: NotSupported / Rejected is
+    tolerated; ``prerequisites`` are keys the table's prerequisites need settable (a station
+    refusing them is not applicable, not failing). Yields the status each key got. A failure
+    while restoring is reported only when the scenario itself passed, so it never hides the
+    scenario's own verdict."""
+    wanted = {**prerequisites, **required, **optional}
+    before = await _get_configuration(sut, list(wanted))
+    statuses: dict[str, str] = {}
+    changed: dict[str, str] = {}
+    failed = False
+    try:
+        for key, value in wanted.items():
+            if str(before.get(key)).lower() == value:
+                statuses[key] = "Accepted"
+                continue
+            status = await _change(sut, key, value)
+            statuses[key] = status
+            if status == "Accepted":
+                if before.get(key) is not None:
+                    changed[key] = str(before[key])
+            elif key in prerequisites:
+                raise NotApplicable(
+                    f"the scenario's prerequisite needs {key}={value}; the station answered "
+                    f"ChangeConfiguration with {status}"
+                )
+            elif key in required:
+                check(
+                    status == "Accepted",
+                    f"ChangeConfiguration {key}={value} Accepted (Before state; {key} is a "
+                    "read-write key, OCPP 1.6 §9)",
+                    status,
+                )
+        yield statuses
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        try:
+            current = await csms.station()
+            for key, value in changed.items():
+                await _change(current, key, value)
+        except Exception:
+            if not failed:
+                raise
+
+
+async def _clear_local_list(csms: FakeCsms) -> None:
+    """Leave no list installed: a Full update without entries (as in TC_042_2_CS)."""
+    sut = await csms.station()
+    await sut.call("SendLocalList", {"listVersion": 1, "updateType": "Full"}, allow_error=True)
+
+
+@asynccontextmanager
+async def _list_cleared_after(csms: FakeCsms) -> AsyncIterator[None]:
+    """Clear the local list when the block ends, without hiding the scenario's verdict."""
+    failed = False
+    try:
+        yield
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        try:
+            await _clear_local_list(csms)
+        except Exception:
+            if not failed:
+                raise
+
+
+def _entry(id_tag: str, status: str = "Accepted") -> dict[str, Any]:
+    return {"idTag": id_tag, "idTagInfo": {"status": status}}
+
+
+# -- 2.17.1 Get Local List Version -------------------------------------------------------------
+@ocpp_case("TC_042_1_CS")
+async def test_tc_042_1_cs(csms, station_operator, ocpp_config) -> None:
+    """OCPP 1.6 §5.10: a station without a usable local list reports listVersion -1 (or refuses
+    GetLocalListVersion with NotSupported). Applies, as the OCTT prerequisite says, to a station
+    without the profile or one that allows LocalAuthListEnabled=false."""
+    sut = await csms.ready(station_operator)
+    declared = PROFILE in ocpp_config.station.features
+    key = "LocalAuthListEnabled"
+    step("Before: LocalAuthListEnabled is false (if implemented)")
+    async with _configured(csms, sut, {}, {key: "false"}) as statuses:
+        if declared and statuses[key] != "Accepted":
+            raise NotApplicable(
+                f"the station declares {PROFILE} and does not allow {key}=false "
+                f"(ChangeConfiguration answered {statuses[key]})"
+            )
+        step("1-2. GetLocalListVersion.req; the Charge Point answers")
+        answer = await sut.call("GetLocalListVersion", {}, allow_error=True)
+        if "errorCode" in answer:
+            check(
+                answer["errorCode"] == "NotSupported",
+                "GetLocalListVersion.conf listVersion -1 or CallError NotSupported",
+                answer,
+            )
+        else:
+            check(
+                answer["listVersion"] == -1,
+                "GetLocalListVersion.conf listVersion -1 (no local list: OCPP 1.6 §5.10)",
+                answer["listVersion"],
+            )
+
+
+@ocpp_case("TC_042_2_CS")
+async def test_tc_042_2_cs(csms, station_operator, ocpp_config) -> None:
+    """OCPP 1.6 §5.10: listVersion 0 means the local list is empty, whatever version the empty
+    Full update carried."""
+    _require_profile(ocpp_config)
+    sut = await csms.ready(station_operator)
+    step("Before: LocalAuthListEnabled is true")
+    async with _configured(csms, sut, {"LocalAuthListEnabled": "true"}):
+        step("1-2. SendLocalList.req Full, listVersion 1, no localAuthorizationList")
+        answer = await sut.call("SendLocalList", {"listVersion": 1, "updateType": "Full"})
+        check(answer["status"] == "Accepted", "SendLocalList.conf status Accepted", answer)
+        step("3-4. GetLocalListVersion.req")
+        version = await sut.call("GetLocalListVersion", {})
+        check(
+            version["listVersion"] == 0,
+            "GetLocalListVersion.conf listVersion 0 (empty list, OCPP 1.6 §5.10)",
+            version["listVersion"],
+        )
+
+
+# -- 2.17.2 Send Local Authorization List ------------------------------------------------------
+@ocpp_case("TC_043_CS")
+async def test_tc_043_cs(csms, station_operator, ocpp_config, tags) -> None:
+    """OCPP 1.6 §5.15: a station with the profile accepts a Full and then a Differential local
+    list update."""
+    _require_profile(ocpp_config)
+    sut = await csms.ready(station_operator)
+    step("Before: LocalAuthListEnabled is true")
+    async with _configured(csms, sut, {"LocalAuthListEnabled": "true"}), _list_cleared_after(csms):
+        step("1-2. SendLocalList.req Full")
+        full = {
+            "listVersion": 1,
+            "updateType": "Full",
+            "localAuthorizationList": [_entry(tags.valid)],
+        }
+        answer = await sut.call("SendLocalList", full)
+        check(answer["status"] == "Accepted", "SendLocalList.conf status Accepted", answer)
+        step("3-4. SendLocalList.req Differential")
+        differential = {
+            "listVersion": 2,
+            "updateType": "Differential",
+            "localAuthorizationList": [_entry(tags.valid_2)],
+        }
+        answer = await sut.call("SendLocalList", differential)
+        check(answer["status"] == "Accepted", "SendLocalList.conf status Accepted", answer)
+
+
+@ocpp_case("TC_043_1_CS")
+async def test_tc_043_1_cs(csms, station_operator, ocpp_config, tags) -> None:
+    """OCPP 1.6 §5.15 / §7.47 UpdateStatus NotSupported: a station without the profile refuses
+    a local list instead of pretending to install it."""
+    _require_no_profile(ocpp_config)
+    sut = await csms.ready(station_operator)
+    async with _list_cleared_after(csms):
+        step("1-2. SendLocalList.req Full; the Charge Point answers")
+        full = {
+            "listVersion": 1,
+            "updateType": "Full",
+            "localAuthorizationList": [_entry(tags.valid)],
+        }
+        answer = await sut.call("SendLocalList", full, allow_error=True)
+        if "errorCode" in answer:
+            check(
+                answer["errorCode"] == "NotSupported",
+                "SendLocalList.conf status NotSupported or CallError NotSupported",
+                answer,
+            )
+        else:
+            check(
+                answer["status"] == "NotSupported",
+                "SendLocalList.conf status NotSupported (no Local Auth List Management)",
+                answer["status"],
+            )
+
+
+@ocpp_case("TC_043_2_CS")
+async def test_tc_043_2_cs(csms, station_operator, ocpp_config, tags) -> None:
+    """OCPP 1.6 §5.15: a Differential update whose version is not newer than the installed list
+    is refused with VersionMismatch and leaves the list (and its version) as it was."""
+    _require_profile(ocpp_config)
+    sut = await csms.ready(station_operator)
+    step("Before: LocalAuthListEnabled is true")
+    async with _configured(csms, sut, {"LocalAuthListEnabled": "true"}), _list_cleared_after(csms):
+        step("1-2. SendLocalList.req Full, listVersion 2")
+        answer = await sut.call(
+            "SendLocalList",
+            {
+                "listVersion": 2,
+                "updateType": "Full",
+                "localAuthorizationList": [_entry(tags.valid)],
+            },
+        )
+        check(answer["status"] == "Accepted", "SendLocalList.conf status Accepted", answer)
+        step("3-4. GetLocalListVersion.req")
+        version = await sut.call("GetLocalListVersion", {})
+        check(version["listVersion"] == 2, "GetLocalListVersion.conf listVersion 2", version)
+        step("5-6. SendLocalList.req Differential, listVersion 5")
+        answer = await sut.call(
+            "SendLocalList",
+            {
+                "listVersion": 5,
+                "updateType": "Differential",
+                "localAuthorizationList": [_entry(tags.valid_2)],
+            },
+        )
+        check(answer["status"] == "Accepted", "SendLocalList.conf status Accepted", answer)
+        step("7-8. GetLocalListVersion.req")
+        version = await sut.call("GetLocalListVersion", {})
+        check(version["listVersion"] == 5, "GetLocalListVersion.conf listVersion 5", version)
+        step("9-10. SendLocalList.req Differential, listVersion 4 (older)")
+        answer = await sut.call(
+            "SendLocalList",
+            {
+                "listVersion": 4,
+                "updateType": "Differential",
+                "localAuthorizationList": [_entry(tags.valid_with_parent)],
+            },
+        )
+        check(
+            answer["status"] == "VersionMismatch",
+            "SendLocalList.conf status VersionMismatch",
+            answer,
+        )
+        step("11-12. GetLocalListVersion.req")
+        version = await sut.call("GetLocalListVersion", {})
+        check(
+            version["listVersion"] == 5,
+            "GetLocalListVersion.conf listVersion still 5 after the refused update",
+            version,
+        )
+
+
+@ocpp_case("TC_043_3_CS")
+async def test_tc_043_3_cs(csms, station_operator, ocpp_config, tags) -> None:
+    """OCPP 1.6 §7.47 UpdateStatus Failed: a station that cannot store a list says so rather
+    than answering Accepted."""
+    _require_profile(ocpp_config)
+    sut = await csms.ready(station_operator)
+    step("Before: LocalAuthListEnabled is true")
+    async with _configured(csms, sut, {"LocalAuthListEnabled": "true"}), _list_cleared_after(csms):
+        step("[Prerequisite: the Charge Point is in a state in which it fails to set a list]")
+        await station_operator.perform("set_local_list_failure", failing=True)
+        try:
+            step("1-2. SendLocalList.req Full, listVersion 2")
+            answer = await sut.call(
+                "SendLocalList",
+                {
+                    "listVersion": 2,
+                    "updateType": "Full",
+                    "localAuthorizationList": [_entry(tags.valid)],
+                },
+            )
+            check(answer["status"] == "Failed", "SendLocalList.conf status Failed", answer)
+        finally:
+            await station_operator.perform("set_local_list_failure", failing=False)
+
+
+# -- 2.17.3 Start Charging Session – Id in Local Authorization List ----------------------------
+async def _start_with_local_list(
+    csms: FakeCsms,
+    station_operator: Any,
+    ocpp_config: OcppConfig,
+    id_tag: str,
+    *,
+    remote: bool,
+) -> None:
+    """The TC_008 scenario: install a list holding ``id_tag``, plug in, start (by a card swipe
+    or RemoteStartTransaction), and check that the transaction started on the list's word.
+
+    LocalPreAuthorize true means the station starts "without waiting for or requesting an
+    Authorize.conf" for locally authorized identifiers (OCPP 1.6 §9.1.13), and with
+    AuthorizeRemoteTxRequests true a remote start behaves as a local one (§5.11): so an
+    Authorize.req for the listed tag is a failure, the proof that the list was used."""
+    _require_profile(ocpp_config)
+    sut = await csms.ready(station_operator)
+    required = {"LocalPreAuthorize": "true", "LocalAuthListEnabled": "true"}
+    prerequisites = {"AuthorizeRemoteTxRequests": "true"} if remote else {}
+    step(
+        "Before: LocalPreAuthorize true, AuthorizationCacheEnabled false (if implemented), "
+        "LocalAuthListEnabled true" + (", AuthorizeRemoteTxRequests true" if remote else "")
+    )
+    async with (
+        _configured(csms, sut, required, {"AuthorizationCacheEnabled": "false"}, prerequisites),
+        _list_cleared_after(csms),
+    ):
+        step("1-2. GetLocalListVersion.req")
+        await sut.call("GetLocalListVersion", {})
+        step("3-4. SendLocalList.req Full with the valid idTag, Accepted")
+        answer = await sut.call(
+            "SendLocalList",
+            {"listVersion": 1, "updateType": "Full", "localAuthorizationList": [_entry(id_tag)]},
+        )
+        check(answer["status"] == "Accepted", "SendLocalList.conf status Accepted", answer)
+        step("[EV driver plugs in the cable.] 5. StatusNotification.req Preparing")
+        mark = sut.mark()
+        await station_operator.plug_in(CONNECTOR)
+        preparing = await sut.wait_for(
+            "StatusNotification",
+            lambda p: p["connectorId"] == CONNECTOR and p["status"] != "Available",
+            since=mark,
+            describe=f"StatusNotification.req connectorId {CONNECTOR} after plug-in",
+        )
+        check(
+            preparing.payload["status"] == "Preparing",
+            "StatusNotification.req status Preparing",
+            preparing.payload,
+        )
+        mark = sut.mark()
+        if remote:
+            step("7-8. RemoteStartTransaction.req with the listed idTag")
+            answer = await sut.call(
+                "RemoteStartTransaction", {"connectorId": CONNECTOR, "idTag": id_tag}
+            )
+            check(
+                answer["status"] == "Accepted",
+                "RemoteStartTransaction.conf status Accepted",
+                answer,
+            )
+        else:
+            step("[EV driver presents the listed idTag.]")
+            await station_operator.present_id_tag(id_tag, CONNECTOR)
+        step("9-10. StartTransaction.req, answered idTagInfo Accepted")
+        start = await sut.wait_for(
+            "StartTransaction",
+            lambda p: p["connectorId"] == CONNECTOR,
+            since=mark,
+            describe=f"StartTransaction.req on connector {CONNECTOR}",
+        )
+        check(
+            start.payload["idTag"] == id_tag, f"StartTransaction.req idTag {id_tag}", start.payload
+        )
+        asked = [
+            c
+            for c in sut.link.inbox[mark : sut.link.inbox.index(start)]
+            if c.action == "Authorize" and c.payload.get("idTag") == id_tag
+        ]
+        check(
+            not asked,
+            "no Authorize.req for an idTag on the local list with LocalPreAuthorize true "
+            "(OCPP 1.6 §9.1.13: start without waiting for or requesting an Authorize.conf)",
+            [c.payload for c in asked],
+        )
+        step("11-12. StatusNotification.req Charging")
+        await sut.wait_for(
+            "StatusNotification",
+            lambda p: p["connectorId"] == CONNECTOR and p["status"] == "Charging",
+            since=mark,
+            describe=f"StatusNotification.req connectorId {CONNECTOR} Charging",
+        )
+        await _end_session(csms, sut, station_operator, start)
+
+
+async def _end_session(
+    csms: FakeCsms, sut: StationConnection, station_operator: Any, start: Any
+) -> None:
+    """Back to the general precondition (OCTT 1.6 §1.3): stop the transaction remotely, unplug,
+    connector Available."""
+    step("After: stop the transaction and unplug")
+    transaction_id = (start.reply_payload or {}).get("transactionId")
+    mark = sut.mark()
+    if transaction_id is not None:
+        await sut.call("RemoteStopTransaction", {"transactionId": transaction_id})
+        await sut.wait_for(
+            "StopTransaction",
+            lambda p: p["transactionId"] == transaction_id,
+            since=mark,
+            describe=f"StopTransaction.req for transaction {transaction_id}",
+        )
+    await station_operator.plug_out(CONNECTOR)
+    await sut.wait_for(
+        "StatusNotification",
+        lambda p: p["connectorId"] == CONNECTOR and p["status"] == "Available",
+        since=mark,
+        describe=f"StatusNotification.req connectorId {CONNECTOR} Available after unplugging",
+    )
+
+
+@ocpp_case("TC_008_CS")
+async def test_tc_008_cs(csms, station_operator, ocpp_config, tags) -> None:
+    """OCPP 1.6 §3.5.2, §5.11, §9.1.13: a remote start for an idTag on the local list starts on
+    the list's word (FINAL 2024-04 table 54; the newer revision calls it TC_008_2_CS)."""
+    await _start_with_local_list(csms, station_operator, ocpp_config, tags.valid, remote=True)
+
+
+@ocpp_case("TC_008_1_CS")
+async def test_tc_008_1_cs(csms, station_operator, ocpp_config, tags) -> None:
+    """OCPP 1.6 §3.5.2, §9.1.13: a regular (local) start with an idTag on the local list
+    starts without an Authorize.req (newer OCTT revision's split of TC_008_CS, local start)."""
+    await _start_with_local_list(csms, station_operator, ocpp_config, tags.valid, remote=False)
+
+
+@ocpp_case("TC_008_2_CS")
+async def test_tc_008_2_cs(csms, station_operator, ocpp_config, tags) -> None:
+    """OCPP 1.6 §3.5.2, §5.11, §9.1.13: a remote start for an idTag on the local list starts
+    without an Authorize.req (newer OCTT revision's split of TC_008_CS, remote start)."""
+    await _start_with_local_list(csms, station_operator, ocpp_config, tags.valid, remote=True)

@@ -129,15 +129,23 @@ class CsmsOperator:
 class StationOperator:
     """Performs physical actions on the station under test."""
 
-    def __init__(self, perform: Performer, station_id: str, name: str) -> None:
+    def __init__(
+        self, perform: Performer, station_id: str, name: str, ocpp_version: str = "1.6"
+    ) -> None:
         self._perform = perform
         self.station_id = station_id
         self.name = name
+        self.ocpp_version = ocpp_version
 
     async def perform(self, action: str, **params: Any) -> None:
         if action not in STATION_ACTIONS:
             raise ValueError(f"unknown station action {action!r}; known: {sorted(STATION_ACTIONS)}")
-        job = {"station_id": self.station_id, "action": action, **params}
+        job = {
+            "station_id": self.station_id,
+            "action": action,
+            **params,
+            "ocpp_version": self.ocpp_version,
+        }
         await self._perform(job)
 
     async def plug_in(self, connector_id: int = 1) -> None:
@@ -157,13 +165,11 @@ class StationOperator:
 
 
 # -- adapters --------------------------------------------------------------------------------
-def command_performer(command: str, timeout: float, ocpp_version: str = "") -> Performer:
+def command_performer(command: str, timeout: float) -> Performer:
     """Run ``command`` through the shell with the action as JSON on stdin; a non-zero exit
     fails the step with the command's stderr."""
 
     async def perform(job: dict[str, Any]) -> None:
-        if ocpp_version and "ocpp_version" not in job:
-            job = {**job, "ocpp_version": ocpp_version}
         try:
             process = await asyncio.create_subprocess_shell(
                 command,
@@ -236,7 +242,9 @@ def describe_csms_job(job: dict[str, Any]) -> str:
 
 
 def describe_station_job(job: dict[str, Any]) -> str:
-    params = ", ".join(f"{k}={v}" for k, v in job.items() if k not in ("action", "station_id"))
+    params = ", ".join(
+        f"{k}={v}" for k, v in job.items() if k not in ("action", "station_id", "ocpp_version")
+    )
     return f"perform '{job['action']}' on station {job['station_id']}" + (
         f" ({params})" if params else ""
     )
@@ -247,3 +255,27 @@ def unavailable_performer(reason: str) -> Performer:
         raise NotApplicable(f"{reason} (step needs: {job['action']})")
 
     return perform
+
+
+def choose(
+    setting: str | None,
+    role: str,
+    *,
+    timeout: float,
+    terminal: Callable[[], AbstractContextManager[Any]] | None,
+    embedded: Performer | None,
+) -> tuple[Performer, str]:
+    """The performer a run's ``--ocpp-<role>-operator`` setting asks for: ``prompt``, a shell
+    command, else the embedded reference's in-process operator, else none (not applicable)."""
+    describe = describe_csms_job if role == "csms" else describe_station_job
+    if setting == "prompt":
+        # A CSMS request arriving on the wire is its own confirmation; a physical action
+        # needs the person to say it is done.
+        confirm = role != "csms"
+        return prompt_performer(describe, terminal, confirm=confirm, timeout=timeout), "prompt"
+    if setting:
+        return command_performer(setting, timeout), "command"
+    if embedded is not None:
+        return embedded, "reference"
+    reason = f"no {role} operator configured: set --ocpp-{role}-operator=prompt or a command"
+    return unavailable_performer(reason), "none"

@@ -21,6 +21,7 @@ from pytest_ocpp.report import allure as allure_report
 from pytest_ocpp.report import summary
 from pytest_ocpp.station import FakeStation, Station16, Station201
 from pytest_ocpp.transfer import FileServers
+from pytest_ocpp.verdicts import NotApplicable
 from pytest_ocpp.versions import get_version
 
 CONFIG_KEY = pytest.StashKey[OcppConfig]()
@@ -167,7 +168,7 @@ def ocpp_target(ocpp_config: OcppConfig, ocpp_reference_csms: Any) -> str:
         return ocpp_config.target
     if ocpp_reference_csms is not None:
         return str(ocpp_reference_csms.url)
-    raise pytest.UsageError("no CSMS to test: give --ocpp-target=ws://host:port/path")
+    raise NotApplicable("no CSMS under test: give --ocpp-target=ws://host:port/path")
 
 
 @pytest.fixture
@@ -281,23 +282,16 @@ def csms_operator(
 ) -> operators.CsmsOperator:
     """Makes the CSMS under test send a request. Override this fixture in your conftest.py to
     drive your CSMS's API directly."""
+    embedded = ocpp_reference_csms.performer() if ocpp_reference_csms else None
     timeout = ocpp_config.timeouts.operator
-    spec = ocpp_config.csms_operator
-    if spec == "prompt":
-        perform = operators.prompt_performer(
-            operators.describe_csms_job, _terminal(request.config), confirm=False, timeout=timeout
-        )
-        return operators.CsmsOperator(perform, timeout, "prompt")
-    if spec:
-        return operators.CsmsOperator(
-            operators.command_performer(spec, timeout), timeout, "command"
-        )
-    if ocpp_reference_csms is not None:
-        return operators.CsmsOperator(ocpp_reference_csms.performer(), timeout, "reference")
-    perform = operators.unavailable_performer(
-        "no CSMS operator configured: set --ocpp-csms-operator=prompt or a command"
+    perform, name = operators.choose(
+        ocpp_config.csms_operator,
+        "csms",
+        timeout=timeout,
+        terminal=_terminal(request.config),
+        embedded=embedded,
     )
-    return operators.CsmsOperator(perform, timeout, "none")
+    return operators.CsmsOperator(perform, timeout, name)
 
 
 # -- station side: the fake CSMS ---------------------------------------------------------------
@@ -310,7 +304,7 @@ async def ocpp_fake_csms(ocpp_config: OcppConfig) -> Any:
     elif ocpp_config.reference:
         host, port = "127.0.0.1", 0
     else:
-        raise pytest.UsageError("no station to test: give --ocpp-listen=HOST:PORT")
+        raise NotApplicable("no charging station under test: give --ocpp-listen=HOST:PORT")
     fake = FakeCsms(ocpp_config, get_version("1.6"), host=host, port=port)
     try:
         await fake.start()
@@ -356,26 +350,15 @@ def station_operator(
 ) -> operators.StationOperator:
     """Performs physical actions on the station under test. Override this fixture in your
     conftest.py to drive your test rig directly."""
-    timeout = ocpp_config.timeouts.operator
-    spec = ocpp_config.station_operator
-    station_id = ocpp_config.station_id
-    if spec == "prompt":
-        perform = operators.prompt_performer(
-            operators.describe_station_job, _terminal(request.config), confirm=True, timeout=timeout
-        )
-        return operators.StationOperator(perform, station_id, "prompt")
-    if spec:
-        return operators.StationOperator(
-            operators.command_performer(spec, timeout, "1.6"), station_id, "command"
-        )
-    if ocpp_reference_station is not None:
-        return operators.StationOperator(
-            ocpp_reference_station.performer(), station_id, "reference"
-        )
-    perform = operators.unavailable_performer(
-        "no station operator configured: set --ocpp-station-operator=prompt or a command"
+    embedded = ocpp_reference_station.performer() if ocpp_reference_station else None
+    perform, name = operators.choose(
+        ocpp_config.station_operator,
+        "station",
+        timeout=ocpp_config.timeouts.operator,
+        terminal=_terminal(request.config),
+        embedded=embedded,
     )
-    return operators.StationOperator(perform, station_id, "none")
+    return operators.StationOperator(perform, ocpp_config.station_id, name)
 
 
 @pytest.fixture(scope="session")

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
+import os
+import signal
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractContextManager, nullcontext
-from typing import Any, Protocol
+from typing import Any, Protocol, TextIO
 
 from pytest_ocpp.case import current
 from pytest_ocpp.link import IncomingCall
@@ -176,6 +176,7 @@ def command_performer(command: str, timeout: float) -> Performer:
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,  # its own process group, so a timeout stops it all
             )
         except OSError as exc:
             raise OperatorFailed(f"cannot start operator command {command!r}: {exc}") from None
@@ -184,7 +185,7 @@ def command_performer(command: str, timeout: float) -> Performer:
                 process.communicate(json.dumps(job).encode()), timeout
             )
         except asyncio.TimeoutError:
-            process.kill()
+            _kill_group(process.pid)
             await process.wait()
             raise OperatorFailed(
                 f"operator command {command!r} did not finish {job['action']} within {timeout:g} s"
@@ -199,39 +200,65 @@ def command_performer(command: str, timeout: float) -> Performer:
     return perform
 
 
+def _kill_group(pid: int) -> None:
+    """Stop the shell and everything it started (a rig script's children hold our pipes)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def prompt_performer(
     describe: Callable[[dict[str, Any]], str],
-    terminal: Callable[[], AbstractContextManager[Any]] | None,
     *,
     confirm: bool,
     timeout: float,
+    tty_path: str = "/dev/tty",
 ) -> Performer:
-    """Ask a person. ``terminal`` suspends pytest's output capture while we talk to them.
+    """Ask a person at the controlling terminal.
+
+    We talk to ``/dev/tty`` rather than stdin/stdout: pytest captures those (and points fd 0
+    at /dev/null), and in CI there is no terminal at all, which we report as not applicable.
     For the CSMS operator the request arriving on the wire is the confirmation; for physical
-    actions the person presses Enter."""
+    actions the person presses Enter (or types ``na``)."""
 
     async def perform(job: dict[str, Any]) -> None:
-        if not sys.stdin or not sys.stdin.isatty():
+        try:
+            reader, writer = await asyncio.to_thread(_open_tty, tty_path)
+        except OSError:
             raise NotApplicable(
                 f"the prompt operator needs a person at a terminal to {describe(job)}; "
-                "stdin is not a terminal (use a command operator in CI)"
-            )
-        with terminal() if terminal else nullcontext():
-            print(f"\n[pytest-ocpp] please {describe(job)}", flush=True)
-            if confirm:
-                print("[pytest-ocpp] press Enter when done (type 'na' if not possible)", flush=True)
-                try:
-                    answer = await asyncio.wait_for(asyncio.to_thread(sys.stdin.readline), timeout)
-                except asyncio.TimeoutError:
-                    raise OperatorFailed(f"nobody confirmed within {timeout:g} s") from None
-                if answer.strip().lower() in ("na", "n/a", "no"):
-                    raise NotApplicable(f"the operator could not {describe(job)}")
-            else:
-                # Nothing to confirm: the caller races us against the request on the wire and
-                # cancels us when it arrives (or when its own timeout ends).
-                await asyncio.Event().wait()
+                "this run has no terminal (use a command operator in CI)"
+            ) from None
+        with reader, writer:
+            writer.write(f"\n[pytest-ocpp] please {describe(job)}\n")
+            if not confirm:
+                # Nothing to confirm: the caller now waits for the request on the wire.
+                writer.write(f"[pytest-ocpp] waiting up to {timeout:g} s for it on the wire...\n")
+                return
+            writer.write("[pytest-ocpp] press Enter when done (type 'na' if it cannot be done) ")
+            writer.flush()
+            try:
+                answer = await asyncio.wait_for(asyncio.to_thread(reader.readline), timeout)
+            except asyncio.TimeoutError:
+                raise OperatorFailed(f"nobody confirmed within {timeout:g} s") from None
+            if answer.strip().lower() in ("na", "n/a", "no"):
+                raise NotApplicable(f"the operator could not {describe(job)}")
 
     return perform
+
+
+def _open_tty(path: str) -> tuple[TextIO, TextIO]:
+    """A terminal is not seekable, so reading and writing get a handle each. O_NOCTTY: a run
+    without a controlling terminal must not acquire one (and its hang-up signal) here."""
+    flags = os.O_NOCTTY
+    reader = os.fdopen(os.open(path, os.O_RDONLY | flags), "r", encoding="utf-8")
+    try:
+        writer = os.fdopen(os.open(path, os.O_WRONLY | flags), "w", encoding="utf-8", buffering=1)
+    except OSError:
+        reader.close()
+        raise
+    return reader, writer
 
 
 def describe_csms_job(job: dict[str, Any]) -> str:
@@ -262,7 +289,6 @@ def choose(
     role: str,
     *,
     timeout: float,
-    terminal: Callable[[], AbstractContextManager[Any]] | None,
     embedded: Performer | None,
 ) -> tuple[Performer, str]:
     """The performer a run's ``--ocpp-<role>-operator`` setting asks for: ``prompt``, a shell
@@ -272,7 +298,7 @@ def choose(
         # A CSMS request arriving on the wire is its own confirmation; a physical action
         # needs the person to say it is done.
         confirm = role != "csms"
-        return prompt_performer(describe, terminal, confirm=confirm, timeout=timeout), "prompt"
+        return prompt_performer(describe, confirm=confirm, timeout=timeout), "prompt"
     if setting:
         return command_performer(setting, timeout), "command"
     if embedded is not None:

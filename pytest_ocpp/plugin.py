@@ -6,7 +6,6 @@ Logic lives in the modules these hooks call; if a hook grows, move the growth ou
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -271,11 +270,6 @@ class _Deferred:
         return getattr(target, name)
 
 
-def _terminal(config: pytest.Config) -> Callable[[], AbstractContextManager[Any]]:
-    capture = config.pluginmanager.getplugin("capturemanager")
-    return capture.global_and_fixture_disabled
-
-
 @pytest.fixture
 def csms_operator(
     request: pytest.FixtureRequest, ocpp_config: OcppConfig, ocpp_reference_csms: Any
@@ -288,7 +282,6 @@ def csms_operator(
         ocpp_config.csms_operator,
         "csms",
         timeout=timeout,
-        terminal=_terminal(request.config),
         embedded=embedded,
     )
     return operators.CsmsOperator(perform, timeout, name)
@@ -355,7 +348,6 @@ def station_operator(
         ocpp_config.station_operator,
         "station",
         timeout=ocpp_config.timeouts.operator,
-        terminal=_terminal(request.config),
         embedded=embedded,
     )
     return operators.StationOperator(perform, ocpp_config.station_id, name)

@@ -1,0 +1,111 @@
+"""Operator adapters: the command gets the action as JSON and its exit status is judged; the
+prompt talks to the terminal, and without one the step is not applicable."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from pytest_ocpp import operators
+from pytest_ocpp.verdicts import NotApplicable, OperatorFailed
+
+
+def python_command(code: str) -> str:
+    return f"{sys.executable} -c {json.dumps(code)}"
+
+
+@pytest.mark.asyncio
+async def test_command_gets_the_job_as_json_on_stdin(tmp_path: Path) -> None:
+    out = tmp_path / "job.json"
+    code = f"import sys, pathlib; pathlib.Path({str(out)!r}).write_text(sys.stdin.read())"
+    station = operators.StationOperator(
+        operators.command_performer(python_command(code), 10), "CP_9", "command"
+    )
+    await station.plug_in(2)
+    assert json.loads(out.read_text()) == {
+        "station_id": "CP_9",
+        "action": "plug_in",
+        "connector_id": 2,
+        "ocpp_version": "1.6",
+    }
+
+
+@pytest.mark.asyncio
+async def test_command_failure_carries_its_stderr() -> None:
+    code = "import sys; sys.stderr.write('rig offline'); sys.exit(3)"
+    perform = operators.command_performer(python_command(code), 10)
+    with pytest.raises(OperatorFailed, match=r"exited with status 3 for plug_out: rig offline"):
+        await perform({"station_id": "CP_1", "action": "plug_out", "connector_id": 1})
+
+
+@pytest.mark.asyncio
+async def test_command_that_hangs_is_stopped() -> None:
+    code = "import sys; sys.stdin.read(); import time; time.sleep(30)"
+    perform = operators.command_performer(python_command(code), 0.5)
+    with pytest.raises(OperatorFailed, match=r"did not finish power_cycle within 0\.5 s"):
+        await perform({"station_id": "CP_1", "action": "power_cycle"})
+
+
+@pytest.mark.asyncio
+async def test_unknown_station_action_is_refused() -> None:
+    station = operators.StationOperator(operators.unavailable_performer("x"), "CP_1", "none")
+    with pytest.raises(ValueError, match="unknown station action"):
+        await station.perform("make_coffee")
+
+
+@pytest.mark.asyncio
+async def test_without_operator_the_step_is_not_applicable() -> None:
+    perform, name = operators.choose(None, "station", timeout=1, embedded=None)
+    assert name == "none"
+    with pytest.raises(NotApplicable, match="--ocpp-station-operator"):
+        await perform({"station_id": "CP_1", "action": "plug_in", "connector_id": 1})
+
+
+@pytest.mark.asyncio
+async def test_prompt_without_a_terminal_is_not_applicable(tmp_path: Path) -> None:
+    perform = operators.prompt_performer(
+        operators.describe_station_job, confirm=True, timeout=1, tty_path=str(tmp_path / "none")
+    )
+    with pytest.raises(NotApplicable, match="no terminal"):
+        await perform({"station_id": "CP_1", "action": "plug_in", "connector_id": 1})
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("answer", "outcome"), [(b"\n", None), (b"na\n", NotApplicable)])
+async def test_prompt_asks_the_person_on_the_terminal(
+    answer: bytes, outcome: type[Exception] | None
+) -> None:
+    master, slave = os.openpty()
+    try:
+        perform = operators.prompt_performer(
+            operators.describe_station_job, confirm=True, timeout=5, tty_path=os.ttyname(slave)
+        )
+        task = asyncio.ensure_future(
+            perform({"station_id": "CP_1", "action": "plug_in", "connector_id": 1})
+        )
+        shown = b""
+        loop = asyncio.get_running_loop()
+        readable = asyncio.Event()
+        loop.add_reader(master, readable.set)
+        try:
+            while b"press Enter" not in shown:
+                await asyncio.wait_for(readable.wait(), 5)
+                readable.clear()
+                shown += os.read(master, 1024)
+        finally:
+            loop.remove_reader(master)
+        assert b"perform 'plug_in' on station CP_1 (connector_id=1)" in shown
+        os.write(master, answer)
+        if outcome is None:
+            await asyncio.wait_for(task, 5)
+        else:
+            with pytest.raises(outcome):
+                await asyncio.wait_for(task, 5)
+    finally:
+        os.close(master)
+        os.close(slave)

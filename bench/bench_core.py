@@ -93,9 +93,13 @@ def main() -> None:
     result: dict[str, Any] = {}
     result.update(receive_path_micro(args.frames))
     result.update(asyncio.run(round_trips(args.round_trips)))
+    result["receive_path_vs_raw_round_trip"] = round(
+        result["receive_path_us"] / result["raw_round_trip_us"], 3
+    )
     print(json.dumps(result))
     print(
-        f"receive path (parse+validate+record): {result['receive_path_us']} µs/frame; "
+        f"receive path (parse+validate+record): {result['receive_path_us']} µs/frame "
+        f"= {result['receive_path_vs_raw_round_trip']:.1%} of a raw websockets round trip; "
         f"round trip raw websockets {result['raw_round_trip_us']} µs vs pytest-ocpp core "
         f"{result['core_round_trip_us']} µs (x{result['ratio']})",
         file=sys.stderr,

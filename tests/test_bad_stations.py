@@ -2,22 +2,20 @@
 a hang or a traceback from our internals.
 
 A scenario file written into tmp_path runs in a pytest subprocess with ``--ocpp-listen``;
-the misbehaving "station" is a few lines of plain ``websockets`` in this process.
+the misbehaving "station" is a few lines of plain ``websockets`` in this process (the plumbing
+is in ``harness.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import subprocess
-import sys
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
+from harness import Report, assert_fails, assert_ran_exactly, free_port, run_pytest, run_suite
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 
@@ -39,20 +37,16 @@ async def test_scenario(csms):
     await sut.wait_for("StartTransaction")
 """
 
+CASE = ("TC_003_CS",)
+"""The scenario's one case."""
+
 Client = Callable[[str], Awaitable[None]]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def run_against(tmp_path: Path, client: Client | None, *extra: str) -> dict[str, Any]:
+def run_against(tmp_path: Path, client: Client | None, *extra: str) -> Report:
     """Run SCENARIO with the fake CSMS listening; ``client`` plays the station."""
     (tmp_path / "test_scenario.py").write_text(SCENARIO)
     port = free_port()
-    report = tmp_path / "r.json"
     stop = threading.Event()
     with BackgroundLoop("bad-station") as loop:
         if client is not None:
@@ -67,37 +61,22 @@ def run_against(tmp_path: Path, client: Client | None, *extra: str) -> dict[str,
                         await asyncio.sleep(0.05)  # listener not up yet: retry promptly
 
             loop.submit(keep_trying())
-        completed = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-p",
-                "no:cacheprovider",
+        try:
+            report = run_suite(
+                tmp_path,
                 "test_scenario.py",
                 "--ocpp-listen",
                 f"127.0.0.1:{port}",
-                "--ocpp-report",
-                str(report),
-                "--ocpp-connect-timeout",
-                "3",
-                "--ocpp-message-timeout",
-                "2",
-                "--ocpp-response-timeout",
-                "1.5",
                 *extra,
-            ],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        stop.set()
-    assert report.exists(), completed.stdout + completed.stderr
-    document = json.loads(report.read_text())
-    (case,) = document["cases"]
-    case["stdout"] = completed.stdout
-    return case
+                timeout=60,
+                connect_timeout=3,
+                message_timeout=2,
+                response_timeout=1.5,
+            )
+        finally:
+            stop.set()
+    assert_ran_exactly(report, CASE)
+    return report
 
 
 async def boot(ws: ClientConnection) -> None:
@@ -110,9 +89,8 @@ async def boot(ws: ClientConnection) -> None:
 
 
 def test_station_that_never_connects(tmp_path: Path) -> None:
-    case = run_against(tmp_path, None)
-    assert case["verdict"] == "fail"
-    assert "did not connect" in case["message"] and "within 3 s" in case["message"]
+    report = run_against(tmp_path, None)
+    assert_fails(report, CASE, because=("did not connect", "within 3 s"))
 
 
 def test_station_with_the_wrong_id(tmp_path: Path) -> None:
@@ -120,9 +98,8 @@ def test_station_with_the_wrong_id(tmp_path: Path) -> None:
         async with connect(url + "/SOMEONE_ELSE", subprotocols=["ocpp1.6"]) as ws:  # type: ignore[list-item]
             await ws.wait_closed()
 
-    case = run_against(tmp_path, client)
-    assert case["verdict"] == "fail"
-    assert "'SOMEONE_ELSE'" in case["message"] and "--ocpp-station-id" in case["message"]
+    report = run_against(tmp_path, client)
+    assert_fails(report, CASE, because=("'SOMEONE_ELSE'", "--ocpp-station-id"))
 
 
 def test_station_without_subprotocol(tmp_path: Path) -> None:
@@ -130,9 +107,8 @@ def test_station_without_subprotocol(tmp_path: Path) -> None:
         async with connect(url + "/CP_1") as ws:
             await ws.wait_closed()
 
-    case = run_against(tmp_path, client)
-    assert case["verdict"] == "fail"
-    assert "did not offer subprotocol ocpp1.6" in case["message"]
+    report = run_against(tmp_path, client)
+    assert_fails(report, CASE, because="did not offer subprotocol ocpp1.6")
 
 
 def test_station_with_wrong_password(tmp_path: Path) -> None:
@@ -146,9 +122,8 @@ def test_station_with_wrong_password(tmp_path: Path) -> None:
         except InvalidStatus:  # the 401 is the point
             return
 
-    case = run_against(tmp_path, client, "--ocpp-basic-auth-password", "right")
-    assert case["verdict"] == "fail"
-    assert "basic-auth" in case["message"] and "401" in case["message"]
+    report = run_against(tmp_path, client, "--ocpp-basic-auth-password", "right")
+    assert_fails(report, CASE, because=("basic-auth", "401"))
 
 
 def test_station_sending_garbage(tmp_path: Path) -> None:
@@ -157,10 +132,9 @@ def test_station_sending_garbage(tmp_path: Path) -> None:
             await ws.send("\x00\x01 definitely not OCPP")
             await ws.wait_closed()
 
-    case = run_against(tmp_path, client)
-    assert case["verdict"] == "fail"
-    assert "breaks OCPP-J framing" in case["message"]
-    assert "Traceback" not in case["stdout"]
+    report = run_against(tmp_path, client)
+    assert_fails(report, CASE, because="breaks OCPP-J framing")
+    assert "Traceback" not in report.stdout
 
 
 def test_station_that_does_not_answer(tmp_path: Path) -> None:
@@ -169,9 +143,8 @@ def test_station_that_does_not_answer(tmp_path: Path) -> None:
             await boot(ws)
             await ws.wait_closed()  # GetConfiguration.req is never answered
 
-    case = run_against(tmp_path, client)
-    assert case["verdict"] == "fail"
-    assert "did not answer GetConfiguration within 1.5 s" in case["message"]
+    report = run_against(tmp_path, client)
+    assert_fails(report, CASE, because="did not answer GetConfiguration within 1.5 s")
 
 
 def test_station_closing_mid_scenario(tmp_path: Path) -> None:
@@ -182,9 +155,8 @@ def test_station_closing_mid_scenario(tmp_path: Path) -> None:
             await ws.send(json.dumps([3, request[1], {"configurationKey": []}]))
             await ws.close(1001, "leaving mid-transaction")
 
-    case = run_against(tmp_path, client)
-    assert case["verdict"] == "fail"
-    assert "closed the connection" in case["message"] and "1001" in case["message"]
+    report = run_against(tmp_path, client)
+    assert_fails(report, CASE, because=("closed the connection", "1001"))
 
 
 def test_reconnect_storm_ends_with_a_verdict(tmp_path: Path) -> None:
@@ -195,20 +167,13 @@ def test_reconnect_storm_ends_with_a_verdict(tmp_path: Path) -> None:
             async with connect(url + "/CP_1", subprotocols=["ocpp1.6"]) as ws:  # type: ignore[list-item]
                 await ws.close()
 
-    case = run_against(tmp_path, client)
-    assert case["verdict"] == "fail"
-    assert case["message"]
-    assert "Traceback" not in case["stdout"]
+    report = run_against(tmp_path, client)
+    assert_fails(report, CASE, because=())  # any sentence, as long as there is one
+    assert "Traceback" not in report.stdout
 
 
 @pytest.mark.parametrize("listen", ["nonsense", "127.0.0.1:notaport"])
 def test_bad_listen_address_is_a_usage_error(tmp_path: Path, listen: str) -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "--ocpp-listen", listen],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    completed = run_pytest(tmp_path, "--ocpp-listen", listen, timeout=60)
     assert completed.returncode == 4
     assert "HOST:PORT" in completed.stderr

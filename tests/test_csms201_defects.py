@@ -10,33 +10,35 @@ that does what OCPP-J 2.0.1 Part 4 §3.2 literally prescribes, which must pass.
 
 The runs are real end to end: a separate ``pytest`` process per target, pointed at it with
 ``--ocpp-target``, the command operator driving the reference through the control CLI,
-verdicts read from the JSON compliance report. The processes run a few at a time.
+verdicts read from the JSON compliance report (the plumbing is in ``harness.py``). The
+processes run a few at a time.
 """
 
 from __future__ import annotations
 
-import json
-import shlex
-import subprocess
-import sys
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import pytest
-from websockets.asyncio.server import Server, ServerConnection, serve
+from harness import (
+    Hosted,
+    Report,
+    Runs,
+    assert_fails,
+    assert_passes,
+    hosted_server,
+    reference_csms,
+    run_suite,
+    runs_fixture,
+)
+from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import NegotiationError
 from websockets.typing import Subprotocol
 
-from pytest_ocpp.config import IdTags
-from pytest_ocpp.embedded import reference_id_tags
-from pytest_ocpp.reference.csms import DEFECTS, ReferenceCsms
-from pytest_ocpp.reference.runner import BackgroundLoop
-
-RUN_TIMEOUT = 60.0
-"""Upper bound for one pytest process; the slowest (waiting out a 2 s timeout) needs ~3 s."""
+from pytest_ocpp.reference.csms import DEFECTS
 
 OCPP201 = "ocpp2.0.1"
 
@@ -195,113 +197,41 @@ SERVERS: dict[str, tuple[Select, Callable[[ServerConnection], Awaitable[None]]]]
 
 
 # -- running the suite -----------------------------------------------------------------------
-def _keyword(cases: tuple[str, ...]) -> str:
-    """``-k`` expression selecting exactly these cases (every id ends in _CSMS, so no id is a
-    prefix of another)."""
-    return " or ".join(f"test_{case.lower()}" for case in cases)
-
-
-def _run(target: str, control_url: str | None, broken: Broken, workdir: Path) -> dict[str, Any]:
-    """One pytest process against ``target``; returns the report and the process's output."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    report = workdir / "r.json"
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-p",
-        "no:cacheprovider",
-        "--ocpp-target",
-        target,
-        "--ocpp-version",
-        "2.0.1",
-        "--ocpp-report",
-        str(report),
-        "-k",
-        _keyword(broken.fails + broken.passes),
-        "--ocpp-connect-timeout",
-        "2",
-        "--ocpp-response-timeout",
-        "2",
-        "--ocpp-message-timeout",
-        "2",
-    ]
-    if control_url is not None:
-        operator = f"{shlex.quote(sys.executable)} -m pytest_ocpp.reference.control {control_url}"
-        command += ["--ocpp-csms-operator", operator]
-    done = subprocess.run(
-        command, cwd=workdir, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False
+def _target(broken: Broken) -> AbstractContextManager[Hosted]:
+    """The reference CSMS with the defect, or the hand-written server of that name."""
+    if broken.reference_defect:
+        return reference_csms([broken.name])
+    select, handler = SERVERS[broken.name]
+    return hosted_server(
+        partial(
+            serve,
+            handler,
+            "127.0.0.1",
+            0,
+            subprotocols=[Subprotocol(OCPP201)],
+            select_subprotocol=select,
+        ),
+        name=broken.name,
     )
-    output = done.stdout[-4000:] + done.stderr[-2000:]
-    cases = json.loads(report.read_text("utf-8"))["cases"] if report.exists() else []
-    return {"cases": cases, "output": output, "returncode": done.returncode}
 
 
-@dataclass
-class _Targets:
-    loop: BackgroundLoop
-    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-
-    def start(self, broken: Broken) -> tuple[str, str | None]:
-        """Start the broken target; returns (base URL, control URL or None)."""
-        if broken.reference_defect:
-            csms = ReferenceCsms(
-                defects=[broken.name],
-                id_tags=reference_id_tags(IdTags()),
-                response_timeout=5.0,
-            )
-            self.loop.run(csms.start())
-            self.closers.append(csms.stop)
-            return csms.url, csms.control_url
-        select, handler = SERVERS[broken.name]
-
-        async def start() -> Server:
-            return await serve(
-                handler,
-                "127.0.0.1",
-                0,
-                subprotocols=[Subprotocol(OCPP201)],
-                select_subprotocol=select,
-            )
-
-        server = self.loop.run(start())
-
-        async def stop() -> None:
-            server.close()
-            await server.wait_closed()
-
-        self.closers.append(stop)
-        port = server.sockets[0].getsockname()[1]
-        return f"ws://127.0.0.1:{port}/ocpp", None
+def _run(broken: Broken, workdir: Path) -> Report:
+    """The target's failing and control cases in one 2.0.1 run."""
+    with _target(broken) as target:
+        return run_suite(
+            workdir,
+            *target.args,
+            "--ocpp-version",
+            "2.0.1",
+            ids=broken.fails + broken.passes,
+            connect_timeout=2,
+            response_timeout=2,
+            message_timeout=2,
+        )
 
 
-@pytest.fixture(scope="module")
-def runs(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, Future[dict[str, Any]]]]:
-    """Start one broken target per selected entry and run their suites concurrently (each is
-    mostly waiting on sockets and process start-up)."""
-    selected = {
-        item.callspec.params["broken"].name
-        for item in request.session.items
-        if item.module is request.module and hasattr(item, "callspec")
-    }
-    targets = _Targets(BackgroundLoop("pytest-ocpp-csms201-defects"))
-    targets.loop.start()
-    try:
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            futures: dict[str, Future[dict[str, Any]]] = {}
-            for broken in DEFECT_CASES:
-                if broken.name not in selected:
-                    continue
-                url, control = targets.start(broken)
-                workdir = tmp_path_factory.mktemp(broken.name)
-                futures[broken.name] = pool.submit(_run, url, control, broken, workdir)
-            yield futures
-    finally:
-        for stop in targets.closers:
-            targets.loop.run(stop())
-        targets.loop.stop()
+runs = runs_fixture({b.name: partial(_run, b) for b in DEFECT_CASES}, param="broken")
+"""One broken target per selected entry, their suites run concurrently."""
 
 
 def test_every_201_defect_is_covered_or_excused() -> None:
@@ -315,19 +245,10 @@ def test_every_201_defect_is_covered_or_excused() -> None:
 
 
 @pytest.mark.parametrize("broken", DEFECT_CASES, ids=str)
-def test_cases_fail_on_broken_target(
-    broken: Broken, runs: dict[str, Future[dict[str, Any]]]
-) -> None:
+def test_cases_fail_on_broken_target(broken: Broken, runs: Runs) -> None:
     """Each named case's verdict is "fail" with the cause in its message; the controls pass."""
-    run = runs[broken.name].result(timeout=RUN_TIMEOUT * 2)
-    verdicts = {c["id"]: c for c in run["cases"]}
-    context = f"target {broken.name}; pytest output:\n{run['output']}"
-    for case in broken.fails:
-        assert case in verdicts, f"{case} did not run; {context}"
-        verdict, message = verdicts[case]["verdict"], verdicts[case]["message"] or ""
-        assert verdict == "fail", f"{case}: {verdict} ({message}); {context}"
-        assert broken.cause in message, f"{case} failed for another reason: {message}"
-    for case in broken.passes:
-        assert case in verdicts, f"{case} did not run; {context}"
-        verdict, message = verdicts[case]["verdict"], verdicts[case]["message"]
-        assert verdict == "pass", f"control {case}: {verdict} ({message}); {context}"
+    report = runs[broken.name]
+    assert_fails(report, broken.fails, because=broken.cause)
+    assert_passes(report, broken.passes)
+    expected = 1 if broken.fails else 0
+    assert report.returncode == expected, f"pytest should exit {expected}; {report.output}"

@@ -10,30 +10,30 @@ TC_043_1_CS) pass where they apply and the positive ones are not applicable.
 The runs are end to end, as a charger team runs the suite: a separate ``pytest`` process with
 ``--ocpp-listen``, the reference station in this process connecting to it, and the ``command``
 station operator driving the station through its control channel. Verdicts come from the JSON
-compliance report. The runs go a few at a time, so the file stays under a minute.
+compliance report; the plumbing is in ``harness.py``. The runs go a few at a time, so the file
+stays under a minute.
 """
 
 from __future__ import annotations
 
-import json
-import shlex
-import socket
-import subprocess
-import sys
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pytest
+from harness import (
+    FAIL,
+    NOT_APPLICABLE,
+    PASS,
+    Runs,
+    assert_fails,
+    assert_not_applicable,
+    assert_passes,
+    assert_ran_exactly,
+    runs_fixture,
+    station_job,
+)
 
-from pytest_ocpp.reference.runner import BackgroundLoop
-from pytest_ocpp.reference.station import DEFECTS, ReferenceStation
+from pytest_ocpp.reference.station import DEFECTS
 from pytest_ocpp.reference.station_config import PROFILE_NAMES
-
-RUN_TIMEOUT = 90.0
-"""Upper bound for one pytest process; the slowest run needs ~15 s."""
 
 ALL_PROFILES: tuple[str, ...] = tuple(PROFILE_NAMES)
 WITHOUT_LOCAL_LIST: tuple[str, ...] = tuple(
@@ -166,93 +166,23 @@ RUNS: tuple[Run, ...] = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _keyword(cases: list[str]) -> str:
-    """``-k`` selecting exactly these station-side cases: ``test_tc_044_1_cs`` is also a
-    prefix of the CSMS-side ``test_tc_044_1_csms``, whose folder is named ``csms``."""
-    return "(" + " or ".join(f"test_{case.lower()}" for case in cases) + ") and not csms"
-
-
-def _run(run: Run, port: int, control_url: str, workdir: Path) -> dict[str, Any]:
-    """One pytest process listening on ``port``; returns its report and output."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    report = workdir / "r.json"
-    operator = f"{shlex.quote(sys.executable)} -m pytest_ocpp.reference.control {control_url}"
-    options: list[str] = []
-    if run.declared is not None:
-        config = workdir / "ocpp.toml"
-        config.write_text(f"[station]\nfeatures = {json.dumps(list(run.declared))}\n", "utf-8")
-        options += ["--ocpp-config", str(config)]
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-p",
-        "no:cacheprovider",
-        "--ocpp-listen",
-        f"127.0.0.1:{port}",
-        "--ocpp-station-operator",
-        operator,
-        "--ocpp-report",
-        str(report),
-        "-k",
-        _keyword(list(run.expect)),
-        "--ocpp-message-timeout",
-        "3",
-        "--ocpp-response-timeout",
-        "3",
-        *options,
-    ]
-    done = subprocess.run(
-        command, cwd=workdir, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False
-    )
-    output = done.stdout[-5000:] + done.stderr[-2000:]
-    if not report.exists():
-        return {"cases": [], "output": output}
-    return {**json.loads(report.read_text("utf-8")), "output": output}
-
-
-@pytest.fixture(scope="module")
-def runs(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, Future[dict[str, Any]]]]:
-    """One reference station per selected run, each connecting to its own pytest process;
-    the processes run concurrently (they mostly wait on sockets and start-up)."""
-    selected = {
-        item.callspec.params["run"].name
-        for item in request.session.items
-        if item.module is request.module and hasattr(item, "callspec")
-    }
-    loop = BackgroundLoop("pytest-ocpp-defect-stations")
-    loop.start()
-    stations: list[ReferenceStation] = []
-    try:
-        with ThreadPoolExecutor(max_workers=5) as pool:
-            futures: dict[str, Future[dict[str, Any]]] = {}
-            for run in (r for r in RUNS if r.name in selected):
-                port = _free_port()
-                station = ReferenceStation(
-                    csms_url=f"ws://127.0.0.1:{port}/ocpp",
-                    features=run.features,
-                    defects=run.defects,
-                    control_port=0,
-                    reconnect_max_delay=1.0,
-                )
-                loop.run(station.start())
-                stations.append(station)
-                assert station.control_url is not None
-                workdir = tmp_path_factory.mktemp(run.name)
-                futures[run.name] = pool.submit(_run, run, port, station.control_url, workdir)
-            yield futures
-    finally:
-        for station in stations:
-            loop.run(station.stop())
-        loop.stop()
+runs = runs_fixture(
+    {
+        r.name: station_job(
+            r.expect,
+            r.defects,
+            features=r.features,
+            declared_features=r.declared,
+            message_timeout=3,
+            response_timeout=3,
+        )
+        for r in RUNS
+    },
+    param="run",
+    workers=5,
+)
+"""One reference station per selected run, each connecting to its own pytest process;
+the processes run concurrently (they mostly wait on sockets and start-up)."""
 
 
 def test_runs_name_real_defects_and_cover_the_brief() -> None:
@@ -266,18 +196,14 @@ def test_runs_name_real_defects_and_cover_the_brief() -> None:
 
 
 @pytest.mark.parametrize("run", RUNS, ids=str)
-def test_verdicts(run: Run, runs: dict[str, Future[dict[str, Any]]]) -> None:
+def test_verdicts(run: Run, runs: Runs) -> None:
     """Each case gets the run's expected verdict; each failure names the broken behaviour."""
-    result = runs[run.name].result(timeout=RUN_TIMEOUT * 2)
-    verdicts = {c["id"]: c for c in result["cases"]}
-    context = f"run {run.name}; pytest output:\n{result['output']}"
-    assert set(verdicts) == set(run.expect), f"cases run: {sorted(verdicts)}; {context}"
-    for case, expected in run.expect.items():
-        got = verdicts[case]
-        assert got["verdict"] == expected, (
-            f"{case}: {got['verdict']} ({got.get('message')!r}), expected {expected}; {context}"
-        )
-        if expected == "fail":
-            assert run.cause in (got.get("message") or ""), (
-                f"{case} failed for another reason: {got.get('message')!r}; {context}"
-            )
+    report = runs[run.name]
+    assert_ran_exactly(report, run.expect)
+    assert set(run.expect.values()) <= {PASS, FAIL, NOT_APPLICABLE}, run.expect
+    with_verdict = {
+        v: [c for c, e in run.expect.items() if e == v] for v in (PASS, FAIL, NOT_APPLICABLE)
+    }
+    assert_fails(report, with_verdict[FAIL], because=run.cause)
+    assert_passes(report, with_verdict[PASS])
+    assert_not_applicable(report, with_verdict[NOT_APPLICABLE])

@@ -10,38 +10,28 @@ The runs are real end to end, as a charger firmware team would run the suite: a 
 to it, the ``command`` station operator driving the station's control channel through
 ``python -m pytest_ocpp.reference.control``, verdicts read from the JSON compliance report.
 A conformant run proves every case passes (or, for the negative variants TC_048_4_CS and
-TC_050_4_CS, is not applicable) on the full station. The processes run concurrently.
+TC_050_4_CS, is not applicable) on the full station. The processes run concurrently; the
+plumbing is in ``harness.py``.
 """
 
 from __future__ import annotations
 
-import json
-import shlex
-import socket
-import subprocess
-import sys
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pytest
-
-from pytest_ocpp.reference.runner import BackgroundLoop
-from pytest_ocpp.reference.station import DEFECTS, ReferenceStation
-
-RUN_TIMEOUT = 90.0
-"""Upper bound for one pytest process (the slowest run, every case conformant, takes ~25 s)."""
-
-ALL_PROFILES = (
-    "Core",
-    "FirmwareManagement",
-    "LocalAuthListManagement",
-    "Reservation",
-    "SmartCharging",
-    "RemoteTrigger",
+from harness import (
+    Runs,
+    assert_fails,
+    assert_not_applicable,
+    assert_passes,
+    runs_fixture,
+    station_job,
 )
+
+from pytest_ocpp.reference.station import DEFECTS
+from pytest_ocpp.reference.station_config import PROFILE_NAMES
+
+ALL_PROFILES = PROFILE_NAMES
 WITHOUT_RESERVATION_AND_SMART = ("Core", "FirmwareManagement", "LocalAuthListManagement")
 
 RESERVATION = (
@@ -161,129 +151,32 @@ WITHOUT_PROFILES = Run(
 )
 
 
-def _keyword(cases: tuple[str, ...]) -> str:
-    """``-k`` expression selecting exactly these cases; every id ends in ``_cs``, so
-    ``test_tc_053_cs`` is no substring of ``test_tc_053_1_cs``."""
-    return " or ".join(f"test_{case.lower()}" for case in cases)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _run(run: Run, workdir: Path) -> dict[str, Any]:
-    """Start the run's reference station, run its cases in a separate pytest process that
-    listens for it, return the JSON report and the process's output."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    loop = BackgroundLoop(f"station-{run.name}")
-    loop.start()
-    station = ReferenceStation(
-        csms_url=f"ws://127.0.0.1:{port}/ocpp",
-        defects=run.defects,
-        features=run.station_features,
-        control_port=0,
-        response_timeout=5.0,
-    )
-    report = workdir / "r.json"
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-p",
-        "no:cacheprovider",
-        "--ocpp-listen",
-        f"127.0.0.1:{port}",
-        "--ocpp-report",
-        str(report),
-        "-k",
-        _keyword(run.cases),
-        "--ocpp-message-timeout",
-        "3",
-        "--ocpp-response-timeout",
-        "3",
-        "--ocpp-connect-timeout",
-        "5",
-    ]
-    if run.declared is not None:
-        config = workdir / "ocpp.toml"
-        config.write_text(f"[station]\nfeatures = {json.dumps(list(run.declared))}\n", "utf-8")
-        command += ["--ocpp-config", str(config)]
-    try:
-        loop.run(station.start())
-        operator = (
-            f"{shlex.quote(sys.executable)} -m pytest_ocpp.reference.control {station.control_url}"
+runs = runs_fixture(
+    {
+        r.name: station_job(
+            r.cases,
+            r.defects,
+            features=r.station_features,
+            declared_features=r.declared,
+            message_timeout=3,
+            response_timeout=3,
+            connect_timeout=5,
         )
-        done = subprocess.run(
-            [*command, "--ocpp-station-operator", operator],
-            cwd=workdir,
-            capture_output=True,
-            text=True,
-            timeout=RUN_TIMEOUT,
-            check=False,
-        )
-    finally:
-        loop.run(station.stop())
-        loop.stop()
-    output = done.stdout[-4000:] + done.stderr[-2000:]
-    if not report.exists():
-        return {"cases": [], "output": output, "returncode": done.returncode}
-    return {
-        **json.loads(report.read_text("utf-8")),
-        "output": output,
-        "returncode": done.returncode,
-    }
+        for r in (CONFORMANT, WITHOUT_PROFILES, *BROKEN)
+    },
+    param="run",
+    keep=(CONFORMANT.name, WITHOUT_PROFILES.name),
+)
+"""Every selected run, concurrently: each process mostly waits on sockets and timers."""
 
 
-@pytest.fixture(scope="module")
-def runs(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, Future[dict[str, Any]]]]:
-    """Every selected run, concurrently: each process mostly waits on sockets and timers."""
-    selected = {
-        str(item.callspec.params["run"])
-        for item in request.session.items
-        if item.module is request.module and hasattr(item, "callspec")
-    }
-    chosen = [CONFORMANT, WITHOUT_PROFILES, *(r for r in BROKEN if r.name in selected)]
-    with ThreadPoolExecutor(max_workers=len(chosen)) as pool:
-        yield {
-            run.name: pool.submit(_run, run, tmp_path_factory.mktemp(run.name)) for run in chosen
-        }
-
-
-def _verdicts(run: Run, runs: dict[str, Future[dict[str, Any]]]) -> tuple[dict[str, Any], str]:
-    result = runs[run.name].result(timeout=RUN_TIMEOUT * 2)
-    context = f"run {run.name}; pytest output:\n{result['output']}"
-    return {c["id"]: c for c in result["cases"]}, context
-
-
-def _expect(run: Run, runs: dict[str, Future[dict[str, Any]]]) -> None:
-    verdicts, context = _verdicts(run, runs)
-    for case in run.cases:
-        assert case in verdicts, f"{case} did not run; {context}"
-    for case in run.fail:
-        result = verdicts[case]
-        assert result["verdict"] == "fail", (
-            f"{case} should fail on {run.name} but was {result['verdict']}: "
-            f"{result['message']}; {context}"
-        )
-        assert run.cause in result["message"], (
-            f"{case} failed on {run.name}, but not because of it: {result['message']!r} "
-            f"(expected the message to mention {run.cause!r})"
-        )
-    for case in run.passes:
-        assert verdicts[case]["verdict"] == "pass", (
-            f"{case} should pass on {run.name}: {verdicts[case]['message']}; {context}"
-        )
-    for case in run.not_applicable:
-        result = verdicts[case]
-        assert result["verdict"] == "not applicable", (
-            f"{case} should be not applicable on {run.name}: {result['message']}; {context}"
-        )
-        assert "feature profile" in result["message"], result["message"]
+def _expect(run: Run, runs: Runs) -> None:
+    """Each case of the run got its verdict; failures name the breakage, and a case not
+    applicable says which feature profile it needs."""
+    report = runs[run.name]
+    assert_fails(report, run.fail, because=run.cause)
+    assert_passes(report, run.passes)
+    assert_not_applicable(report, run.not_applicable, because="feature profile")
 
 
 def test_runs_name_real_station_defects() -> None:
@@ -296,22 +189,20 @@ def test_runs_name_real_station_defects() -> None:
     assert set(NEGATIVE) <= failing
 
 
-def test_cases_pass_on_conformant_station(runs: dict[str, Future[dict[str, Any]]]) -> None:
+def test_cases_pass_on_conformant_station(runs: Runs) -> None:
     """On the full reference station every case passes; the negative variants (for stations
     without the Reservation profile) are not applicable."""
     _expect(CONFORMANT, runs)
 
 
-def test_negative_variants_pass_without_the_profiles(
-    runs: dict[str, Future[dict[str, Any]]],
-) -> None:
+def test_negative_variants_pass_without_the_profiles(runs: Runs) -> None:
     """On a station without Reservation and SmartCharging, declared as such, the negative
     variants pass and the positive cases are not applicable, with the reason."""
     _expect(WITHOUT_PROFILES, runs)
 
 
 @pytest.mark.parametrize("run", BROKEN, ids=str)
-def test_cases_fail_on_broken_station(run: Run, runs: dict[str, Future[dict[str, Any]]]) -> None:
+def test_cases_fail_on_broken_station(run: Run, runs: Runs) -> None:
     """Each named case's verdict is "fail" with the broken behaviour named; the others of
     the run keep their verdict."""
     _expect(run, runs)

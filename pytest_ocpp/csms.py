@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import itertools
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -28,7 +29,7 @@ from pytest_ocpp.config import OcppConfig
 from pytest_ocpp.link import ANY_ACTION, Handler, IncomingCall, Link, Predicate, serve
 from pytest_ocpp.station import now
 from pytest_ocpp.trace import Trace
-from pytest_ocpp.verdicts import ConnectFailed, check
+from pytest_ocpp.verdicts import ConnectFailed, NotApplicable, check
 from pytest_ocpp.versions import OcppVersion
 
 
@@ -93,6 +94,45 @@ class StationConnection:
 
     def mark(self) -> int:
         return self.link.mark()
+
+    # Shared plumbing of the station-side cases (testcases/ocpp16/cs): one copy here instead
+    # of a private helper per module, so every case words the same expectation the same way.
+    async def next_status(
+        self,
+        connector_id: int,
+        allowed: str | Collection[str],
+        *,
+        since: int,
+        skip: Collection[str] = (),
+        timeout: float | None = None,
+    ) -> IncomingCall:
+        """The next StatusNotification.req of ``connector_id`` from inbox position ``since``
+        on, ignoring the intermediate statuses in ``skip``; it must say ``allowed`` (one
+        status, or any of a collection). A different status fails with what the station said
+        instead. The step every station-side case uses to follow a connector's state."""
+        wanted = allowed if isinstance(allowed, str) else " or ".join(allowed)
+        statuses = (allowed,) if isinstance(allowed, str) else tuple(allowed)
+        shown = wanted if isinstance(allowed, str) else f"({wanted})"
+        item = await self.wait_for(
+            "StatusNotification",
+            lambda p: p["connectorId"] == connector_id and p["status"] not in skip,
+            since=since,
+            timeout=timeout,
+            describe=f"StatusNotification.req connectorId {connector_id} {shown}",
+        )
+        check(
+            item.payload["status"] in statuses,
+            f"StatusNotification.req connectorId {connector_id} status {wanted}",
+            item.payload,
+        )
+        return item
+
+    async def configuration_values(self, keys: list[str]) -> dict[str, str | None]:
+        """Current values of ``keys`` by one GetConfiguration.req, without a step of its own
+        (the caller's "Before" state names it); keys the station does not know are left out.
+        Shared by the cases that read configuration to set it and restore it afterwards."""
+        answer = await self.call("GetConfiguration", {"key": keys})
+        return {item["key"]: item.get("value") for item in answer.get("configurationKey") or []}
 
     async def close(self) -> None:
         await self.link.close()
@@ -585,18 +625,44 @@ class FakeCsms:
     ) -> IncomingCall:
         """The next StatusNotification of ``connector_id`` from ``since`` on, which must say
         ``status`` (a different status there fails with what the station said instead)."""
-        item = await sut.wait_for(
-            "StatusNotification",
-            lambda p: p["connectorId"] == connector_id,
-            since=since,
-            describe=f"StatusNotification.req connectorId {connector_id} {status}",
-        )
-        check(
-            item.payload["status"] == status,
-            f"StatusNotification.req connectorId {connector_id} status {status}",
-            item.payload,
-        )
-        return item
+        return await sut.next_status(connector_id, status, since=since)
+
+    def require_profile(self, profile: str) -> None:
+        """Not applicable unless the station declares the ``profile`` feature profile
+        ([station] features): the optional-profile cases share this prerequisite."""
+        if profile not in self.config.station.features:
+            raise NotApplicable(f"the station does not declare the {profile} feature profile")
+
+    async def stop_transactions(self, sut: StationConnection, since: int, why: str) -> None:
+        """Clean-up shared by the cases that leave the station idle (OCTT 1.6 §1.3): stop every
+        transaction still running with RemoteStopTransaction, then wait (from inbox position
+        ``since``) for each StopTransaction.req; ``why`` ends the expectation's wording."""
+        running = list(self.transactions)
+        for transaction_id in running:
+            await sut.call(
+                "RemoteStopTransaction", {"transactionId": transaction_id}, allow_error=True
+            )
+        for transaction_id in running:
+            if transaction_id in self.transactions:
+                await sut.wait_for(
+                    "StopTransaction",
+                    lambda p, t=transaction_id: p["transactionId"] == t,
+                    since=since,
+                    describe=f"StopTransaction.req for transaction {transaction_id} ({why})",
+                )
+
+    @contextlib.asynccontextmanager
+    async def undoing(self, undo: Callable[[], Awaitable[None]]) -> AsyncIterator[None]:
+        """Run a case's clean-up ``undo`` when the block ends. After a failure it is best
+        effort (the failure is the verdict, a broken clean-up must not hide it); after a pass a
+        broken clean-up fails the case, since the next case would inherit the mess."""
+        try:
+            yield
+        except Exception:
+            with contextlib.suppress(Exception):
+                await undo()
+            raise
+        await undo()
 
     # -- end of OCTT 1.6 reusable states (station side) --------------------------------------
 

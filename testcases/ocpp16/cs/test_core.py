@@ -135,32 +135,6 @@ async def configuration(
                     raise
 
 
-async def status(
-    sut: StationConnection,
-    expected: str | Collection[str],
-    since: int,
-    connector_id: int = CONNECTOR,
-    *,
-    timeout: float | None = None,
-) -> IncomingCall:
-    """The next StatusNotification.req of ``connector_id`` from inbox position ``since``,
-    whose status must be ``expected`` (one status or any of several)."""
-    allowed = (expected,) if isinstance(expected, str) else tuple(expected)
-    item = await sut.wait_for(
-        "StatusNotification",
-        lambda p: p["connectorId"] == connector_id,
-        since=since,
-        timeout=timeout,
-        describe=f"StatusNotification.req connectorId {connector_id} ({' or '.join(allowed)})",
-    )
-    check(
-        item.payload["status"] in allowed,
-        f"StatusNotification.req connectorId {connector_id} status {' or '.join(allowed)}",
-        item.payload,
-    )
-    return item
-
-
 def before(sut: StationConnection, first: IncomingCall, second: IncomingCall, rule: str) -> None:
     """Order check for steps the table does not allow to be reversed."""
     inbox = sut.link.inbox
@@ -330,7 +304,7 @@ async def test_tc_002_cs(csms, station_operator, ocpp_config) -> None:
         )
         step("9. StatusNotification Available per connector and connectorId 0")
         for connector in range(ocpp_config.station.connectors + 1):
-            await status(sut, "Available", inbox.index(second) + 1, connector)
+            await sut.next_status(connector, ("Available",), since=inbox.index(second) + 1)
         step(f"11. The Charge Point sends a Heartbeat.req every {HEARTBEAT_INTERVAL} s")
         await heartbeat_every(sut, HEARTBEAT_INTERVAL)
     finally:
@@ -352,7 +326,7 @@ async def test_tc_003_cs(csms, station_operator, tags) -> None:
     mark = sut.mark()
     step("[EV driver plugs in the cable.] 1. StatusNotification.req Preparing")
     await station_operator.plug_in(CONNECTOR)
-    await status(sut, "Preparing", mark)
+    await sut.next_status(CONNECTOR, ("Preparing",), since=mark)
     mark = sut.mark()
     step("[EV driver presents identification.] 3. Authorize.req")
     await station_operator.present_id_tag(tags.valid, CONNECTOR)
@@ -370,7 +344,7 @@ async def test_tc_003_cs(csms, station_operator, tags) -> None:
         start.payload,
     )
     before(sut, authorize, start, "authorization precedes the transaction, OCPP 1.6 §4.1")
-    await status(sut, "Charging", mark)
+    await sut.next_status(CONNECTOR, ("Charging",), since=mark)
     await leave_idle(csms, sut, station_operator, start.reply_payload["transactionId"])
 
 
@@ -394,7 +368,7 @@ async def test_tc_004_1_cs(csms, station_operator, tags) -> None:
             f"StartTransaction.req connectorId {connector} idTag {tags.valid}",
             start.payload,
         )
-        await status(sut, "Charging", mark, connector)
+        await sut.next_status(connector, ("Charging",), since=mark)
         await leave_idle(
             csms, sut, station_operator, start.reply_payload["transactionId"], connector
         )
@@ -417,8 +391,8 @@ async def test_tc_004_2_cs(csms, station_operator, tags) -> None:
         ]
         started = preparing[-1].received_at if preparing else time.time()
         step(f"2. After ConnectionTimeOut ({CONNECTION_TIMEOUT} s): StatusNotification Available")
-        available = await status(
-            sut, "Available", sut.mark(), connector, timeout=CONNECTION_TIMEOUT * 2 + 5
+        available = await sut.next_status(
+            connector, ("Available",), since=sut.mark(), timeout=CONNECTION_TIMEOUT * 2 + 5
         )
         waited = available.received_at - started
         check(
@@ -448,7 +422,7 @@ async def release(sut: StationConnection, operator: Any, connector: int | None) 
     mark = sut.mark()
     step(f"(post-condition) unplug connector {connector}")
     await operator.plug_out(connector)
-    await status(sut, "Available", mark, connector)
+    await sut.next_status(connector, ("Available",), since=mark)
 
 
 @ocpp_case("TC_068_CS")
@@ -482,7 +456,7 @@ async def test_tc_068_cs(csms, station_operator, tags, ocpp_config) -> None:
         f"StopTransaction.req transactionId {transaction_id} (assigned in StartTransaction.conf)",
         stop.payload,
     )
-    await status(sut, "Finishing", mark)
+    await sut.next_status(CONNECTOR, ("Finishing",), since=mark)
     await leave_idle(csms, sut, station_operator)
     await release(sut, station_operator, other)
 
@@ -519,7 +493,7 @@ async def test_tc_069_cs(csms, station_operator, tags, ocpp_config) -> None:
         f"StopTransaction.req transactionId {transaction_id}",
         stop.payload,
     )
-    await status(sut, "Finishing", mark)
+    await sut.next_status(CONNECTOR, ("Finishing",), since=mark)
     await leave_idle(csms, sut, station_operator)
     await release(sut, station_operator, other)
 
@@ -552,7 +526,7 @@ async def test_tc_005_1_cs(csms, station_operator, ocpp_config) -> None:
             f"StopTransaction.req transactionId {transaction_id}",
             stop.payload,
         )
-        await status(sut, "Finishing", mark)
+        await sut.next_status(CONNECTOR, ("Finishing",), since=mark)
         await leave_idle(csms, sut, station_operator)
 
 
@@ -583,7 +557,7 @@ async def test_tc_005_2_cs(csms, station_operator, ocpp_config) -> None:
             f"StopTransaction.req transactionId {transaction_id}",
             stop.payload,
         )
-        await status(sut, ("Finishing", "Available"), mark)
+        await sut.next_status(CONNECTOR, ("Finishing", "Available"), since=mark)
         step("5. UnlockConnector.req")
         answer = await sut.call("UnlockConnector", {"connectorId": CONNECTOR})
         check(
@@ -615,7 +589,7 @@ async def test_tc_005_3_cs(csms, station_operator, ocpp_config) -> None:
         mark = sut.mark()
         step("[EV driver unplugs cable on EV side.] 1. StatusNotification SuspendedEV(SE)")
         await station_operator.ev_side_disconnect(CONNECTOR)
-        suspended = await status(sut, ("SuspendedEV", "SuspendedEVSE"), mark)
+        suspended = await sut.next_status(CONNECTOR, ("SuspendedEV", "SuspendedEVSE"), since=mark)
         info = str(suspended.payload.get("info") or "")
         check(
             "disconnect" in info.lower(),
@@ -638,7 +612,7 @@ async def test_tc_005_3_cs(csms, station_operator, ocpp_config) -> None:
             stop.payload,
         )
         allowed = ("Finishing", "Available") if ocpp_config.station.fixed_cable else ("Finishing",)
-        await status(sut, allowed, mark)
+        await sut.next_status(CONNECTOR, allowed, since=mark)
         await leave_idle(csms, sut, station_operator)
 
 
@@ -658,7 +632,7 @@ async def remote_start_after_plug_in(
     mark = sut.mark()
     step("[EV driver plugs in the cable] 1. StatusNotification.req Preparing")
     await station_operator.plug_in(CONNECTOR)
-    await status(sut, "Preparing", mark)
+    await sut.next_status(CONNECTOR, ("Preparing",), since=mark)
     mark = sut.mark()
     step("3. RemoteStartTransaction.req")
     answer = await sut.call("RemoteStartTransaction", {"connectorId": CONNECTOR, "idTag": id_tag})
@@ -670,7 +644,7 @@ async def remote_start_after_plug_in(
         f"StartTransaction.req connectorId {CONNECTOR} idTag {id_tag}",
         start.payload,
     )
-    await status(sut, "Charging", mark)
+    await sut.next_status(CONNECTOR, ("Charging",), since=mark)
     return mark, start, int(start.reply_payload["transactionId"])
 
 
@@ -704,7 +678,7 @@ async def test_tc_007_1_cs(csms, station_operator, tags) -> None:
         mark = sut.mark()
         step("[EV driver presents identification.] 1. StatusNotification.req Preparing")
         await station_operator.present_id_tag(tags.valid, CONNECTOR)
-        await status(sut, "Preparing", mark)
+        await sut.next_status(CONNECTOR, ("Preparing",), since=mark)
         step("[EV driver plugs in the cable] 3/5. StartTransaction.req, Charging (either order)")
         await station_operator.plug_in(CONNECTOR)
         start = await sut.wait_for("StartTransaction", since=mark)
@@ -714,7 +688,7 @@ async def test_tc_007_1_cs(csms, station_operator, tags) -> None:
             start.payload,
         )
         no_authorize(sut, mark, start, "LocalPreAuthorize with the idTag cached Accepted")
-        await status(sut, "Charging", mark)
+        await sut.next_status(CONNECTOR, ("Charging",), since=mark)
         await leave_idle(csms, sut, station_operator, start.reply_payload["transactionId"])
 
 
@@ -751,7 +725,9 @@ async def test_tc_061_cs(csms, station_operator, tags, ocpp_config) -> None:
         mark = sut.mark()
         step("[Swipe the card again or wait ConnectionTimeOut] 3. StatusNotification Available")
         await station_operator.present_id_tag(tags.valid, connector)
-        await status(sut, "Available", mark, connector, timeout=CONNECTION_TIMEOUT * 2 + 5)
+        await sut.next_status(
+            connector, ("Available",), since=mark, timeout=CONNECTION_TIMEOUT * 2 + 5
+        )
         step("5. ClearCache.req")
         answer = await sut.call("ClearCache", {})
         check(answer.get("status") == "Accepted", "ClearCache.conf status Accepted", answer)
@@ -765,9 +741,11 @@ async def test_tc_061_cs(csms, station_operator, tags, ocpp_config) -> None:
             authorize.payload,
         )
         step("(post-condition) the authorization lapses: StatusNotification Available")
-        await status(sut, "Preparing", mark, connector)
+        await sut.next_status(connector, ("Preparing",), since=mark)
         await station_operator.present_id_tag(tags.valid, connector)
-        await status(sut, "Available", mark, connector, timeout=CONNECTION_TIMEOUT * 2 + 5)
+        await sut.next_status(
+            connector, ("Available",), since=mark, timeout=CONNECTION_TIMEOUT * 2 + 5
+        )
 
 
 @ocpp_case("TC_061_1_CS")
@@ -791,10 +769,12 @@ async def test_tc_061_1_cs(csms, station_operator, tags) -> None:
             f"Authorize.req idTag {tags.valid}",
             authorize.payload,
         )
-        await status(sut, "Preparing", mark)
+        await sut.next_status(CONNECTOR, ("Preparing",), since=mark)
         step("(post-condition) withdraw the authorization: StatusNotification Available")
         await station_operator.present_id_tag(tags.valid, CONNECTOR)
-        await status(sut, "Available", mark, timeout=CONNECTION_TIMEOUT * 2 + 5)
+        await sut.next_status(
+            CONNECTOR, ("Available",), since=mark, timeout=CONNECTION_TIMEOUT * 2 + 5
+        )
 
 
 @ocpp_case("TC_061_2_CS")
@@ -812,7 +792,7 @@ async def test_tc_061_2_cs(csms, station_operator, tags) -> None:
         mark = sut.mark()
         step("[EV driver plugs in the cable] StatusNotification.req Preparing")
         await station_operator.plug_in(CONNECTOR)
-        await status(sut, "Preparing", mark)
+        await sut.next_status(CONNECTOR, ("Preparing",), since=mark)
         mark = sut.mark()
         step("RemoteStartTransaction.req")
         answer = await sut.call(
@@ -832,7 +812,7 @@ async def test_tc_061_2_cs(csms, station_operator, tags) -> None:
         )
         start = await sut.wait_for("StartTransaction", since=mark)
         before(sut, authorize, start, "AuthorizeRemoteTxRequests true, OCPP 1.6 §5.11")
-        await status(sut, "Charging", mark)
+        await sut.next_status(CONNECTOR, ("Charging",), since=mark)
         await leave_idle(csms, sut, station_operator, start.reply_payload["transactionId"])
 
 
@@ -875,7 +855,7 @@ async def remote_start_first(sut: StationConnection, tags: Any) -> tuple[int, In
             authorize.payload,
         )
     step("7. StatusNotification.req Preparing")
-    preparing = await status(sut, "Preparing", mark)
+    preparing = await sut.next_status(CONNECTOR, ("Preparing",), since=mark)
     if authorize is not None:
         before(sut, authorize, preparing, "TC_011_CS steps 5 and 7")
     return mark, preparing
@@ -896,7 +876,7 @@ async def test_tc_011_1_cs(csms, station_operator, tags) -> None:
         f"StartTransaction.req connectorId {CONNECTOR} idTag {tags.valid}",
         start.payload,
     )
-    await status(sut, "Charging", mark)
+    await sut.next_status(CONNECTOR, ("Charging",), since=mark)
     await leave_idle(csms, sut, station_operator, start.reply_payload["transactionId"])
 
 
@@ -908,7 +888,9 @@ async def test_tc_011_2_cs(csms, station_operator, tags) -> None:
     async with configuration(csms, {"ConnectionTimeOut": str(CONNECTION_TIMEOUT)}):
         _, preparing = await remote_start_first(sut, tags)
         step(f"9. After ConnectionTimeOut ({CONNECTION_TIMEOUT} s): StatusNotification Available")
-        available = await status(sut, "Available", sut.mark(), timeout=CONNECTION_TIMEOUT * 2 + 5)
+        available = await sut.next_status(
+            CONNECTOR, ("Available",), since=sut.mark(), timeout=CONNECTION_TIMEOUT * 2 + 5
+        )
         waited = available.received_at - preparing.received_at
         check(
             waited >= CONNECTION_TIMEOUT - 1,
@@ -941,7 +923,7 @@ async def test_tc_012_cs(csms, station_operator) -> None:
         f"StopTransaction.req transactionId {transaction_id}",
         stop.payload,
     )
-    await status(sut, "Finishing", mark)
+    await sut.next_status(CONNECTOR, ("Finishing",), since=mark)
     await leave_idle(csms, sut, station_operator)
 
 
@@ -973,7 +955,7 @@ async def rebooted(
     since = sut.link.inbox.index(boot) + 1
     step("9. StatusNotification.req per connector and connectorId 0")
     for connector in range(connectors + 1):
-        await status(sut, expected.get(connector, ("Available",)), since, connector)
+        await sut.next_status(connector, expected.get(connector, ("Available",)), since=since)
     return sut
 
 
@@ -992,7 +974,7 @@ async def reset_without_transaction(
         operative = False
         check(answer.get("status") == "Accepted", "ChangeAvailability.conf status Accepted", answer)
         step("3. StatusNotification.req Unavailable")
-        await status(sut, "Unavailable", mark)
+        await sut.next_status(CONNECTOR, ("Unavailable",), since=mark)
         generation = csms.generation
         step(f"5. Reset.req type {kind}")
         answer = await sut.call("Reset", {"type": kind})
@@ -1016,7 +998,7 @@ async def reset_without_transaction(
         check(answer.get("status") == "Accepted", "ChangeAvailability.conf status Accepted", answer)
         operative = True
         step("13. StatusNotification.req Available")
-        await status(sut, "Available", mark)
+        await sut.next_status(CONNECTOR, ("Available",), since=mark)
     finally:
         await restore_operative(csms, operative)
 
@@ -1052,7 +1034,7 @@ async def reset_with_transaction(
     if kind == "Soft":
         step("3/5. StopTransaction.req and StatusNotification.req Finishing")
         stop = await old.wait_for("StopTransaction", since=mark)
-        await status(old, "Finishing", mark)
+        await old.next_status(CONNECTOR, ("Finishing",), since=mark)
         try:
             await old.link.wait_closed(ocpp_config.timeouts.message)
         except TargetTimeout:
@@ -1074,7 +1056,7 @@ async def reset_with_transaction(
         if stops:
             stop = stops[0]
             step("3/5. StopTransaction.req and StatusNotification.req Finishing, before the reboot")
-            await status(old, "Finishing", mark)
+            await old.next_status(CONNECTOR, ("Finishing",), since=mark)
     step("7. BootNotification.req")
     boot = await sut.wait_for("BootNotification")
     if stop is None:
@@ -1094,7 +1076,7 @@ async def reset_with_transaction(
     step("9. StatusNotification.req per connector and connectorId 0")
     for connector in range(ocpp_config.station.connectors + 1):
         allowed = ("Finishing", "Preparing") if connector == CONNECTOR else ("Available",)
-        await status(sut, allowed, since, connector)
+        await sut.next_status(connector, allowed, since=since)
     await leave_idle(csms, sut, station_operator)
 
 
@@ -1159,11 +1141,11 @@ async def test_tc_018_1_cs(csms, station_operator, ocpp_config) -> None:
         f"StopTransaction.req transactionId {transaction_id}",
         stop.payload,
     )
-    await status(sut, "Finishing", mark)
+    await sut.next_status(CONNECTOR, ("Finishing",), since=mark)
     mark = sut.mark()
     step("[EV driver unplugs the cable.] 7. StatusNotification.req Available")
     await station_operator.plug_out(CONNECTOR)
-    await status(sut, "Available", mark)
+    await sut.next_status(CONNECTOR, ("Available",), since=mark)
 
 
 @ocpp_case("TC_018_2_CS")

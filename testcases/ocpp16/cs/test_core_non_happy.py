@@ -90,33 +90,6 @@ async def _quietly(what: str, action: Callable[[], Awaitable[Any]]) -> None:
         _note(f"clean-up '{what}' did not complete: {exc}")
 
 
-async def _status(
-    sut: StationConnection,
-    connector: int,
-    allowed: Collection[str],
-    since: int,
-    *,
-    skip: Collection[str] = (),
-    timeout: float | None = None,
-) -> IncomingCall:
-    """The next StatusNotification.req of ``connector`` from ``since`` on, ignoring the
-    intermediate statuses in ``skip``; it must say one of ``allowed``."""
-    wanted = " or ".join(allowed)
-    item = await sut.wait_for(
-        "StatusNotification",
-        lambda p: p["connectorId"] == connector and p["status"] not in skip,
-        since=since,
-        timeout=timeout,
-        describe=f"StatusNotification.req connectorId {connector} ({wanted})",
-    )
-    check(
-        item.payload["status"] in allowed,
-        f"StatusNotification.req connectorId {connector} status {wanted}",
-        item.payload,
-    )
-    return item
-
-
 async def _no_transaction(sut: StationConnection, since: int, seconds: float, why: str) -> None:
     """No StartTransaction.req from ``since`` on, nor within ``seconds`` from now."""
     early = [c for c in sut.link.inbox[since:] if c.action == "StartTransaction"]
@@ -161,8 +134,7 @@ async def _configured(
     key is noted and skipped. A refused ``prerequisites`` key makes the case not applicable.
     Yields the keys that now hold the wanted value."""
     wanted = {**optional, **prerequisites, **required}
-    answer = await sut.call("GetConfiguration", {"key": list(wanted)})
-    before = {i["key"]: i.get("value") for i in answer.get("configurationKey") or []}
+    before = await sut.configuration_values(list(wanted))
     changed: list[tuple[str, str]] = []
     holding: dict[str, str] = {}
     try:
@@ -436,8 +408,8 @@ async def _local_start_authorize_invalid(
         mark = sut.mark()
         step("[EV driver plugs in the cable.] 1. StatusNotification.req Preparing")
         await station_operator.plug_in(CONNECTOR)
-        await _status(
-            sut, CONNECTOR, ["Preparing"], mark, timeout=ocpp_config.timeouts.message + late
+        await sut.next_status(
+            CONNECTOR, ["Preparing"], since=mark, timeout=ocpp_config.timeouts.message + late
         )
         mark = sut.mark()
         step(f"[EV driver presents invalid identification.] 3. Authorize.req {tags.invalid}")
@@ -491,7 +463,7 @@ async def test_tc_023_5_cs(
         mark = sut.mark()
         step("[EV driver plugs in the cable.] 1. StatusNotification.req Preparing")
         await station_operator.plug_in(CONNECTOR)
-        await _status(sut, CONNECTOR, ["Preparing"], mark)
+        await sut.next_status(CONNECTOR, ["Preparing"], since=mark)
         mark = sut.mark()
         step(f"3. RemoteStartTransaction.req connectorId {CONNECTOR} idTag {tags.invalid}")
         answer = await sut.call(
@@ -539,14 +511,14 @@ async def test_tc_024_cs(
             authorize.payload,
         )
     step("7. StatusNotification.req Preparing")
-    await _status(sut, CONNECTOR, ["Preparing"], mark)
+    await sut.next_status(CONNECTOR, ["Preparing"], since=mark)
     try:
         fault_mark = sut.mark()
         step("[EV driver plugs in the cable halfway.] 9. StatusNotification.req Faulted")
         await station_operator.perform(
             "set_fault", connector_id=CONNECTOR, error_code="ConnectorLockFailure"
         )
-        faulted = await _status(sut, CONNECTOR, ["Faulted"], fault_mark)
+        faulted = await sut.next_status(CONNECTOR, ["Faulted"], since=fault_mark)
         check(
             faulted.payload["errorCode"] == "ConnectorLockFailure",
             "StatusNotification.req errorCode ConnectorLockFailure",
@@ -666,8 +638,8 @@ async def _statuses_after_boot(
     seen = {}
     for connector in range(connectors + 1):
         allowed = busy_allowed if connector == busy else others
-        seen[connector] = await _status(
-            sut, connector, allowed, 0, skip=skip if connector == busy else ()
+        seen[connector] = await sut.next_status(
+            connector, allowed, since=0, skip=skip if connector == busy else ()
         )
     return seen
 
@@ -702,7 +674,7 @@ async def test_tc_032_1_cs(
             stop.payload,
         )
         step("3. StatusNotification.req Finishing")
-        await _status(sut, CONNECTOR, ["Finishing"], mark)
+        await sut.next_status(CONNECTOR, ["Finishing"], since=mark)
     finally:
         step("[Reconnect the power of the Charge Point.]")
         await station_operator.perform("power_on")
@@ -776,7 +748,7 @@ async def test_tc_032_2_cs(
     )
     if not finishing:
         step("7-8. StatusNotification.req Preparing or Finishing")
-        await _status(sut, CONNECTOR, ["Preparing", "Finishing"], mark)
+        await sut.next_status(CONNECTOR, ["Preparing", "Finishing"], since=mark)
     await _finish(csms, sut, station_operator)
 
 
@@ -795,7 +767,7 @@ async def test_tc_034_cs(
         check(answer["status"] == "Accepted", "ChangeAvailability.conf status Accepted", answer)
         step("3-4. StatusNotification.req Unavailable per connector and connectorId 0")
         for connector in range(connectors + 1):
-            await _status(sut, connector, ["Unavailable"], mark)
+            await sut.next_status(connector, ["Unavailable"], since=mark)
         generation = csms.generation
         step("[Disconnect and reconnect the power of the Charge Point.]")
         await station_operator.power_cycle()
@@ -894,7 +866,7 @@ async def test_tc_037_1_cs(
             start.payload,
         )
         step("3-4. StatusNotification.req Charging")
-        await _status(sut, CONNECTOR, ["Charging"], 0, skip=("Preparing",))
+        await sut.next_status(CONNECTOR, ["Charging"], since=0, skip=("Preparing",))
         await _finish(csms, sut, station_operator)
 
 
@@ -926,7 +898,7 @@ async def _offline_start_invalid(
             start.payload,
         )
         step("3-4. StatusNotification.req Charging")
-        charging = await _status(sut, CONNECTOR, ["Charging"], 0, skip=("Preparing",))
+        charging = await sut.next_status(CONNECTOR, ["Charging"], since=0, skip=("Preparing",))
         after = sut.link.inbox.index(charging) + 1
         if stop_on_invalid:
             assert start.reply_payload is not None
@@ -944,10 +916,10 @@ async def _offline_start_invalid(
                 stop.payload,
             )
             step("7-8. StatusNotification.req Finishing")
-            await _status(sut, CONNECTOR, ["Finishing"], after)
+            await sut.next_status(CONNECTOR, ["Finishing"], since=after)
         else:
             step("5-6. StatusNotification.req SuspendedEVSE")
-            await _status(sut, CONNECTOR, ["SuspendedEVSE"], after)
+            await sut.next_status(CONNECTOR, ["SuspendedEVSE"], since=after)
         await _finish(csms, sut, station_operator)
 
 
@@ -997,7 +969,7 @@ async def test_tc_038_cs(csms: FakeCsms, station_operator: StationOperator, tags
         stop.payload,
     )
     step("3-4. StatusNotification.req Finishing")
-    await _status(sut, CONNECTOR, ["Finishing"], 0)
+    await sut.next_status(CONNECTOR, ["Finishing"], since=0)
     await _finish(csms, sut, station_operator)
 
 
@@ -1108,7 +1080,7 @@ async def test_tc_041_cs(
         mark = sut.mark()
         step("[Set the Charge Point in fault state.] 1. StatusNotification.req Faulted")
         await station_operator.perform("set_fault", connector_id=0, error_code="OtherError")
-        await _status(sut, 0, ["Faulted"], mark)
+        await sut.next_status(0, ["Faulted"], since=mark)
         mark = sut.mark()
         step(f"3. [The EV Driver tries to start a transaction: plugs in, presents {tags.valid}.]")
         await station_operator.plug_in(CONNECTOR)

@@ -30,11 +30,6 @@ FSN = "FirmwareStatusNotification"
 DSN = "DiagnosticsStatusNotification"
 
 
-def _require_profile(ocpp_config: OcppConfig) -> None:
-    if PROFILE not in ocpp_config.station.features:
-        raise NotApplicable(f"the station does not declare the {PROFILE} feature profile")
-
-
 def _transfer_timeout(ocpp_config: OcppConfig) -> float:
     return min(TRANSFER_TIMEOUT, ocpp_config.timeouts.case)
 
@@ -42,8 +37,8 @@ def _transfer_timeout(ocpp_config: OcppConfig) -> float:
 async def _location(sut: StationConnection, file_servers: FileServers, name: str) -> str:
     """A URL on our servers in a protocol the station lists in SupportedFileTransferProtocols
     (OCPP 1.6 §8; FTP, as OCTT's examples, when the optional key is absent)."""
-    answer = await sut.call("GetConfiguration", {"key": ["SupportedFileTransferProtocols"]})
-    values = [i.get("value") or "" for i in answer.get("configurationKey", [])]
+    known = await sut.configuration_values(["SupportedFileTransferProtocols"])
+    values = [value or "" for value in known.values()]
     protocols = {p.strip().upper() for v in values for p in v.split(",") if p.strip()}
     if not protocols or "FTP" in protocols:
         return file_servers.ftp_url(name)
@@ -112,7 +107,7 @@ async def _downloaded(
 async def test_tc_044_1_cs(csms, station_operator, ocpp_config, file_servers) -> None:
     """OCPP 1.6 §5.19, §4.5: a firmware update reports Downloading, Downloaded, Installing,
     reboots and reports Installed, with the connectors Available afterwards."""
-    _require_profile(ocpp_config)
+    csms.require_profile(PROFILE)
     sut = await csms.ready(station_operator)
     timeout = _transfer_timeout(ocpp_config)
     name = "firmware_valid.fwi"
@@ -172,7 +167,7 @@ async def test_tc_044_1_cs(csms, station_operator, ocpp_config, file_servers) ->
 async def test_tc_044_2_cs(csms, station_operator, ocpp_config, file_servers) -> None:
     """OCPP 1.6 §5.19, §7.25: a download that fails is reported as DownloadFailed; the old
     firmware stays and the station stays (or becomes again) Available."""
-    _require_profile(ocpp_config)
+    csms.require_profile(PROFILE)
     sut = await csms.ready(station_operator)
     timeout = _transfer_timeout(ocpp_config)
     location = await _location(sut, file_servers, "download_fail.fwi")  # never published
@@ -200,7 +195,7 @@ async def test_tc_044_2_cs(csms, station_operator, ocpp_config, file_servers) ->
 async def test_tc_044_3_cs(csms, station_operator, ocpp_config, file_servers) -> None:
     """OCPP 1.6 §5.19, §7.25: an image the station cannot install is downloaded, then reported
     InstallationFailed, and the station returns to Available."""
-    _require_profile(ocpp_config)
+    csms.require_profile(PROFILE)
     sut = await csms.ready(station_operator)
     timeout = _transfer_timeout(ocpp_config)
     name = "firmware_invalid.fwi"
@@ -256,7 +251,7 @@ async def test_tc_044_3_cs(csms, station_operator, ocpp_config, file_servers) ->
 async def test_tc_045_1_cs(csms, station_operator, ocpp_config, file_servers) -> None:
     """OCPP 1.6 §5.9, §4.4: GetDiagnostics uploads the log to the given location, reported as
     Uploading then Uploaded."""
-    _require_profile(ocpp_config)
+    csms.require_profile(PROFILE)
     sut = await csms.ready(station_operator)
     timeout = _transfer_timeout(ocpp_config)
     location = await _location(sut, file_servers, "")
@@ -300,7 +295,7 @@ async def test_tc_045_1_cs(csms, station_operator, ocpp_config, file_servers) ->
 async def test_tc_045_2_cs(csms, station_operator, ocpp_config, file_servers) -> None:
     """OCPP 1.6 §5.9, §7.24: an upload that fails is reported as UploadFailed after Uploading,
     and the station carries on."""
-    _require_profile(ocpp_config)
+    csms.require_profile(PROFILE)
     sut = await csms.ready(station_operator)
     timeout = _transfer_timeout(ocpp_config)
     location = await _failing_upload_location(sut, file_servers)

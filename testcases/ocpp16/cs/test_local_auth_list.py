@@ -25,11 +25,6 @@ CONNECTOR = 1
 
 
 # -- capabilities ------------------------------------------------------------------------------
-def _require_profile(ocpp_config: OcppConfig) -> None:
-    if PROFILE not in ocpp_config.station.features:
-        raise NotApplicable(f"the station does not declare the {PROFILE} feature profile")
-
-
 def _require_no_profile(ocpp_config: OcppConfig) -> None:
     if PROFILE in ocpp_config.station.features:
         raise NotApplicable(
@@ -39,12 +34,6 @@ def _require_no_profile(ocpp_config: OcppConfig) -> None:
 
 
 # -- configuration states ----------------------------------------------------------------------
-async def _get_configuration(sut: StationConnection, keys: list[str]) -> dict[str, str | None]:
-    """Current values of ``keys``; keys the station does not know are left out."""
-    answer = await sut.call("GetConfiguration", {"key": keys})
-    return {item["key"]: item.get("value") for item in answer.get("configurationKey", [])}
-
-
 async def _change(sut: StationConnection, key: str, value: str) -> str:
     answer = await sut.call("ChangeConfiguration", {"key": key, "value": value})
     return str(answer["status"])
@@ -67,7 +56,7 @@ async def _configured(
     while restoring is reported only when the scenario itself passed, so it never hides the
     scenario's own verdict."""
     wanted = {**prerequisites, **required, **optional}
-    before = await _get_configuration(sut, list(wanted))
+    before = await sut.configuration_values(list(wanted))
     statuses: dict[str, str] = {}
     changed: dict[str, str] = {}
     failed = False
@@ -170,7 +159,7 @@ async def test_tc_042_1_cs(csms, station_operator, ocpp_config) -> None:
 async def test_tc_042_2_cs(csms, station_operator, ocpp_config) -> None:
     """OCPP 1.6 §5.10: listVersion 0 means the local list is empty, whatever version the empty
     Full update carried."""
-    _require_profile(ocpp_config)
+    csms.require_profile(PROFILE)
     sut = await csms.ready(station_operator)
     step("Before: LocalAuthListEnabled is true")
     async with _configured(csms, sut, {"LocalAuthListEnabled": "true"}):
@@ -191,7 +180,7 @@ async def test_tc_042_2_cs(csms, station_operator, ocpp_config) -> None:
 async def test_tc_043_cs(csms, station_operator, ocpp_config, tags) -> None:
     """OCPP 1.6 §5.15: a station with the profile accepts a Full and then a Differential local
     list update."""
-    _require_profile(ocpp_config)
+    csms.require_profile(PROFILE)
     sut = await csms.ready(station_operator)
     step("Before: LocalAuthListEnabled is true")
     async with _configured(csms, sut, {"LocalAuthListEnabled": "true"}), _list_cleared_after(csms):
@@ -245,7 +234,7 @@ async def test_tc_043_1_cs(csms, station_operator, ocpp_config, tags) -> None:
 async def test_tc_043_2_cs(csms, station_operator, ocpp_config, tags) -> None:
     """OCPP 1.6 §5.15: a Differential update whose version is not newer than the installed list
     is refused with VersionMismatch and leaves the list (and its version) as it was."""
-    _require_profile(ocpp_config)
+    csms.require_profile(PROFILE)
     sut = await csms.ready(station_operator)
     step("Before: LocalAuthListEnabled is true")
     async with _configured(csms, sut, {"LocalAuthListEnabled": "true"}), _list_cleared_after(csms):
@@ -302,7 +291,7 @@ async def test_tc_043_2_cs(csms, station_operator, ocpp_config, tags) -> None:
 async def test_tc_043_3_cs(csms, station_operator, ocpp_config, tags) -> None:
     """OCPP 1.6 §7.47 UpdateStatus Failed: a station that cannot store a list says so rather
     than answering Accepted."""
-    _require_profile(ocpp_config)
+    csms.require_profile(PROFILE)
     sut = await csms.ready(station_operator)
     step("Before: LocalAuthListEnabled is true")
     async with _configured(csms, sut, {"LocalAuthListEnabled": "true"}), _list_cleared_after(csms):
@@ -339,7 +328,7 @@ async def _start_with_local_list(
     Authorize.conf" for locally authorized identifiers (OCPP 1.6 §9.1.13), and with
     AuthorizeRemoteTxRequests true a remote start behaves as a local one (§5.11): so an
     Authorize.req for the listed tag is a failure, the proof that the list was used."""
-    _require_profile(ocpp_config)
+    csms.require_profile(PROFILE)
     sut = await csms.ready(station_operator)
     required = {"LocalPreAuthorize": "true", "LocalAuthListEnabled": "true"}
     prerequisites = {"AuthorizeRemoteTxRequests": "true"} if remote else {}

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from pytest_ocpp import step
 from pytest_ocpp.catalog import ocpp_case
-from pytest_ocpp.config import OcppConfig
 from pytest_ocpp.csms import StationConnection
 from pytest_ocpp.link import IncomingCall, Predicate
-from pytest_ocpp.verdicts import NotApplicable, TargetTimeout, check
+from pytest_ocpp.verdicts import TargetTimeout, check
 
 PROFILE = "RemoteTrigger"
 CONNECTOR = 1
@@ -20,11 +19,6 @@ CONNECTOR = 1
 
 SILENCE = 2.0
 """How long a refused trigger must stay without effect (TC_055_CS expected behaviour)."""
-
-
-def _require_profile(ocpp_config: OcppConfig) -> None:
-    if PROFILE not in ocpp_config.station.features:
-        raise NotApplicable(f"the station does not declare the {PROFILE} feature profile")
 
 
 async def _trigger(
@@ -59,7 +53,7 @@ async def _triggered(
 async def test_tc_054_cs(csms, station_operator, ocpp_config) -> None:
     """OCPP 1.6 §5.17: every message a Central System may trigger arrives after an Accepted
     TriggerMessage; the status notifications of idle transfers say Idle (§7.24, §7.25)."""
-    _require_profile(ocpp_config)
+    csms.require_profile(PROFILE)
     sut = await csms.ready(station_operator)
     step(f"1-2. TriggerMessage.req MeterValues, connectorId {CONNECTOR}: Accepted")
     _, mark = await _trigger(sut, "MeterValues", CONNECTOR)
@@ -116,7 +110,7 @@ async def test_tc_054_cs(csms, station_operator, ocpp_config) -> None:
 async def test_tc_055_cs(csms, station_operator, ocpp_config) -> None:
     """OCPP 1.6 §5.17: a trigger the station will not honour (MeterValues for a connector it
     does not have) is Rejected (or refused with a CallError), and nothing is sent for it."""
-    _require_profile(ocpp_config)
+    csms.require_profile(PROFILE)
     sut = await csms.ready(station_operator)
     missing = ocpp_config.station.connectors + 1
     step(f"1-2. TriggerMessage.req MeterValues, connectorId {missing} (NumberOfConnectors + 1)")

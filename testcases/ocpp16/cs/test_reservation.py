@@ -80,21 +80,6 @@ def _status(connector: int, status: str) -> Any:
     return lambda p: p["connectorId"] == connector and p["status"] == status
 
 
-async def _next_status(sut: StationConnection, connector: int, status: str, since: int) -> None:
-    """The connector's next StatusNotification.req from ``since`` on must say ``status``."""
-    item = await sut.wait_for(
-        "StatusNotification",
-        lambda p: p["connectorId"] == connector,
-        since=since,
-        describe=f"StatusNotification.req connectorId {connector} {status}",
-    )
-    check(
-        item.payload["status"] == status,
-        f"StatusNotification.req connectorId {connector} status {status}",
-        item.payload,
-    )
-
-
 async def _nothing(
     sut: StationConnection,
     actions: list[str],
@@ -129,20 +114,7 @@ class _Undo:
         if sut.closed:
             return
         mark = sut.mark()
-        running = list(csms.transactions)
-        for transaction_id in running:
-            await sut.call(
-                "RemoteStopTransaction", {"transactionId": transaction_id}, allow_error=True
-            )
-        for transaction_id in running:
-            if transaction_id in csms.transactions:
-                await sut.wait_for(
-                    "StopTransaction",
-                    lambda p, t=transaction_id: p["transactionId"] == t,
-                    since=mark,
-                    describe=f"StopTransaction.req for transaction {transaction_id} "
-                    "(cleanup: the station idle again)",
-                )
+        await csms.stop_transactions(sut, mark, "cleanup: the station idle again")
         for reservation_id in self.reservations:
             await sut.call("CancelReservation", {"reservationId": reservation_id}, allow_error=True)
         for connector in self.inoperative:
@@ -175,13 +147,8 @@ async def _undoing(
 ) -> AsyncIterator[_Undo]:
     """Undo the scenario's changes; after a failure, best effort (the failure is the verdict)."""
     undo = _Undo(csms, sut, operator)
-    try:
+    async with csms.undoing(undo.run):
         yield undo
-    except Exception:
-        with contextlib.suppress(Exception):
-            await undo.run()
-        raise
-    await undo.run()
 
 
 async def _reserve(
@@ -298,7 +265,7 @@ async def test_tc_046_1_cs(csms, station_operator, ocpp_config, tags) -> None:
         mark = sut.mark()
         await station_operator.present_id_tag(tags.valid, CONNECTOR)
         step("7. StatusNotification.req Preparing")
-        await _next_status(sut, CONNECTOR, "Preparing", mark)
+        await sut.next_status(CONNECTOR, "Preparing", since=mark)
         step("5. The optional Authorize.req carries the idTag from step 1")
         for authorize in [c for c in sut.link.inbox[mark:] if c.action == "Authorize"]:
             check(
@@ -314,7 +281,7 @@ async def test_tc_046_1_cs(csms, station_operator, ocpp_config, tags) -> None:
         start = await sut.wait_for("StartTransaction", since=mark)
         _check_reservation_used(start, reservation_id, tags.valid)
         step("11. StatusNotification.req Charging")
-        await _next_status(sut, CONNECTOR, "Charging", mark)
+        await sut.next_status(CONNECTOR, "Charging", since=mark)
 
 
 @ocpp_case("TC_046_2_CS")
@@ -346,7 +313,7 @@ async def test_tc_047_cs(csms, station_operator, ocpp_config, tags) -> None:
         step(f"2. ReserveNow.conf Accepted (expiryDate in {EXPIRES_IN:g} s)")
         check(status == "Accepted", "ReserveNow.conf status Accepted", status)
         step("3. StatusNotification.req Reserved")
-        await _next_status(sut, CONNECTOR, "Reserved", mark)
+        await sut.next_status(CONNECTOR, "Reserved", since=mark)
         step("[The EV driver does not arrive] 5. StatusNotification.req Available after expiry")
         available = await sut.wait_for(
             "StatusNotification",
@@ -542,7 +509,7 @@ async def test_tc_051_cs(csms, station_operator, ocpp_config, tags) -> None:
         reply = await sut.call("CancelReservation", {"reservationId": reservation_id})
         check(reply["status"] == "Accepted", "CancelReservation.conf status Accepted", reply)
         step("3. StatusNotification.req Available for the reserved connector")
-        await _next_status(sut, CONNECTOR, "Available", mark)
+        await sut.next_status(CONNECTOR, "Available", since=mark)
         step("5. Charging with valid idTag 2: no reservationId")
         start = await _charging(csms, sut, station_operator, undo, tags.valid_2)
         check(
@@ -602,7 +569,7 @@ async def _local_start_with_group_tag(
     step("7-10. StartTransaction.req with the reservationId, and Charging (either order)")
     start = await sut.wait_for("StartTransaction", since=mark)
     _check_reservation_used(start, reservation_id, tags.valid_with_parent)
-    await _next_status(sut, CONNECTOR, "Charging", mark)
+    await sut.next_status(CONNECTOR, "Charging", since=mark)
 
 
 @ocpp_case("TC_053_CS")

@@ -266,19 +266,7 @@ class _Undo:
         if sut.closed:
             return
         mark = sut.mark()
-        running = list(csms.transactions)
-        for transaction_id in running:
-            await sut.call(
-                "RemoteStopTransaction", {"transactionId": transaction_id}, allow_error=True
-            )
-        for transaction_id in running:
-            if transaction_id in csms.transactions:
-                await sut.wait_for(
-                    "StopTransaction",
-                    lambda p, t=transaction_id: p["transactionId"] == t,
-                    since=mark,
-                    describe=f"StopTransaction.req for transaction {transaction_id} (cleanup)",
-                )
+        await csms.stop_transactions(sut, mark, "cleanup")
         await sut.call("ClearChargingProfile", {}, allow_error=True)
         for connector in self.cables:
             await self.operator.plug_out(connector)
@@ -298,13 +286,8 @@ async def _undoing(
 ) -> AsyncIterator[_Undo]:
     """Undo the scenario's changes; after a failure, best effort (the failure is the verdict)."""
     undo = _Undo(csms, sut, operator)
-    try:
+    async with csms.undoing(undo.run):
         yield undo
-    except Exception:
-        with contextlib.suppress(Exception):
-            await undo.run()
-        raise
-    await undo.run()
 
 
 async def _charging(

@@ -54,6 +54,11 @@ DEFECT_CASES: tuple[Defect, ...] = (
         ("TC_005_1_CSMS", "TC_012_CSMS", "TC_039_CSMS"),
         "InternalError",
     ),
+    Defect(
+        "remote_stop_wrong_transaction",
+        ("TC_012_CSMS", "TC_028_CSMS"),
+        "RemoteStopTransaction.req transactionId",
+    ),
     Defect("data_transfer_bad_error_code", ("TC_064_CSMS",), "FormatViolation"),
     Defect("garbage_frame_on_data_transfer", ("TC_064_CSMS",), "framing"),
     Defect(

@@ -113,6 +113,10 @@ DEFECTS: dict[str, str] = {
     ),
     "reset_wrong_type": "Reset.req is sent with Soft when Hard was asked for, and vice versa.",
     "unlock_wrong_connector": "UnlockConnector.req is sent for connectorId + 1.",
+    "remote_stop_wrong_transaction": (
+        "RemoteStopTransaction.req is sent for transactionId + 1, a transaction the station "
+        "does not run."
+    ),
     "get_configuration_drops_keys": "GetConfiguration.req is sent without the requested keys.",
     "change_configuration_wrong_value": (
         "ChangeConfiguration.req is sent with a different value than the one asked for."
@@ -411,6 +415,8 @@ class _Session16(_ReferenceSession, ChargePoint16):
             payload["type"] = "Soft" if payload.get("type") == "Hard" else "Hard"
         elif action == "UnlockConnector" and self.defect("unlock_wrong_connector"):
             payload["connectorId"] = int(payload.get("connectorId", 0)) + 1
+        elif action == "RemoteStopTransaction" and self.defect("remote_stop_wrong_transaction"):
+            payload["transactionId"] = int(payload.get("transactionId", 0)) + 1
         elif action == "GetConfiguration" and self.defect("get_configuration_drops_keys"):
             payload.pop("key", None)
         elif action == "ChangeConfiguration" and self.defect("change_configuration_wrong_value"):

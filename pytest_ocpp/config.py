@@ -103,6 +103,24 @@ class IdTags:
     parent: str = "GROUP_TAG"
     """The parentIdTag / groupIdToken that ``valid_with_parent`` belongs to."""
     valid_with_parent: str = "CHILD_TAG"
+    types: Mapping[str, str] = field(default_factory=dict)
+    """2.0.1 ``idToken.type`` per tag name (``[tags.types]``, e.g. ``valid = "Central"``);
+    a tag without an entry is ``ISO14443``, OCTT's default."""
+
+    def type_of(self, value: str) -> str:
+        """The configured ``idToken.type`` of the tag whose value is ``value``."""
+        for name in (
+            "valid",
+            "valid_2",
+            "invalid",
+            "blocked",
+            "expired",
+            "parent",
+            "valid_with_parent",
+        ):
+            if getattr(self, name) == value and name in self.types:
+                return self.types[name]
+        return self.types.get("default", "ISO14443")
 
 
 @dataclass(frozen=True)
@@ -114,6 +132,10 @@ class StationSpec:
     vendor: str = "pytest-ocpp"
     model: str = "FakeStation"
     fixed_cable: bool = False
+    connector_id: int = 1
+    """OCTT's <Configured ConnectorId>: the connector every scenario uses."""
+    evse_id: int = 1
+    """OCTT's <Configured evseId> (2.0.1)."""
     features: tuple[str, ...] = (
         "Core",
         "FirmwareManagement",
@@ -245,7 +267,7 @@ def build_config(
             operator=get("operator_timeout"),
             case=get("case_timeout"),
         ),
-        tags=_build(IdTags, document.get("tags", {}), "tags"),
+        tags=_build_tags(document.get("tags", {})),
         station=_build_station(document.get("station", {})),
         csms_operator=get("csms_operator"),
         station_operator=get("station_operator"),
@@ -293,3 +315,32 @@ def _build_station(values: Mapping[str, Any]) -> StationSpec:
         typed["features"] = tuple(typed["features"])
     extra = {k: v for k, v in values.items() if k not in known}
     return StationSpec(**typed, extra=extra)
+
+
+ID_TOKEN_TYPES = (
+    "Central",
+    "eMAID",
+    "ISO14443",
+    "ISO15693",
+    "KeyCode",
+    "Local",
+    "MacAddress",
+    "NoAuthorization",
+)
+"""2.0.1 IdTokenEnumType (Part 2 §2.2 IdTokenType)."""
+
+
+def _build_tags(values: Mapping[str, Any]) -> IdTags:
+    tags = _build(IdTags, values, "tags")
+    names = set(IdTags.__dataclass_fields__) - {"types"} | {"default"}
+    for name, kind in dict(tags.types).items():
+        if name not in names:
+            raise ConfigError(
+                f"unknown tag {name!r} in [tags.types] of the config file; known: {sorted(names)}"
+            )
+        if kind not in ID_TOKEN_TYPES:
+            raise ConfigError(
+                f"[tags.types] {name} = {kind!r} is not a 2.0.1 idToken type; "
+                f"one of {', '.join(ID_TOKEN_TYPES)}"
+            )
+    return tags

@@ -15,7 +15,7 @@ import pytest_asyncio
 from pytest_ocpp import operators
 from pytest_ocpp.case import CaseContext
 from pytest_ocpp.config import OPTIONS, ConfigError, IdTags, OcppConfig, build_config
-from pytest_ocpp.csms import FakeCsms
+from pytest_ocpp.csms import FakeCsms16
 from pytest_ocpp.report import allure as allure_report
 from pytest_ocpp.report import summary
 from pytest_ocpp.station import FakeStation, Station16, Station201
@@ -298,7 +298,7 @@ async def ocpp_fake_csms(ocpp_config: OcppConfig) -> Any:
         host, port = "127.0.0.1", 0
     else:
         raise NotApplicable("no charging station under test: give --ocpp-listen=HOST:PORT")
-    fake = FakeCsms(ocpp_config, get_version("1.6"), host=host, port=port)
+    fake = FakeCsms16(ocpp_config, get_version("1.6"), host=host, port=port)
     try:
         await fake.start()
     except OSError as exc:
@@ -310,7 +310,7 @@ async def ocpp_fake_csms(ocpp_config: OcppConfig) -> Any:
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def ocpp_reference_station(ocpp_config: OcppConfig, ocpp_fake_csms: FakeCsms) -> Any:
+async def ocpp_reference_station(ocpp_config: OcppConfig, ocpp_fake_csms: FakeCsms16) -> Any:
     """The embedded reference station, connected to the fake CSMS, in reference mode."""
     if not ocpp_config.reference or ocpp_config.listen:
         yield None
@@ -327,8 +327,8 @@ async def ocpp_reference_station(ocpp_config: OcppConfig, ocpp_fake_csms: FakeCs
 
 @pytest.fixture
 def csms(
-    ocpp_case_context: CaseContext, ocpp_fake_csms: FakeCsms, ocpp_reference_station: Any
-) -> Iterator[FakeCsms]:
+    ocpp_case_context: CaseContext, ocpp_fake_csms: FakeCsms16, ocpp_reference_station: Any
+) -> Iterator[FakeCsms16]:
     """The fake CSMS, attached to this case: its trace, its verdict, default behaviour."""
     ocpp_fake_csms.attach(ocpp_case_context)
     try:

@@ -121,6 +121,8 @@ DEFECTS: dict[str, str] = {
     "change_configuration_wrong_value": (
         "ChangeConfiguration.req is sent with a different value than the one asked for."
     ),
+    # --- OCPP 1.6, Local Auth List Management, Firmware Management, Remote Trigger -----------
+    # --- OCPP 1.6, Reservation and Smart Charging --------------------------------------------
     # --- OCPP 2.0.1 -----------------------------------------------------------------------------
     "v201_boot_rejected": "BootNotificationResponse has status Rejected instead of Accepted.",
     "v201_boot_six_digit_fraction": (
@@ -421,6 +423,8 @@ class _Session16(_ReferenceSession, ChargePoint16):
             payload.pop("key", None)
         elif action == "ChangeConfiguration" and self.defect("change_configuration_wrong_value"):
             payload["value"] = _altered_value(str(payload.get("value", "")))
+        # Local Auth List Management, Firmware Management, Remote Trigger defects:
+        # Reservation and Smart Charging defects:
         return payload
 
     def id_tag_info(self, id_tag: str) -> dict[str, Any]:

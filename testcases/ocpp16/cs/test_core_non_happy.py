@@ -29,7 +29,8 @@ from pytest_ocpp import step
 from pytest_ocpp.case import current
 from pytest_ocpp.catalog import ocpp_case
 from pytest_ocpp.config import IdTags, OcppConfig
-from pytest_ocpp.csms import FakeCsms, StationConnection
+from pytest_ocpp.csms import FakeCsms16 as FakeCsms
+from pytest_ocpp.csms import StationConnection
 from pytest_ocpp.link import IncomingCall
 from pytest_ocpp.operators import StationOperator
 from pytest_ocpp.verdicts import NotApplicable, check

@@ -15,7 +15,8 @@ from pathlib import Path
 from pytest_ocpp import step
 from pytest_ocpp.catalog import ocpp_case
 from pytest_ocpp.config import OcppConfig
-from pytest_ocpp.csms import FakeCsms, StationConnection
+from pytest_ocpp.csms import FakeCsms16 as FakeCsms
+from pytest_ocpp.csms import StationConnection
 from pytest_ocpp.link import IncomingCall
 from pytest_ocpp.station import now
 from pytest_ocpp.transfer import FileServers

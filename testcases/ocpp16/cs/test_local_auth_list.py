@@ -16,7 +16,8 @@ from typing import Any
 from pytest_ocpp import step
 from pytest_ocpp.catalog import ocpp_case
 from pytest_ocpp.config import OcppConfig
-from pytest_ocpp.csms import FakeCsms, StationConnection
+from pytest_ocpp.csms import FakeCsms16 as FakeCsms
+from pytest_ocpp.csms import StationConnection
 from pytest_ocpp.verdicts import NotApplicable, check
 
 PROFILE = "LocalAuthListManagement"

@@ -68,22 +68,11 @@ async def test_tc_003_csms(station: Station16, tags: IdTags) -> None:
 
 @ocpp_case("TC_004_1_CSMS")
 async def test_tc_004_1_csms(station: Station16, tags: IdTags) -> None:
-    """A charging session started by presenting a card first: reusable state Charging, whose
-    own precondition is Authorized (OCTT 1.6 §3.22 Tables 193-194; OCPP 1.6 §4.1, §4.8)."""
-    step("Authorized 1. The Charge Point sends an Authorize.req with the valid idTag")
-    info = await station.authorize(tags.valid)
-    check(info["status"] == "Accepted", "Authorized step 2: idTagInfo.status Accepted", info)
-    step("Charging 1. [EV driver plugs in] The Charge Point sends a StatusNotification.req")
-    await station.status(CONNECTOR, "Preparing")
-    step("Charging 3. The Charge Point sends a StartTransaction.req")
-    conf = await station.start_transaction(CONNECTOR, tags.valid)
-    check(
-        conf["idTagInfo"]["status"] == "Accepted",
-        "Charging step 4: StartTransaction.conf idTagInfo.status Accepted",
-        conf,
-    )
-    step("Charging 5. The Charge Point sends a StatusNotification.req (Charging)")
-    await station.status(CONNECTOR, "Charging")
+    """A charging session started by presenting a card first: exactly reusable state
+    Charging, whose own precondition is Authorized (OCTT 1.6 §3.22 Tables 193-194; OCPP 1.6
+    §4.1, §4.8)."""
+    step("Charging (Authorized, Preparing, StartTransaction, Charging): reusable state Charging")
+    await station.charging()
     step("After: stop the transaction (general post-conditions)")
     await station.leave_idle()
 

@@ -57,7 +57,7 @@ OPTIONS: tuple[Option, ...] = (
         "run the suites against the bundled reference CSMS and reference charging station",
         kind="flag",
     ),
-    Option("version", "OCPP version(s), comma separated: 1.6, 2.0.1", default=None),
+    Option("version", "OCPP version(s), comma separated (1.6, 2.0.1) or all", default="1.6"),
     Option(
         "public_host",
         "host name the station under test uses to reach pytest-ocpp's file servers "
@@ -78,7 +78,27 @@ OPTIONS: tuple[Option, ...] = (
         60.0,
         "float",
     ),
-    Option("case_timeout", "upper bound in seconds for one whole test case", 300.0, "float"),
+    Option(
+        "reboot_timeout",
+        "seconds a station may take to reboot and reconnect after Reset or a power cycle "
+        "(OCPP sets no limit; real chargers take minutes)",
+        300.0,
+        "float",
+    ),
+    Option(
+        "transfer_timeout",
+        "seconds a station may take to download and install firmware or upload diagnostics",
+        600.0,
+        "float",
+    ),
+    Option(
+        "case_pause",
+        "seconds to wait between test cases, for targets that need time before they accept "
+        "the same station id again (default 0)",
+        0.0,
+        "float",
+    ),
+    Option("case_timeout", "upper bound in seconds for one whole test case", 1800.0, "float"),
     Option(
         "csms_operator",
         "how the CSMS is made to send requests: 'prompt' or a shell command (JSON on stdin)",
@@ -89,6 +109,11 @@ OPTIONS: tuple[Option, ...] = (
     ),
 )
 _BY_NAME = {o.name: o for o in OPTIONS}
+
+ALL_VERSIONS = ("1.6", "2.0.1")
+"""What ``--ocpp-version=all`` means: every version with bundled test cases. The default is
+1.6 for every kind of run (a target, a listening CSMS, the references), so one command line
+selects the same cases whatever it runs against."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +178,13 @@ class Timeouts:
     response: float = 10.0
     message: float = 10.0
     operator: float = 60.0
-    case: float = 300.0
+    case: float = 1800.0
+    reboot: float = 300.0
+    """A station's reboot after Reset or a power cycle (--ocpp-reboot-timeout)."""
+    transfer: float = 600.0
+    """A firmware download and install, a diagnostics upload (--ocpp-transfer-timeout)."""
+    pause: float = 0.0
+    """Pause between cases (--ocpp-case-pause)."""
 
 
 @dataclass(frozen=True)
@@ -222,7 +253,9 @@ def build_config(
             raise ConfigError(f"config file {config_path} does not exist") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {config_path} is not valid TOML: {exc}") from None
+    check_document(document)
     settings = document.get("ocpp", document)
+    check_settings(settings)
 
     def get(name: str) -> Any:
         value = raw_setting(name, settings)
@@ -230,7 +263,7 @@ def build_config(
         try:
             if opt.kind == "float" and value is not None:
                 value = float(value)
-                if value <= 0:
+                if value < 0 or (value == 0 and name != "case_pause"):
                     raise ValueError
             if opt.kind == "flag":
                 value = value in (True, "1", "true", "yes", "on")
@@ -243,14 +276,13 @@ def build_config(
         _check_url(target)
     listen = _parse_listen(get("listen")) if get("listen") else None
     reference = get("reference")
-    version_text = get("version")
-    if version_text:
-        try:
-            versions = tuple(get_version(v) for v in str(version_text).split(",") if v.strip())
-        except ValueError as exc:
-            raise ConfigError(f"--ocpp-version: {exc}") from None
-    else:
-        versions = (get_version("1.6"),) if not reference else ()
+    version_text = str(get("version") or "1.6")
+    if version_text.strip().lower() == "all":
+        version_text = ",".join(ALL_VERSIONS)
+    try:
+        versions = tuple(get_version(v.strip()) for v in version_text.split(",") if v.strip())
+    except ValueError as exc:
+        raise ConfigError(f"--ocpp-version: {exc}") from None
 
     return OcppConfig(
         target=target,
@@ -266,6 +298,9 @@ def build_config(
             message=get("message_timeout"),
             operator=get("operator_timeout"),
             case=get("case_timeout"),
+            reboot=get("reboot_timeout"),
+            transfer=get("transfer_timeout"),
+            pause=get("case_pause"),
         ),
         tags=_build_tags(document.get("tags", {})),
         station=_build_station(document.get("station", {})),
@@ -308,13 +343,66 @@ def _build(cls: type, values: Mapping[str, Any], section: str) -> Any:
     return cls(**values)
 
 
+STATION_SCENARIO_KEYS: dict[str, type | tuple[type, ...]] = {
+    # [station] keys that tune the station-side scenarios (README, "The config file").
+    "meter_value_sample_interval": (int, float),
+    "clock_aligned_data_interval": (int, float),
+    "transaction_duration": (int, float),
+    "backup_power": bool,
+    "firmware_file": str,
+    "invalid_firmware_file": str,
+    # CSMS-side: the file locations the CSMS under test is configured with (TC_044/045_CSMS).
+    "firmware_location": str,
+    "diagnostics_location": str,
+}
+
+
 def _build_station(values: Mapping[str, Any]) -> StationSpec:
     known = set(StationSpec.__dataclass_fields__) - {"extra"}
+    unknown = set(values) - known - set(STATION_SCENARIO_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"unknown key(s) {sorted(unknown)} in [station] of the config file; known keys: "
+            f"{sorted(known | set(STATION_SCENARIO_KEYS))}"
+        )
+    for key, kind in STATION_SCENARIO_KEYS.items():
+        if key in values and (
+            not isinstance(values[key], kind)
+            or (kind is not bool and isinstance(values[key], bool))
+        ):
+            raise ConfigError(f"[station] {key} has the wrong type: {values[key]!r}")
     typed = {k: v for k, v in values.items() if k in known}
     if "features" in typed:
         typed["features"] = tuple(typed["features"])
-    extra = {k: v for k, v in values.items() if k not in known}
+    extra = {k: v for k, v in values.items() if k in STATION_SCENARIO_KEYS}
     return StationSpec(**typed, extra=extra)
+
+
+SECTIONS = ("ocpp", "tags", "station")
+"""Top-level tables of the config file."""
+
+
+def check_document(document: Mapping[str, Any]) -> None:
+    """Unknown keys anywhere are an error naming the key and the known ones: a typo would
+    otherwise silently test the default."""
+    if "ocpp" not in document:
+        return  # a flat document: its keys are settings, checked below as [ocpp]
+    unknown = set(document) - set(SECTIONS)
+    if unknown:
+        raise ConfigError(
+            f"unknown table(s) {sorted(unknown)} in the config file; known tables: "
+            f"{', '.join(f'[{s}]' for s in SECTIONS)}"
+        )
+
+
+def check_settings(settings: Mapping[str, Any]) -> None:
+    names = set(_BY_NAME) - {"config"}
+    unknown = set(settings) - names - set(SECTIONS)
+    if unknown:
+        raise ConfigError(
+            f"unknown setting(s) {sorted(unknown)} in [ocpp] of the config file; known "
+            f"settings: {sorted(names)}"
+        )
 
 
 ID_TOKEN_TYPES = (
@@ -332,7 +420,7 @@ ID_TOKEN_TYPES = (
 
 def _build_tags(values: Mapping[str, Any]) -> IdTags:
     tags = _build(IdTags, values, "tags")
-    names = set(IdTags.__dataclass_fields__) - {"types"} | {"default"}
+    names = (set(IdTags.__dataclass_fields__) - {"types"}) | {"default"}
     for name, kind in dict(tags.types).items():
         if name not in names:
             raise ConfigError(

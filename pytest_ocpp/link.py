@@ -17,11 +17,13 @@ import asyncio
 import base64
 import inspect
 import json
+import socket
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
@@ -114,6 +116,8 @@ class _Pending:
     call: rpc.Call
     future: asyncio.Future[rpc.CallResult | rpc.CallError]
     timed_out: bool = False
+    allow_error: bool = False
+    """The scenario accepts a CallError here (it judges the code itself)."""
 
 
 @dataclass(eq=False)
@@ -157,6 +161,8 @@ class Link:
         self.inbox: list[IncomingCall] = []
         self.closed = asyncio.Event()
         self.close_description = ""
+        self.heard = False
+        """Whether the peer has sent any frame on this connection yet."""
         self._pending: dict[str, _Pending] = {}
         self._claims: list[_Claim] = []
         self._inbox_changed = asyncio.Condition()
@@ -215,8 +221,9 @@ class Link:
         try:
             await self.ws.send(text)
         except ConnectionClosed as exc:
+            why = _why(exc) + ("" if self.heard else f"; {NOTHING_HEARD}")
             raise ConnectionLost(
-                f"the {self.peer} closed the connection while we were sending ({_why(exc)})"
+                f"the {self.peer} closed the connection while we were sending ({why})"
             ) from None
 
     async def call(
@@ -240,7 +247,7 @@ class Link:
         future: asyncio.Future[rpc.CallResult | rpc.CallError] = (
             asyncio.get_running_loop().create_future()
         )
-        pending = _Pending(call, future)
+        pending = _Pending(call, future, allow_error=allow_error)
         self._pending[call.unique_id] = pending
         await self.send_frame(call)
         wait = self.timeouts.response if timeout is None else timeout
@@ -262,8 +269,9 @@ class Link:
             if allow_error:
                 return detail
             raise CallErrorReceived(
-                f"the {self.peer} answered {action} with CallError {reply.error_code}"
-                f" ({reply.description or 'no description'}) where a {action} result was expected",
+                f"the {self.peer} refused a valid {action} request with CallError "
+                f"{reply.error_code} ({reply.description or 'no description'}) where a {action} "
+                "result was expected",
                 reply.error_code,
             )
         return reply.payload
@@ -415,6 +423,7 @@ class Link:
     async def _read_loop(self) -> None:
         try:
             async for raw in self.ws:
+                self.heard = True
                 self.trace.received(self.name, raw)
                 await self._dispatch(raw)
         except ConnectionClosed as exc:
@@ -424,6 +433,10 @@ class Link:
         else:
             self.close_description = _why_ws(self.ws)
         finally:
+            if not self.heard and not self._closing_by_us:
+                self.close_description = (
+                    self.close_description or _why_ws(self.ws)
+                ) + f"; {NOTHING_HEARD}"
             self._on_closed()
 
     def _on_closed(self) -> None:
@@ -593,10 +606,19 @@ class Link:
         action = pending.call.action
         if isinstance(frame, rpc.CallError):
             if frame.error_code not in self.version.error_codes:
+                # First what matters most to the user (a valid request was refused), then
+                # what is wrong with the refusal itself.
+                refused = (
+                    f"the {self.peer} answered {action} with a CallError"
+                    if pending.allow_error
+                    else f"the {self.peer} refused a valid {action} request with a CallError "
+                    f"({frame.description or 'no description'}) where a {action} result was "
+                    "expected"
+                )
                 self._finding(
-                    f"the {self.peer} answered {action} with error code {frame.error_code!r}, "
-                    f"which OCPP {self.version} does not define; valid codes: "
-                    f"{', '.join(sorted(self.version.error_codes))}"
+                    f"{refused}; its error code {frame.error_code!r} is not one OCPP "
+                    f"{self.version} defines (valid codes: "
+                    f"{', '.join(sorted(self.version.error_codes))})"
                 )
         else:
             errors = self.schemas.errors(action, frame.payload, response=True)
@@ -608,6 +630,11 @@ class Link:
         del self._pending[frame.unique_id]
         if not pending.future.done():
             pending.future.set_result(frame)
+
+
+NOTHING_HEARD = "it had sent nothing since the handshake"
+"""Appended to the close description of a connection the peer closed before sending a single
+frame: with a "not now" close code that is an unavailable target, not a failed step."""
 
 
 class _Any(frozenset[str]):
@@ -700,13 +727,17 @@ async def connect(
         hint = {
             401: "the CSMS wants HTTP Basic credentials: set --ocpp-basic-auth-password "
             "(OCPP_BASIC_AUTH_PASSWORD) for this station id",
-            403: "the CSMS forbids this station id or these credentials",
+            403: "the CSMS forbids this connection; common causes are an unknown station id, "
+            "missing or wrong credentials, or none of the offered subprotocols "
+            f"({', '.join(subprotocols)}) being enabled for this station",
             404: "check the path in --ocpp-target and that the station id is known",
             400: "a CSMS answers 400 when it supports none of the offered subprotocols "
             f"({', '.join(subprotocols)})",
         }.get(status, "")
+        body = exc.response.body.decode(errors="replace").strip()[:200] if exc.response.body else ""
         raise ConnectFailed(
             f"the CSMS refused the websocket upgrade for {full} with HTTP {status}"
+            + (f" ({body!r})" if body else "")
             + (f": {hint}" if hint else "")
         ) from None
     except InvalidMessage as exc:
@@ -741,6 +772,43 @@ async def connect(
     if trace is not None:
         trace.event(station_id, f"connected, subprotocol {ws.subprotocol or '(none selected)'}")
     return ws
+
+
+def unreachable(url: str, timeout: float) -> str | None:
+    """Why nothing can be reached at ``url``'s host and port (refused, unknown host, no answer),
+    or None when a TCP connection opens. Run once before the first case, so an unreachable
+    target is one clear sentence instead of one identical failure per case."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "wss" else 80)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except socket.gaierror as exc:
+        return f"the host name {host!r} does not resolve ({exc.strerror or exc})"
+    except TimeoutError:
+        return f"no TCP connection to {host}:{port} within {timeout:g} s (--ocpp-connect-timeout)"
+    except OSError as exc:
+        return f"cannot connect to {host}:{port}: {exc.strerror or exc}"
+
+
+def listen_problem(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on (taken, not an address of this machine), or
+    None. Checked before the first case, so a busy port is one message, not one error per case."""
+    if port == 0:
+        return None
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"the host {host!r} does not resolve ({exc.strerror or exc})"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
 
 
 def _is_subprotocol_error(exc: InvalidHandshake) -> bool:

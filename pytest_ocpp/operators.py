@@ -7,9 +7,24 @@ Some scenario steps need something no OCPP message can do: the CSMS operator pre
 * :class:`StationOperator` — perform a physical action on the station under test.
 
 Adapters: ``prompt`` (a person at the terminal), a shell command (the action as one JSON object
-on stdin; exit 0 = done), the embedded reference (in-process), and the user's own fixture. With
-none configured, the step raises :class:`~pytest_ocpp.verdicts.NotApplicable`: a scenario that
+on stdin), the embedded reference (in-process), and the user's own fixture. With none
+configured, the step raises :class:`~pytest_ocpp.verdicts.NotApplicable`: a scenario that
 cannot be driven is reported as such, never as passed.
+
+Every adapter can give one of four answers, and each has its own verdict, because only one of
+them is about the target:
+
+========================  ==================  =====================================
+the operator says          command exit code   verdict of the case
+========================  ==================  =====================================
+done                       0                   the scenario goes on
+the target refused         78                  fail (:class:`OperatorRefused`)
+not possible on this rig   77                  not applicable (:class:`NotApplicable`)
+I could not do it          anything else       error (:class:`OperatorFailed`)
+========================  ==================  =====================================
+
+77 is the exit code test harnesses (automake, meson) already use for "skipped"; a crash, a
+missing command (127) or a timeout is the rig's problem, never the target's.
 """
 
 from __future__ import annotations
@@ -23,7 +38,12 @@ from typing import Any, Protocol, TextIO
 
 from pytest_ocpp.case import current
 from pytest_ocpp.link import IncomingCall
-from pytest_ocpp.verdicts import NotApplicable, OperatorFailed, TargetTimeout
+from pytest_ocpp.verdicts import NotApplicable, OperatorFailed, OperatorRefused, TargetTimeout
+
+EXIT_NOT_APPLICABLE = 77
+"""Operator command exit code: this step is not possible on this rig (verdict n/a)."""
+EXIT_TARGET_REFUSED = 78
+"""Operator command exit code: the target refused the action (verdict fail)."""
 
 #: The station operator's vocabulary: action → its parameters. A public interface (README).
 STATION_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -190,12 +210,19 @@ def command_performer(command: str, timeout: float) -> Performer:
             raise OperatorFailed(
                 f"operator command {command!r} did not finish {job['action']} within {timeout:g} s"
             ) from None
-        if process.returncode != 0:
-            text = err.decode(errors="replace").strip() or out.decode(errors="replace").strip()
-            raise OperatorFailed(
-                f"operator command {command!r} exited with status {process.returncode} for "
-                f"{job['action']}: {text or '(no output)'}"
-            )
+        if process.returncode == 0:
+            return
+        text = err.decode(errors="replace").strip() or out.decode(errors="replace").strip()
+        said = text or "(no output)"
+        if process.returncode == EXIT_NOT_APPLICABLE:
+            raise NotApplicable(f"the operator cannot {job['action']} on this rig: {said}")
+        if process.returncode == EXIT_TARGET_REFUSED:
+            raise OperatorRefused(f"the target refused {job['action']} (operator): {said}")
+        hint = " (command not found)" if process.returncode == 127 else ""
+        raise OperatorFailed(
+            f"operator command {command!r} exited with status {process.returncode}{hint} for "
+            f"{job['action']}: {said}"
+        )
 
     return perform
 
@@ -236,14 +263,24 @@ def prompt_performer(
                 # Nothing to confirm: the caller now waits for the request on the wire.
                 writer.write(f"[pytest-ocpp] waiting up to {timeout:g} s for it on the wire...\n")
                 return
-            writer.write("[pytest-ocpp] press Enter when done (type 'na' if it cannot be done) ")
+            writer.write(
+                "[pytest-ocpp] press Enter when done; type 'na' if this rig cannot do it, "
+                "'refused' if the target refused, 'error' if you could not do it: "
+            )
             writer.flush()
             try:
                 answer = await asyncio.wait_for(asyncio.to_thread(reader.readline), timeout)
             except asyncio.TimeoutError:
-                raise OperatorFailed(f"nobody confirmed within {timeout:g} s") from None
-            if answer.strip().lower() in ("na", "n/a", "no"):
-                raise NotApplicable(f"the operator could not {describe(job)}")
+                raise OperatorFailed(
+                    f"nobody confirmed within {timeout:g} s (--ocpp-operator-timeout)"
+                ) from None
+            word = answer.strip().lower()
+            if word in ("na", "n/a", "no"):
+                raise NotApplicable(f"the operator cannot {describe(job)} on this rig")
+            if word in ("refused", "r"):
+                raise OperatorRefused(f"the operator reports the target refused to {describe(job)}")
+            if word in ("error", "e", "x"):
+                raise OperatorFailed(f"the operator could not {describe(job)}")
 
     return perform
 

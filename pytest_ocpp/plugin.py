@@ -14,8 +14,9 @@ import pytest_asyncio
 
 from pytest_ocpp import operators
 from pytest_ocpp.case import CaseContext
-from pytest_ocpp.config import OPTIONS, ConfigError, IdTags, OcppConfig, build_config
+from pytest_ocpp.config import ALL_VERSIONS, OPTIONS, ConfigError, IdTags, OcppConfig, build_config
 from pytest_ocpp.csms import FakeCsms16
+from pytest_ocpp.link import listen_problem, unreachable
 from pytest_ocpp.report import allure as allure_report
 from pytest_ocpp.report import summary
 from pytest_ocpp.station import FakeStation, Station16, Station201
@@ -26,7 +27,15 @@ from pytest_ocpp.versions import get_version
 CONFIG_KEY = pytest.StashKey[OcppConfig]()
 RESULTS_KEY = pytest.StashKey[summary.Results]()
 STATION_CLASSES: dict[str, type[FakeStation]] = {"1.6": Station16, "2.0.1": Station201}
-TESTCASES = Path(__file__).resolve().parent.parent / "testcases"
+def _testcases_dir() -> Path:
+    """The bundled scenarios: ``pytest_ocpp/testcases`` once installed, ``testcases/`` at the
+    root of a source checkout (setup.py maps one onto the other)."""
+    here = Path(__file__).resolve().parent
+    installed = here / "testcases"
+    return installed if installed.is_dir() else here.parent / "testcases"
+
+
+TESTCASES = _testcases_dir()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -44,10 +53,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "ocpp_case(id, version, side, profile, block, title): an OCA test case"
+        "markers",
+        "ocpp_case(id, version, side, profile, block, title, provisional): an OCA test case",
     )
+    _default_asyncio_loop_scope(config)
     try:
         ocpp_config = build_config(
             lambda name: config.getoption("--ocpp-" + name.replace("_", "-")),
@@ -56,6 +68,12 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     except ConfigError as exc:
         raise pytest.UsageError(f"pytest-ocpp: {exc}") from None
+    unbundled = [v.name for v in ocpp_config.versions if v.name not in ALL_VERSIONS]
+    if unbundled:
+        raise pytest.UsageError(
+            f"pytest-ocpp: no OCPP {', '.join(unbundled)} test cases are bundled yet; "
+            f"--ocpp-version can be {', '.join(ALL_VERSIONS)} (comma separated) or all"
+        )
     config.stash[CONFIG_KEY] = ocpp_config
     config.stash[RESULTS_KEY] = summary.Results()
     if ocpp_config.active and config.args_source != pytest.Config.ArgsSource.ARGS:
@@ -63,11 +81,42 @@ def pytest_configure(config: pytest.Config) -> None:
         config.args[:] = [str(TESTCASES)]
 
 
+def _default_asyncio_loop_scope(config: pytest.Config) -> None:
+    """pytest-asyncio warns about an unset default fixture loop scope in every directory
+    without an ini file, i.e. wherever a user runs ``pytest --ocpp-target=...``. Our fixtures
+    set their own scopes; the function scope is pytest-asyncio's own future default."""
+    key = "asyncio_default_fixture_loop_scope"
+    if not config.getini(key):
+        config._inicache[key] = "function"  # no public way to default an ini key
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Problems that would fail every case the same way are one clear message instead, before
+    any case runs: an unreachable target, a listen port already taken."""
+    ocpp_config = session.config.stash.get(CONFIG_KEY, None)
+    if ocpp_config is None or getattr(session.config.option, "collectonly", False):
+        return
+    if ocpp_config.target:
+        why = unreachable(ocpp_config.target, ocpp_config.timeouts.connect)
+        if why:
+            raise pytest.UsageError(
+                f"pytest-ocpp: the CSMS under test at {ocpp_config.target} cannot be reached: "
+                f"{why}. No test case ran. Is it running, and is --ocpp-target right?"
+            )
+    if ocpp_config.listen:
+        why = listen_problem(*ocpp_config.listen)
+        if why:
+            raise pytest.UsageError(
+                f"pytest-ocpp: cannot listen on {ocpp_config.listen[0]}:{ocpp_config.listen[1]} "
+                f"(--ocpp-listen): {why}. No test case ran."
+            )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     ocpp_config = config.stash[CONFIG_KEY]
     if not ocpp_config.active:
         return
-    versions = {v.name for v in _run_versions(ocpp_config)}
+    versions = {v.name for v in ocpp_config.versions}
     sides = set()
     if ocpp_config.target or ocpp_config.reference:
         sides.add("CSMS")
@@ -89,14 +138,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
-
-
-def _run_versions(ocpp_config: OcppConfig) -> tuple[Any, ...]:
-    if ocpp_config.versions:
-        return ocpp_config.versions
-    from pytest_ocpp.embedded import REFERENCE_VERSIONS
-
-    return tuple(get_version(v) for v in REFERENCE_VERSIONS)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -100,7 +100,14 @@ class SchemaSet:
                 and limit is not None
                 and is_rfc3339(error.instance)
             ):
-                message += f" (OCPP {self.version} allows at most {limit} fractional digits)"
+                # Valid RFC 3339, so "not a date-time" would be false: name the rule it breaks.
+                found_fraction = re.search(r"\.(\d+)", error.instance)
+                digits = len(found_fraction.group(1)) if found_fraction else 0
+                message = (
+                    f"{error.instance!r} is a valid RFC 3339 date-time with {digits} fractional "
+                    f"digits, but OCPP {self.version} Part 2 §3.1 (Time Format Requirements) "
+                    f"says the number of decimal places SHALL NOT exceed {limit}"
+                )
             found.append(f"{path}: {message}")
         return found
 

@@ -9,11 +9,27 @@ side broke). Making target failures ``AssertionError`` subclasses keeps that spl
 
 from __future__ import annotations
 
+import contextvars
+
 import pytest
+
+_STEP: contextvars.ContextVar[str] = contextvars.ContextVar("pytest_ocpp_step", default="")
+"""The running case's current scenario step, set by :mod:`pytest_ocpp.case`. A failure
+stamps it when it is raised, so the verdict names the step whose check failed even when a
+clean-up step ran after it."""
 
 
 class TargetFailure(AssertionError):
     """The target under test did something the specification or the scenario forbids."""
+
+    starting_state: bool = False
+    """Raised while reaching the case's starting state (a cascade), not at its own step."""
+    octt_specific: bool = False
+    """A rule of the OCTT table that is stricter than the specification."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self.step = _STEP.get()
 
 
 class ProtocolViolation(TargetFailure):
@@ -48,11 +64,34 @@ class CallErrorReceived(TargetFailure):
         self.error_code = error_code
 
 
-class OperatorFailed(TargetFailure):
-    """The operator adapter (a person or a command) could not perform the requested action.
+class OcttSpecific(TargetFailure):
+    """The target broke a rule that the OCTT table applies but the specification only
+    recommends or does not state. Certification applies OCTT's rule, so the verdict stays
+    "fail"; every report marks it "OCTT-specific" and quotes the specification."""
 
-    Counted as a failure of the run rather than an internal error: the command or the person
-    is part of the system under test's rig, not of pytest-ocpp."""
+    octt_specific = True
+
+
+class RigError(Exception):
+    """The test rig (an operator command, a person, a busy port) broke: verdict "error",
+    never a failure of the target."""
+
+
+class TargetUnavailable(Exception):
+    """The target closed the connection right after the handshake with a close code that
+    means "not now" (1011 internal error, 1012 service restart, 1013 try again later): the
+    target's infrastructure was not ready, which is not a verdict on the scenario's step.
+    Verdict "error", quoting the close code and reason."""
+
+
+class OperatorFailed(RigError):
+    """The operator (a person or a command) could not perform the requested action: the
+    command could not be started, crashed, timed out, or said "I could not do it"."""
+
+
+class OperatorRefused(TargetFailure):
+    """The operator reports that the target refused the action (e.g. the CSMS's API rejected
+    the request): a verdict on the target."""
 
 
 class NotApplicable(pytest.skip.Exception):
@@ -71,3 +110,17 @@ def check(condition: bool, expectation: str, received: object) -> None:
     """A tool validation: fail with what was expected and what arrived."""
     if not condition:
         raise TargetFailure(f"expected {expectation}; received {received!r}")
+
+
+def check_octt(
+    condition: bool, expectation: str, received: object, *, octt: str, spec: str
+) -> None:
+    """A tool validation that OCTT applies but the specification does not require.
+
+    ``octt`` names the table and step (``"TC_005_3_CS step 6"``), ``spec`` says correctly what
+    the specification does say (``"OCPP 1.6 §4.9 only recommends an info text"``)."""
+    if not condition:
+        raise OcttSpecific(
+            f"expected {expectation}; received {received!r} "
+            f"[OCTT-specific: {octt} requires it; {spec}]"
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
@@ -60,10 +61,34 @@ async def _never(connection: ServerConnection) -> None:
     await connection.wait_closed()
 
 
-def test_unreachable_target_fails_fast_with_a_sentence(tmp_path: Path) -> None:
-    report = _run(tmp_path, f"ws://127.0.0.1:{free_port()}/ocpp")  # nobody listens there
-    assert_fails(report, CASES, because="cannot reach ws://127.0.0.1")
-    assert report.returncode == 1
+def test_unreachable_target_is_reported_once_before_any_case(tmp_path: Path) -> None:
+    """Connection refused or an unknown host would fail every case the same way: one
+    sentence, exit status 4 (usage error), no case run (issue 12 point 6)."""
+    url = f"ws://127.0.0.1:{free_port()}/ocpp"  # nobody listens there
+    completed = run_pytest(tmp_path, "--ocpp-target", url, timeout=60)
+    assert completed.returncode == 4, completed.stdout + completed.stderr
+    assert "cannot be reached" in completed.stderr and "Connection refused" in completed.stderr
+    assert completed.stderr.count("cannot be reached") == 1
+    assert "Traceback" not in completed.stdout + completed.stderr
+    unknown = run_pytest(tmp_path, "--ocpp-target", "ws://no-such-host.invalid:9/ocpp", timeout=60)
+    assert unknown.returncode == 4
+    assert "does not resolve" in unknown.stderr
+
+
+def test_busy_listen_port_is_reported_once(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        completed = run_pytest(tmp_path, f"--ocpp-listen=127.0.0.1:{port}", timeout=60)
+    assert completed.returncode == 4, completed.stdout + completed.stderr
+    assert "cannot listen on" in completed.stderr and "(--ocpp-listen)" in completed.stderr
+
+
+def test_unbundled_version_says_so(tmp_path: Path) -> None:
+    completed = run_pytest(tmp_path, "--ocpp-reference", "--ocpp-version=2.1", timeout=60)
+    assert completed.returncode == 4
+    assert "no OCPP 2.1 test cases are bundled yet" in completed.stderr
 
 
 def test_invalid_url_is_a_usage_error(tmp_path: Path) -> None:
@@ -141,3 +166,22 @@ def test_target_that_hangs_in_the_handshake(tmp_path: Path) -> None:
     with hosted_server(start, name="hangs-in-handshake") as target:
         report = _run(tmp_path, target.url, cases=("TC_001_CSMS",))
     assert_fails(report, ("TC_001_CSMS",), because=("no websocket handshake", "within 2 s"))
+
+
+async def _not_ready(connection: ServerConnection) -> None:
+    """What a CSMS behind a message broker did when a case reconnected quickly: accept the
+    upgrade, then close at once with 1011 before answering anything."""
+    await connection.close(1011, "Failed to subscribe to message broker")
+
+
+def test_csms_closing_right_after_the_handshake_is_an_error_quoting_the_close(
+    tmp_path: Path,
+) -> None:
+    """Not a failure of whatever step came next: an error that quotes the close code and
+    reason and names the setting that gives such a target time (issue 22 pt 6)."""
+    report = _against(tmp_path, _not_ready, select_subprotocol=_ocpp16)
+    verdict, message = report.verdicts["TC_003_CSMS"]
+    assert verdict == "error", message
+    assert "1011" in message and "Failed to subscribe to message broker" in message
+    assert "--ocpp-case-pause" in message
+    assert "internal error" not in message

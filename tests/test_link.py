@@ -61,8 +61,12 @@ async def test_reply_with_a_foreign_id_fails_the_waiting_call() -> None:
 async def test_error_code_spelling_is_judged_per_version() -> None:
     """FormatViolation is 2.0.1's spelling; OCPP-J 1.6 §4.2.3 only knows FormationViolation."""
     async with linked(replying(lambda m: [4, m[1], "FormatViolation", "", {}])) as link:
-        with pytest.raises(ProtocolViolation, match="does not define"):
+        with pytest.raises(ProtocolViolation) as refused:
             await link.call("Heartbeat", {})
+    # What matters most first (a valid request refused), then the wrong code (issue 12 pt 8).
+    message = str(refused.value)
+    assert message.startswith("the CSMS refused a valid Heartbeat request with a CallError")
+    assert message.index("refused a valid") < message.index("'FormatViolation' is not one")
     async with linked(replying(lambda m: [4, m[1], "FormationViolation", "", {}])) as link:
         answer = await link.call("Heartbeat", {}, allow_error=True)
         assert answer["errorCode"] == "FormationViolation"
@@ -73,7 +77,7 @@ async def test_schema_violation_in_a_response() -> None:
     async with linked(
         replying(lambda m: [3, m[1], {"currentTime": "2026-11-24T20:00:00.123456Z"}]), V201
     ) as link:
-        with pytest.raises(ProtocolViolation, match="at most 3 fractional digits"):
+        with pytest.raises(ProtocolViolation, match="decimal places SHALL NOT exceed 3"):
             await link.call("Heartbeat", {})
 
 

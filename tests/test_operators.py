@@ -6,13 +6,20 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
 import pytest
 
 from pytest_ocpp import operators
-from pytest_ocpp.verdicts import NotApplicable, OperatorFailed
+from pytest_ocpp.verdicts import (
+    NotApplicable,
+    OperatorFailed,
+    OperatorRefused,
+    RigError,
+    TargetFailure,
+)
 
 
 def python_command(code: str) -> str:
@@ -41,6 +48,36 @@ async def test_command_failure_carries_its_stderr() -> None:
     perform = operators.command_performer(python_command(code), 10)
     with pytest.raises(OperatorFailed, match=r"exited with status 3 for plug_out: rig offline"):
         await perform({"station_id": "CP_1", "action": "plug_out", "connector_id": 1})
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("exit_code", "outcome", "verdict_text"),
+    [
+        (77, NotApplicable, "cannot plug_out on this rig: no connector 2 here"),
+        (78, OperatorRefused, "the target refused plug_out (operator): no connector 2 here"),
+        (1, OperatorFailed, "exited with status 1 for plug_out: no connector 2 here"),
+    ],
+)
+async def test_command_says_done_refused_not_possible_or_could_not(
+    exit_code: int, outcome: type[BaseException], verdict_text: str
+) -> None:
+    """The operator protocol's four answers (README, "The operator protocol"): only "the
+    target refused" is a verdict on the target; a rig that cannot do a step is not applicable,
+    one that could not do it is an error of the rig (issue 12 pt 6, issue 22 pt 5)."""
+    code = f"import sys; sys.stderr.write('no connector 2 here'); sys.exit({exit_code})"
+    perform = operators.command_performer(python_command(code), 10)
+    with pytest.raises(outcome, match=re.escape(verdict_text)) as raised:
+        await perform({"station_id": "CP_1", "action": "plug_out", "connector_id": 2})
+    assert isinstance(raised.value, TargetFailure) == (outcome is OperatorRefused)
+    assert isinstance(raised.value, RigError) == (outcome is OperatorFailed)
+
+
+@pytest.mark.asyncio
+async def test_missing_command_is_a_rig_error() -> None:
+    perform = operators.command_performer("/no/such/rig-script", 10)
+    with pytest.raises(OperatorFailed, match=r"status 127 \(command not found\)"):
+        await perform({"station_id": "CP_1", "action": "power_cycle"})
 
 
 @pytest.mark.asyncio

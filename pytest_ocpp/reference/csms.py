@@ -122,7 +122,69 @@ DEFECTS: dict[str, str] = {
         "ChangeConfiguration.req is sent with a different value than the one asked for."
     ),
     # --- OCPP 1.6, Local Auth List Management, Firmware Management, Remote Trigger -----------
+    "get_local_list_version_never_sent": (
+        "GetLocalListVersion.req is never sent, although the operator's command succeeds."
+    ),
+    "send_local_list_wrong_update_type": (
+        "SendLocalList.req is sent with updateType Differential when Full was asked for, and "
+        "vice versa."
+    ),
+    "send_local_list_without_id_tag_info": (
+        "SendLocalList.req localAuthorizationList entries are sent without their idTagInfo."
+    ),
+    "update_firmware_wrong_location": (
+        "UpdateFirmware.req is sent with another location than the one asked for."
+    ),
+    "firmware_status_failure_call_error": (
+        "FirmwareStatusNotification.req reporting DownloadFailed or InstallationFailed is "
+        "answered with a CallError InternalError."
+    ),
+    "get_diagnostics_file_location": (
+        "GetDiagnostics.req location is a file: URL, which names no OCPP 1.6 §8 transfer "
+        "protocol a Charge Point could upload with."
+    ),
+    "trigger_message_wrong_message": (
+        "TriggerMessage.req asks for Heartbeat instead of the requested message (and for "
+        "MeterValues instead of Heartbeat)."
+    ),
+    "trigger_message_wrong_connector": "TriggerMessage.req is sent for connectorId + 1.",
     # --- OCPP 1.6, Reservation and Smart Charging --------------------------------------------
+    "reserve_now_wrong_connector": "ReserveNow.req is sent for connectorId + 1.",
+    "reserve_now_wrong_id_tag": (
+        "ReserveNow.req is sent with a different idTag than the one asked for."
+    ),
+    "reserve_now_connector_zero": (
+        "ReserveNow.req for a connector is sent for connectorId 0, the whole Charge Point."
+    ),
+    "reserve_now_expired": "ReserveNow.req expiryDate is one hour in the past.",
+    "reserve_now_drops_parent_id_tag": (
+        "ReserveNow.req is sent without the parentIdTag asked for."
+    ),
+    "cancel_reservation_wrong_id": "CancelReservation.req is sent for reservationId + 1.",
+    "cancel_reservation_latest": (
+        "CancelReservation.req is sent for the last reservation sent to the station, whatever "
+        "reservationId was asked for."
+    ),
+    "change_availability_wrong_type": (
+        "ChangeAvailability.req is sent with Operative when Inoperative was asked for, and "
+        "vice versa."
+    ),
+    "set_charging_profile_wrong_purpose": (
+        "SetChargingProfile.req is sent with purpose TxProfile when TxDefaultProfile was asked "
+        "for, and vice versa."
+    ),
+    "tx_default_profile_with_transaction_id": (
+        "SetChargingProfile.req with a TxDefaultProfile carries transactionId 1, which only a "
+        "TxProfile may have."
+    ),
+    "tx_profile_wrong_transaction": (
+        "SetChargingProfile.req with a TxProfile is sent for transactionId + 1."
+    ),
+    "composite_schedule_wrong_connector": "GetCompositeSchedule.req is sent for connectorId + 1.",
+    "clear_charging_profile_wrong_id": "ClearChargingProfile.req is sent for id + 1.",
+    "remote_start_drops_charging_profile": (
+        "RemoteStartTransaction.req is sent without the chargingProfile asked for."
+    ),
     # --- OCPP 2.0.1 -----------------------------------------------------------------------------
     "v201_boot_rejected": "BootNotificationResponse has status Rejected instead of Accepted.",
     "v201_boot_six_digit_fraction": (
@@ -330,8 +392,9 @@ class _ReferenceSession:
 
     # --- sending --------------------------------------------------------------------------
 
-    def adjust_outgoing(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """Apply the outgoing-request defects; the conformant reference sends what it is asked."""
+    def adjust_outgoing(self, action: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+        """Apply the outgoing-request defects; the conformant reference sends what it is asked.
+        None: a defect swallows the request (it is never sent)."""
         return payload
 
     async def send_call(self, action: str, payload: Mapping[str, Any]) -> None:
@@ -346,6 +409,9 @@ class _ReferenceSession:
                 "use the CamelCase action name, e.g. 'RemoteStartTransaction'."
             )
         body = self.adjust_outgoing(action, json.loads(json.dumps(dict(payload))))
+        if body is None:
+            LOGGER.info("%s: deliberate defect: %s is not sent", self.id, action)
+            return
         call = Call(unique_id=str(uuid.uuid4()), action=action, payload=body)
         try:
             await validate_payload(call, self._ocpp_version)
@@ -410,7 +476,7 @@ class _Session16(_ReferenceSession, ChargePoint16):
             return True
         return False
 
-    def adjust_outgoing(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def adjust_outgoing(self, action: str, payload: dict[str, Any]) -> dict[str, Any] | None:
         if action == "RemoteStartTransaction" and self.defect("remote_start_wrong_id_tag"):
             payload["idTag"] = _other_tag(str(payload.get("idTag", "")))
         elif action == "Reset" and self.defect("reset_wrong_type"):
@@ -424,7 +490,70 @@ class _Session16(_ReferenceSession, ChargePoint16):
         elif action == "ChangeConfiguration" and self.defect("change_configuration_wrong_value"):
             payload["value"] = _altered_value(str(payload.get("value", "")))
         # Local Auth List Management, Firmware Management, Remote Trigger defects:
+        if action == "GetLocalListVersion" and self.defect("get_local_list_version_never_sent"):
+            return None
+        if action == "SendLocalList" and self.defect("send_local_list_wrong_update_type"):
+            swapped = "Differential" if payload.get("updateType") == "Full" else "Full"
+            payload["updateType"] = swapped
+        if action == "SendLocalList" and self.defect("send_local_list_without_id_tag_info"):
+            for entry in payload.get("localAuthorizationList") or []:
+                entry.pop("idTagInfo", None)
+        if action == "UpdateFirmware" and self.defect("update_firmware_wrong_location"):
+            payload["location"] = str(payload.get("location", "")) + ".other"
+        if action == "GetDiagnostics" and self.defect("get_diagnostics_file_location"):
+            payload["location"] = "file://" + (urlsplit(str(payload.get("location"))).path or "/")
+        if action == "TriggerMessage" and self.defect("trigger_message_wrong_message"):
+            wanted = payload.get("requestedMessage")
+            payload["requestedMessage"] = "MeterValues" if wanted == "Heartbeat" else "Heartbeat"
+        if action == "TriggerMessage" and self.defect("trigger_message_wrong_connector"):
+            if "connectorId" in payload:
+                payload["connectorId"] = int(payload["connectorId"]) + 1
         # Reservation and Smart Charging defects:
+        if action == "ReserveNow" and self.defect("reserve_now_wrong_connector"):
+            payload["connectorId"] = int(payload.get("connectorId", 0)) + 1
+        if action == "ReserveNow" and self.defect("reserve_now_wrong_id_tag"):
+            payload["idTag"] = _other_tag(str(payload.get("idTag", "")))
+        if action == "ReserveNow" and self.defect("reserve_now_connector_zero"):
+            payload["connectorId"] = 0
+        if action == "ReserveNow" and self.defect("reserve_now_expired"):
+            past = datetime.fromtimestamp(
+                datetime.now(timezone.utc).timestamp() - 3600, timezone.utc
+            )
+            payload["expiryDate"] = past.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if action == "ReserveNow" and self.defect("reserve_now_drops_parent_id_tag"):
+            payload.pop("parentIdTag", None)
+        if action == "ReserveNow":
+            # What cancel_reservation_latest cancels instead of the reservation asked for.
+            self._last_reservation_id = payload.get("reservationId")
+        if action == "CancelReservation" and self.defect("cancel_reservation_wrong_id"):
+            payload["reservationId"] = int(payload.get("reservationId", 0)) + 1
+        if action == "CancelReservation" and self.defect("cancel_reservation_latest"):
+            latest = getattr(self, "_last_reservation_id", None)
+            if latest is not None:
+                payload["reservationId"] = latest
+        if action == "ChangeAvailability" and self.defect("change_availability_wrong_type"):
+            kind = payload.get("type")
+            payload["type"] = "Operative" if kind == "Inoperative" else "Inoperative"
+        profile = payload.get("csChargingProfiles")
+        if action == "SetChargingProfile" and isinstance(profile, dict):
+            purpose = profile.get("chargingProfilePurpose")
+            swapped = {"TxProfile": "TxDefaultProfile", "TxDefaultProfile": "TxProfile"}
+            if self.defect("set_charging_profile_wrong_purpose") and purpose in swapped:
+                profile["chargingProfilePurpose"] = swapped[purpose]
+            if self.defect("tx_default_profile_with_transaction_id"):
+                if purpose == "TxDefaultProfile":
+                    profile["transactionId"] = 1
+            if self.defect("tx_profile_wrong_transaction") and "transactionId" in profile:
+                profile["transactionId"] = int(profile["transactionId"]) + 1
+        if action == "GetCompositeSchedule" and self.defect("composite_schedule_wrong_connector"):
+            payload["connectorId"] = int(payload.get("connectorId", 0)) + 1
+        if action == "ClearChargingProfile" and self.defect("clear_charging_profile_wrong_id"):
+            if "id" in payload:
+                payload["id"] = int(payload["id"]) + 1
+        if action == "RemoteStartTransaction" and self.defect(
+            "remote_start_drops_charging_profile"
+        ):
+            payload.pop("chargingProfile", None)
         return payload
 
     def id_tag_info(self, id_tag: str) -> dict[str, Any]:
@@ -501,7 +630,10 @@ class _Session16(_ReferenceSession, ChargePoint16):
         return result16.DiagnosticsStatusNotification()
 
     @on("FirmwareStatusNotification")
-    def on_firmware_status(self, **_: Any) -> result16.FirmwareStatusNotification:
+    def on_firmware_status(self, status: str, **_: Any) -> result16.FirmwareStatusNotification:
+        failed = status in ("DownloadFailed", "InstallationFailed")
+        if failed and self.defect("firmware_status_failure_call_error"):
+            raise InternalError(description="Deliberate defect: a failed firmware update fails.")
         return result16.FirmwareStatusNotification()
 
 

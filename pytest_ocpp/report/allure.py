@@ -29,6 +29,11 @@ def _markers(case: dict[str, Any]) -> list[pytest.MarkDecorator]:
         pytest.mark.allure_label(case["profile"], label_type="feature"),
         pytest.mark.allure_label(case["block"], label_type="story"),
         pytest.mark.allure_label(case["id"], label_type="tag"),
+        *(
+            [pytest.mark.allure_label("provisional (no OCTT table)", label_type="tag")]
+            if case.get("provisional")
+            else []
+        ),
     ]
 
 
@@ -42,3 +47,10 @@ def attach_trace(config: pytest.Config, ctx: Any) -> None:
     allure.attach(
         ctx.trace.render(), name="OCPP trace", attachment_type=allure.attachment_type.TEXT
     )
+    if ctx.warnings:
+        allure.attach(
+            "\n".join(ctx.warnings),
+            name=f"OCPP warnings ({len(ctx.warnings)})",
+            attachment_type=allure.attachment_type.TEXT,
+        )
+        allure.dynamic.tag("warnings")

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from pytest_ocpp.config import OcppConfig
-from pytest_ocpp.verdicts import TargetFailure
+from pytest_ocpp.verdicts import RigError, TargetFailure, TargetUnavailable
 
 PASS, FAIL, NA, ERROR = "pass", "fail", "not applicable", "error"
 _WORDS = {PASS: "PASS", FAIL: "FAIL", NA: "N/A", ERROR: "ERROR"}
@@ -34,20 +34,55 @@ class CaseResult:
     step: str = ""
     duration: float = 0.0
     trace: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    secondary: list[str] = field(default_factory=list)
+    """What else went wrong after the verdict's failure (e.g. its clean-up)."""
+    octt_specific: bool = False
+    cascade: bool = False
+    """Failed reaching its starting state, not at a step of its own."""
+    root_cause: str = ""
+    """For a cascade: the earlier case whose failure most likely left the target unusable."""
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.case.get("provisional"))
 
 
 @dataclass
 class Results:
     cases: dict[str, CaseResult] = field(default_factory=dict)
+    last_failure: str = ""
+    """The id of the most recent case that failed at a step of its own."""
 
 
-def _verdict(report: pytest.TestReport, call: pytest.CallInfo[None]) -> str:
+def primary_failure(exc: BaseException) -> tuple[BaseException, list[str]]:
+    """The failure the verdict is about, and what went wrong after it.
+
+    A clean-up that raises while a target failure is propagating (``finally`` blocks, the
+    post-conditions) leaves the original failure as its implicit ``__context__``: the verdict
+    names that original step and the clean-up's message is secondary."""
+    secondary: list[str] = []
+    while (
+        isinstance(exc.__context__, TargetFailure)
+        and exc.__cause__ is None
+        and not exc.__suppress_context__
+    ):
+        secondary.append(f"then, during clean-up: {_text(exc)}")
+        exc = exc.__context__
+    return exc, secondary[::-1]
+
+
+def _text(exc: BaseException) -> str:
+    return str(getattr(exc, "msg", None) or str(exc) or type(exc).__name__)
+
+
+def _verdict(report: pytest.TestReport, exc: BaseException | None) -> str:
     if report.skipped:
         return NA
     if report.passed:
         return PASS
-    if report.when == "call" and call.excinfo is not None:
-        return FAIL if isinstance(call.excinfo.value, AssertionError) else ERROR
+    if report.when == "call" and exc is not None:
+        return FAIL if isinstance(exc, AssertionError) else ERROR
     return ERROR
 
 
@@ -64,12 +99,19 @@ def record(
         return
     if report.when == "setup" and report.passed:
         return
-    verdict = _verdict(report, call)
-    message = ""
+    exc: BaseException | None = None
+    secondary: list[str] = []
     if call.excinfo is not None:
-        exc = call.excinfo.value
-        message = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
-        if verdict == ERROR:
+        exc, secondary = primary_failure(call.excinfo.value)
+    verdict = _verdict(report, exc)
+    message = ""
+    if exc is not None:
+        message = _text(exc)
+        if isinstance(exc, RigError):
+            message = f"test rig error: {message}"
+        elif isinstance(exc, TargetUnavailable):
+            message = f"target unavailable: {message}"
+        elif verdict == ERROR:
             message = f"pytest-ocpp internal error ({type(exc).__name__}): {message}"
     previous = results.cases.get(item.nodeid)
     if previous is not None and previous.verdict != PASS and verdict == ERROR:
@@ -80,15 +122,29 @@ def record(
         verdict=verdict,
         message=message.strip(),
         duration=report.duration,
+        secondary=secondary,
+        octt_specific=bool(getattr(exc, "octt_specific", False)) and verdict == FAIL,
+        cascade=bool(getattr(exc, "starting_state", False)) and verdict in (FAIL, ERROR),
     )
+    if result.cascade:
+        result.root_cause = results.last_failure
+    elif verdict in (FAIL, ERROR):
+        results.last_failure = case["id"]
     if ctx is not None:
-        result.step = ctx.current_step if verdict in (FAIL, ERROR) else ""
+        result.warnings = list(ctx.warnings)
+        result.secondary += list(ctx.secondary)
+        failed_step = getattr(exc, "step", "") or ctx.current_step
+        result.step = failed_step if verdict in (FAIL, ERROR) else ""
         result.trace = ctx.trace.to_list()
         if verdict in (FAIL, ERROR):
-            report.sections.append(("OCPP step", f"failed during: {ctx.current_step}"))
+            report.sections.append(("OCPP step", f"failed during: {failed_step}"))
+            if result.secondary:
+                report.sections.append(("OCPP after the failure", "\n".join(result.secondary)))
             report.sections.append(("OCPP trace", ctx.trace.render()))
-    if verdict == FAIL and isinstance(call.excinfo.value, TargetFailure):  # type: ignore[union-attr]
-        report.longrepr = _concise(call.excinfo, message)  # type: ignore[arg-type]
+        if result.warnings:
+            report.sections.append(("OCPP warnings", "\n".join(result.warnings)))
+    if isinstance(exc, TargetFailure | RigError | TargetUnavailable):
+        report.longrepr = _concise(call.excinfo, exc, message)  # type: ignore[arg-type]
     # JUnit XML reads properties from the item (via the teardown report): keep one current
     # verdict there, so the CI gate sees the same four outcomes as every other report.
     item.user_properties[:] = [p for p in item.user_properties if p[0] not in _PROPERTIES]
@@ -97,16 +153,16 @@ def record(
     results.cases[item.nodeid] = result
 
 
-def _concise(excinfo: pytest.ExceptionInfo[BaseException], message: str) -> str:
-    """A target failure is a verdict, not a crash: show the scenario line and the sentence,
-    not pytest-ocpp's internal stack."""
+def _concise(excinfo: pytest.ExceptionInfo[BaseException], exc: BaseException, message: str) -> str:
+    """A target failure is a verdict, not a crash: the sentence first (pytest's short summary
+    shows the first line), then the scenario line, never pytest-ocpp's internal stack."""
     where = ""
     for entry in excinfo.traceback:
         path = str(entry.path)
         if "testcases" in path or "/test_" in path.rsplit("pytest_ocpp", 1)[-1]:
             where = f"{path}:{entry.lineno + 1}"
-    kind = type(excinfo.value).__name__
-    return f"{where}\n{kind}: {message}" if where else f"{kind}: {message}"
+    kind = type(exc).__name__
+    return f"{kind}: {message}\n  in scenario code at {where}" if where else f"{kind}: {message}"
 
 
 def teststatus(report: pytest.TestReport) -> tuple[str, str, str] | None:
@@ -133,30 +189,86 @@ def write_terminal(reporter: Any, results: Results, active: bool = False) -> Non
         c = result.case
         groups[(c["version"], c["side"], c["profile"])].append(result)
     for (version, side, profile), cases in sorted(groups.items()):
-        counts = defaultdict(int)
+        counts: dict[str, int] = defaultdict(int)
         for r in cases:
             counts[r.verdict] += 1
         under_test = "CSMS" if side == "CSMS" else "charging station"
         tally = ", ".join(f"{counts[v]} {v}" for v in (PASS, FAIL, NA, ERROR) if counts[v])
         in_catalog = _catalog_size(version, side, profile)
+        provisional = sum(1 for r in cases if r.provisional)
+        extra = f"; {provisional} provisional, not certified coverage" if provisional else ""
         reporter.write_line(
             f"OCPP {version} · {under_test} under test · {profile}: {tally} "
-            f"({len(cases)} of the catalogue's {in_catalog} cases in this run)",
+            f"({len(cases)} of the catalogue's {in_catalog} cases in this run{extra})",
             bold=True,
         )
         for r in sorted(cases, key=lambda r: r.case["id"]):
-            line = f"  {_WORDS[r.verdict]:<5} {r.case['id']:<16} {r.case['title']}"
+            tags = "".join(
+                f" [{tag}]"
+                for tag, on in (
+                    ("provisional", r.provisional),
+                    ("OCTT-specific", r.octt_specific),
+                    ("cascade", r.cascade),
+                )
+                if on
+            )
+            line = f"  {_WORDS[r.verdict]:<5} {r.case['id']:<16} {r.case['title']}{tags}"
             colour = {PASS: "green", FAIL: "red", ERROR: "red", NA: "yellow"}[r.verdict]
             reporter.write_line(line, **{colour: True})
             if r.verdict != PASS and r.message:
                 first = r.message.splitlines()[0].removeprefix("Skipped: ")
                 reporter.write_line(f"        {first[:300]}")
-    total = defaultdict(int)
+            for text in r.secondary:
+                reporter.write_line(f"        {text.splitlines()[0][:300]}")
+            for text in r.warnings:
+                reporter.write_line(f"        warning: {text.splitlines()[0][:300]}", yellow=True)
+    _write_cascades(reporter, results)
+    _write_warning_tally(reporter, results)
+    total: dict[str, int] = defaultdict(int)
     for r in results.cases.values():
         total[r.verdict] += 1
+    warned = sum(1 for r in results.cases.values() if r.warnings)
     reporter.write_line(
-        "total: " + ", ".join(f"{total[v]} {v}" for v in (PASS, FAIL, NA, ERROR)), bold=True
+        "total: "
+        + ", ".join(f"{total[v]} {v}" for v in (PASS, FAIL, NA, ERROR))
+        + (f" ({warned} with warnings)" if warned else ""),
+        bold=True,
     )
+
+
+def _write_cascades(reporter: Any, results: Results) -> None:
+    """Cases that could not reach their starting state, grouped under the earlier failure
+    that most likely caused them: fix that one first."""
+    by_cause: dict[str, list[CaseResult]] = defaultdict(list)
+    for r in results.cases.values():
+        if r.cascade:
+            by_cause[r.root_cause].append(r)
+    if not by_cause:
+        return
+    reporter.write_line("cascades: cases that could not reach their starting state", bold=True)
+    for cause, cases in by_cause.items():
+        ids = ", ".join(r.case["id"] for r in cases)
+        first = cases[0].message.splitlines()[0][:200]
+        if cause:
+            reporter.write_line(f"  after {cause} failed: {ids}")
+        else:
+            reporter.write_line(f"  {ids}")
+        reporter.write_line(f"        first cause: {first}")
+
+
+def _write_warning_tally(reporter: Any, results: Results) -> None:
+    """The same warning in many cases (a station that always repeats Preparing) is one
+    finding: count it once, with the cases it appeared in."""
+    seen: dict[str, list[str]] = defaultdict(list)
+    for r in results.cases.values():
+        for text in r.warnings:
+            seen[text.split(":", 1)[0]].append(r.case["id"])
+    if not seen:
+        return
+    reporter.write_line("warnings (legal behaviour the scenarios did not name):", bold=True)
+    for head, ids in sorted(seen.items(), key=lambda kv: -len(kv[1])):
+        shown = ", ".join(sorted(set(ids))[:8]) + (" ..." if len(set(ids)) > 8 else "")
+        reporter.write_line(f"  {len(ids)}× {head[:160]} ({shown})", yellow=True)
 
 
 def _catalog_size(version: str, side: str, profile: str) -> int:
@@ -196,6 +308,12 @@ def write_json(path: Path, results: Results, config: OcppConfig) -> None:
                 "message": r.message,
                 "step": r.step,
                 "duration": round(r.duration, 4),
+                "warnings": r.warnings,
+                "secondary": r.secondary,
+                "octt_specific": r.octt_specific,
+                "provisional": r.provisional,
+                "cascade": r.cascade,
+                "root_cause": r.root_cause or None,
                 "trace": r.trace,
             }
             for r in results.cases.values()

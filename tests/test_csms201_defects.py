@@ -72,6 +72,15 @@ DEFECT_CASES: tuple[Broken, ...] = (
         "currentTime",
         passes=("TC_B_58_CSMS",),
     ),
+    # Table 702 (Authorized) sends Started without evse; E01.FR.16 adds evse only once the
+    # EV is connected. A CSMS insisting on it at Started breaks the authorization-first path
+    # TC_E_04 exists for; the cable-first TC_E_03 has evse at Started and passes.
+    Broken(
+        "v201_requires_evse_at_started",
+        ("TC_E_04_CSMS",),
+        "OccurrenceConstraintViolation",
+        passes=("TC_E_03_CSMS",),
+    ),
     Broken(
         "v201_accept_unknown_id_token",
         ("TC_C_02_CSMS",),
@@ -252,3 +261,24 @@ def test_cases_fail_on_broken_target(broken: Broken, runs: Runs) -> None:
     assert_passes(report, broken.passes)
     expected = 1 if broken.fails else 0
     assert report.returncode == expected, f"pytest should exit {expected}; {report.output}"
+
+
+def test_id_token_type_comes_from_the_config(tmp_path: Path) -> None:
+    """OCTT lets the tester configure each idToken's type; ``[tags.types]`` does it, and the
+    fake station sends it (issue 12 point 5)."""
+    config = tmp_path / "ocpp.toml"
+    config.write_text('[tags.types]\nvalid = "Central"\n', "utf-8")
+    with reference_csms(versions=("2.0.1",)) as csms:
+        report = run_suite(
+            tmp_path,
+            *csms.args,
+            "--ocpp-version",
+            "2.0.1",
+            "--ocpp-config",
+            str(config),
+            ids=("TC_E_04_CSMS",),
+        )
+    assert_passes(report, ("TC_E_04_CSMS",))
+    (case,) = report.cases
+    sent = [e["text"] for e in case["trace"] if '"Authorize"' in str(e.get("text", ""))]
+    assert sent and all('"type":"Central"' in text.replace(" ", "") for text in sent), sent

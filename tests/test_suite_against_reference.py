@@ -10,6 +10,8 @@ run concurrently (plumbing in ``harness.py``).
 
 from __future__ import annotations
 
+import re
+import shlex
 from pathlib import Path
 
 from harness import Report, Runs, reference_csms, run_suite, runs_fixture
@@ -31,9 +33,20 @@ List Management, Reservation, Smart Charging, Remote Trigger, Firmware Managemen
 must be implemented and pass against the reference."""
 
 
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def readme_first_command() -> list[str]:
+    """The pytest options of the README's first quick-start command, as written there."""
+    found = re.search(r"\.venv/bin/pytest (--ocpp-reference[^\n]*)", README.read_text("utf-8"))
+    assert found, "the README's quick start lost its first command"
+    return shlex.split(found.group(1))
+
+
 def _embedded(workdir: Path) -> Report:
-    """``pytest --ocpp-reference``, from a directory with nothing in it."""
-    return run_suite(workdir, "--ocpp-reference", timeout=RUN_TIMEOUT)
+    """The README's first command (``pytest --ocpp-reference ...``), as written there, from a
+    directory with nothing in it."""
+    return run_suite(workdir, *readme_first_command(), timeout=RUN_TIMEOUT)
 
 
 def _target(workdir: Path) -> Report:

@@ -42,6 +42,7 @@ from ocpp.exceptions import (
     FormatViolationError,
     InternalError,
     NotSupportedError,
+    OccurrenceConstraintViolationError,
     OCPPError,
     ValidationError,
 )
@@ -196,6 +197,11 @@ DEFECTS: dict[str, str] = {
     "v201_accept_expired_id_token": "Expired idTokens get status Accepted.",
     "v201_transaction_event_missing_id_token_info": (
         "TransactionEventResponse omits idTokenInfo even when the request carries an idToken."
+    ),
+    "v201_requires_evse_at_started": (
+        "A TransactionEventRequest Started without evse is answered with a CallError "
+        "OccurrenceConstraintViolation, although E01.FR.16 only requires evse once the EV is "
+        "connected (the authorization-first path of E03)."
     ),
     "v201_request_start_wrong_id_token": (
         "RequestStartTransactionRequest is sent with a different idToken than asked for."
@@ -692,9 +698,21 @@ class _Session201(_ReferenceSession, ChargePoint201):
 
     @on("TransactionEvent")
     def on_transaction_event(
-        self, id_token: Mapping[str, Any] | None = None, **_: Any
+        self,
+        id_token: Mapping[str, Any] | None = None,
+        event_type: str = "",
+        evse: Mapping[str, Any] | None = None,
+        **_: Any,
     ) -> result201.TransactionEvent:
         """E01-E03: idTokenInfo whenever the request carries an idToken (E01.FR.xx, C01)."""
+        if (
+            event_type == "Started"
+            and evse is None
+            and self.defect("v201_requires_evse_at_started")
+        ):
+            raise OccurrenceConstraintViolationError(
+                description="evse is required in TransactionEventRequest Started"
+            )
         info = None
         if id_token is not None and not self.defect("v201_transaction_event_missing_id_token_info"):
             info = self.id_token_info(id_token)

@@ -19,10 +19,15 @@ class Station201(FakeStation):
     eventType is Updated else Started", "If EVConnected is true then proceed to part 2"), so a
     scenario can chain the states in the order its table lists them."""
 
-    evse_id = 1
-    """OCTT's <Configured evseId>."""
-    connector_id = 1
-    """OCTT's <Configured connectorId>."""
+    @property
+    def evse_id(self) -> int:
+        """OCTT's <Configured evseId> (``[station] evse_id``)."""
+        return self.spec.evse_id
+
+    @property
+    def connector_id(self) -> int:
+        """OCTT's <Configured connectorId> (``[station] connector_id``)."""
+        return self.spec.connector_id
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -102,8 +107,11 @@ class Station201(FakeStation):
         return [] if response is None else response.headers.get_all("Sec-WebSocket-Protocol")
 
     # -- messages --------------------------------------------------------------------------
-    def id_token(self, value: str | None = None, type_: str = "ISO14443") -> dict[str, str]:
-        return {"idToken": value or self.tags.valid, "type": type_}
+    def id_token(self, value: str | None = None, type_: str | None = None) -> dict[str, str]:
+        """An IdTokenType with the type configured for that tag (``[tags.types]``; OCTT lets
+        the tester configure it per token), ISO14443 unless configured."""
+        token = value or self.tags.valid
+        return {"idToken": token, "type": type_ or self.tags.type_of(token)}
 
     async def boot(
         self, reason: str = "PowerUp", *, expect_accepted: bool = True
@@ -174,7 +182,7 @@ class Station201(FakeStation):
     async def heartbeat(self) -> dict[str, Any]:
         return await self.call("Heartbeat", {})
 
-    async def authorize(self, id_token: str, type_: str = "ISO14443") -> dict[str, Any]:
+    async def authorize(self, id_token: str, type_: str | None = None) -> dict[str, Any]:
         """Authorize; returns the idTokenInfo."""
         conf = await self.call("Authorize", {"idToken": self.id_token(id_token, type_)})
         return conf["idTokenInfo"]
@@ -193,8 +201,9 @@ class Station201(FakeStation):
     ) -> dict[str, Any]:
         """TransactionEventRequest with the bookkeeping done right: a fresh transactionId
         (a UUID: unique forever, E01.FR.08, and within the schema's 36 characters) and seqNo 0
-        at Started, seqNo + 1 after (Part 2 §1.3.2.1). ``evse`` is sent at Started and
-        whenever ``evse_id`` is given (E01.FR.16: after the EV connects)."""
+        at Started, seqNo + 1 after (Part 2 §1.3.2.1). ``evse`` is sent only when ``evse_id``
+        is given: E01.FR.16 requires it once the EV is connected, and the Authorized state's
+        Started (Table 702) omits it, so a CSMS that needs it there is caught."""
         if event_type == "Started" or self.transaction_id is None:
             self.transaction_id = str(uuid.uuid4())
             self.seq_no = itertools.count(0)
@@ -210,10 +219,10 @@ class Station201(FakeStation):
             "seqNo": next(self.seq_no),
             "transactionInfo": info,
         }
-        if event_type == "Started" or evse_id is not None:
+        if evse_id is not None:
             payload["evse"] = {
-                "id": self.evse_id if evse_id is None else evse_id,
-                "connectorId": self.connector_id if connector_id is None else connector_id,
+                "id": evse_id,
+                "connectorId": self.spec.connector_id if connector_id is None else connector_id,
             }
         if id_token is not None:
             payload["idToken"] = id_token

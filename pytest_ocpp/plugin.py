@@ -27,6 +27,8 @@ from pytest_ocpp.versions import get_version
 CONFIG_KEY = pytest.StashKey[OcppConfig]()
 RESULTS_KEY = pytest.StashKey[summary.Results]()
 STATION_CLASSES: dict[str, type[FakeStation]] = {"1.6": Station16, "2.0.1": Station201}
+
+
 def _testcases_dir() -> Path:
     """The bundled scenarios: ``pytest_ocpp/testcases`` once installed, ``testcases/`` at the
     root of a source checkout (setup.py maps one onto the other)."""

@@ -133,6 +133,8 @@ def run_suite(
     response_timeout: float | None = None,
     message_timeout: float | None = None,
     operator_timeout: float | None = None,
+    reboot_timeout: float | None = None,
+    transfer_timeout: float | None = None,
     declared_features: Collection[str] | None = None,
 ) -> Report:
     """Run the suite (``ids`` only, else everything ``args`` selects) and read its report.
@@ -153,6 +155,8 @@ def run_suite(
         ("response", response_timeout),
         ("message", message_timeout),
         ("operator", operator_timeout),
+        ("reboot", reboot_timeout),
+        ("transfer", transfer_timeout),
     ):
         if value is not None:
             options += [f"--ocpp-{name}-timeout", f"{value:g}"]

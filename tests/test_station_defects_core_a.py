@@ -64,7 +64,9 @@ DEFECT_CASES: tuple[Defect, ...] = (
 
 
 runs = runs_fixture(
-    station_defect_jobs(DEFECT_CASES, message_timeout=3, response_timeout=3, connect_timeout=5),
+    station_defect_jobs(
+        DEFECT_CASES, message_timeout=3, response_timeout=3, connect_timeout=5, reboot_timeout=5
+    ),
     param="defect",
     keep=["conformant"],
 )

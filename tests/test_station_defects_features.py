@@ -175,6 +175,7 @@ runs = runs_fixture(
             declared_features=r.declared,
             message_timeout=3,
             response_timeout=3,
+            transfer_timeout=5,
         )
         for r in RUNS
     },

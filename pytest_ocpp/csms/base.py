@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import itertools
+import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,12 +24,20 @@ from typing import Any
 from websockets.asyncio.server import Server, ServerConnection
 from websockets.http11 import Request, Response
 
+from pytest_ocpp import case
 from pytest_ocpp.case import CaseContext
 from pytest_ocpp.config import OcppConfig
+from pytest_ocpp.csms.status_rules import StatusStream, connector_stream, judge
 from pytest_ocpp.link import Handler, IncomingCall, Link, Predicate, serve
 from pytest_ocpp.trace import Trace
-from pytest_ocpp.verdicts import ConnectFailed, check
+from pytest_ocpp.verdicts import ConnectFailed, TargetFailure, TargetTimeout
 from pytest_ocpp.versions import OcppVersion
+
+
+def _warn(text: str) -> None:
+    """A warning on the running case; outside a case (a clean-up after it) nobody reads it."""
+    with contextlib.suppress(RuntimeError):
+        case.warn(text)
 
 
 @dataclass
@@ -52,6 +62,9 @@ class StationConnection:
         self.link = link
         self.station_id = station_id
         self.csms = csms
+        self.initial: dict[str, str] = dict(csms.reported)
+        """The last status of every stream as the fake CSMS knew it when this connection
+        opened (see :mod:`.status_rules`): where a stream continues from after a reconnect."""
 
     @property
     def version(self) -> OcppVersion:
@@ -69,7 +82,9 @@ class StationConnection:
         allow_error: bool = False,
         timeout: float | None = None,
     ) -> dict[str, Any]:
-        return await self.link.call(action, payload, allow_error=allow_error, timeout=timeout)
+        answer = await self.link.call(action, payload, allow_error=allow_error, timeout=timeout)
+        self.csms.observe_call(action, payload, answer)
+        return answer
 
     async def expect_call(
         self, action: str, predicate: Predicate | None = None, *, timeout: float | None = None
@@ -100,29 +115,123 @@ class StationConnection:
         allowed: str | Collection[str],
         *,
         since: int,
-        skip: Collection[str] = (),
         timeout: float | None = None,
+        setting: str = "",
+        warn: bool = True,
+        why: str = "",
     ) -> IncomingCall:
-        """The next StatusNotification.req of ``connector_id`` from inbox position ``since``
-        on, ignoring the intermediate statuses in ``skip``; it must say ``allowed`` (one
-        status, or any of a collection). A different status fails with what the station said
-        instead. The step every station-side case uses to follow a connector's state."""
-        wanted = allowed if isinstance(allowed, str) else " or ".join(allowed)
-        statuses = (allowed,) if isinstance(allowed, str) else tuple(allowed)
-        shown = wanted if isinstance(allowed, str) else f"({wanted})"
-        item = await self.wait_for(
-            "StatusNotification",
-            lambda p: p["connectorId"] == connector_id and p["status"] not in skip,
+        """The StatusNotification.req of ``connector_id`` that says ``allowed`` (one status,
+        or any of a collection), from inbox position ``since`` on: the step every
+        station-side case uses to follow a connector's state.
+
+        Repeats and the intermediate statuses the OCPP 1.6 §4.9 transition table allows on
+        the way are warnings (see :mod:`.status_rules`); a forbidden transition or a status
+        that cannot lead to ``allowed`` fails with what the station said."""
+        return await self.next_notification(
+            connector_stream(connector_id),
+            allowed,
             since=since,
             timeout=timeout,
-            describe=f"StatusNotification.req connectorId {connector_id} {shown}",
+            setting=setting,
+            warn=warn,
+            why=why,
         )
-        check(
-            item.payload["status"] in statuses,
-            f"StatusNotification.req connectorId {connector_id} status {wanted}",
-            item.payload,
-        )
-        return item
+
+    async def next_notification(
+        self,
+        stream: StatusStream,
+        allowed: str | Collection[str],
+        *,
+        since: int,
+        timeout: float | None = None,
+        setting: str = "",
+        warn: bool = True,
+        why: str = "",
+        start: str | None = None,
+    ) -> IncomingCall:
+        """Wait for ``stream`` to report one of ``allowed``, tolerating the legal repeats and
+        intermediate statuses of its table (recorded as warnings on the running case unless
+        ``warn`` is false: a clean-up expects them).
+
+        ``timeout`` defaults to the message timeout; ``setting`` names the option that sets
+        ``timeout`` (default ``--ocpp-message-timeout``), so a user who reads "did not send
+        ... within N s" knows what to raise. ``why`` is added to the expectation's wording. ``start``, when given, is
+        the stream's status at ``since`` (Idle right after the request that starts a firmware
+        update or an upload), instead of what it reported before."""
+        wanted = (allowed,) if isinstance(allowed, str) else tuple(allowed)
+        shown = " or ".join(wanted)
+        wait = self.link.timeouts.message if timeout is None else timeout
+        named = setting or ("--ocpp-message-timeout" if timeout is None else "")
+        deadline = time.monotonic() + wait
+        seen: list[str] = []
+        while True:
+            after = f" (after {', '.join(seen)})" if seen else ""
+            after += f" {why}" if why else ""
+            try:
+                item = await self.wait_for(
+                    stream.action,
+                    lambda p: bool(stream.matches(p)),
+                    since=since,
+                    timeout=max(0.0, deadline - time.monotonic()),
+                    describe=f"{stream.label} {shown}{after}",
+                )
+            except TargetTimeout:
+                raise TargetTimeout(
+                    f"the {self.peer} did not send {stream.label} {shown}{after} within "
+                    f"{wait:g} s" + (f" ({named})" if named else "")
+                ) from None
+            status = str(item.payload.get("status"))
+            unregistered = self.before_accepted_boot(item)
+            if unregistered and stream.action == "StatusNotification":
+                raise TargetFailure(
+                    f"{stream.label} {status} sent while its BootNotification was "
+                    f"{unregistered}: a station sends no StatusNotification before its boot is "
+                    "Accepted (OCPP 1.6 §4.2.1); received "
+                    f"{item.payload!r}"
+                )
+            previous = self.previous_status(stream, item, since if start else None, start)
+            verdict = judge(stream, previous, status, wanted)
+            if verdict.failure:
+                raise TargetFailure(f"{verdict.failure}; the station sent {item.payload!r}")
+            if verdict.done:
+                return item
+            seen.append(status)
+            if warn:
+                _warn(verdict.warning)
+
+    def previous_status(
+        self,
+        stream: StatusStream,
+        item: IncomingCall,
+        since: int | None = None,
+        start: str | None = None,
+    ) -> str | None:
+        """The status ``stream`` reported before ``item``: on this connection, else the last
+        one the fake CSMS saw on an earlier connection; None after a reboot that starts the
+        stream afresh, or when nothing is known. With ``since``, nothing before that inbox
+        position counts: the stream was at ``start`` there."""
+        position = self.link.inbox.index(item)
+        first = since or 0
+        for earlier in reversed(self.link.inbox[first:position]):
+            if earlier.action == "BootNotification" and stream.forgotten_on_boot:
+                return None
+            if earlier.action == stream.action and not earlier.problems:
+                if stream.matches(earlier.payload):
+                    return str(earlier.payload.get("status"))
+        if since is not None:
+            return start
+        return self.initial.get(stream.key)
+
+    def before_accepted_boot(self, item: IncomingCall) -> str:
+        """ "Pending" or "Rejected" when ``item`` arrived after a BootNotification on this
+        connection that was not Accepted, and before an Accepted one; else ""."""
+        position = self.link.inbox.index(item)
+        for earlier in reversed(self.link.inbox[:position]):
+            if earlier.action == "BootNotification":
+                reply = earlier.reply_payload or {}
+                status = str(reply.get("status", ""))
+                return "" if status == "Accepted" else status or "unanswered"
+        return ""
 
     async def configuration_values(self, keys: list[str]) -> dict[str, str | None]:
         """Current values of ``keys`` by one GetConfiguration.req, without a step of its own
@@ -164,8 +273,68 @@ class FakeCsms:
         self._tx_ids = itertools.count(1)
         self.statuses: dict[int, str] = {}
         """Last status per connector, as the station reported it (across cases)."""
+        self.reported: dict[str, str] = {}
+        """Last status of every status stream (:attr:`StatusStream.key`), across connections."""
+        # What the cases changed on the station, for the clean-up of OCTT 1.6 §1.3 (each
+        # version module fills them in from the requests it sends, see observe_call).
+        self.known_config: dict[str, str | None] = {}
+        """Every configuration value the station reported or accepted."""
+        self.changed_config: dict[str, str | None] = {}
+        """Key → value before a case's first ChangeConfiguration of it, until restored."""
+        self.baseline_read = False
+        self.reservations: dict[int, int] = {}
+        """reservationId → connector of every accepted reservation not used or cancelled."""
+        self.inoperative: set[int] = set()
+        """Connectors (0: the charge point) a case made Inoperative."""
+        self.firmware_running = False
+        self.diagnostics_running = False
+        self._transfer_changed = asyncio.Event()
+        self.case_connections: list[StationConnection] = []
+        """The station's connections during the running case (reviewed when it ends)."""
+        self.reviewing = False
+        """:meth:`review_statuses` is registered for the running case."""
+        self.case_start = 0
+        """Inbox position of the first connection in :attr:`case_connections` at attach."""
         self.transactions: dict[int, int] = {}
         """transactionId → connector of every transaction started and not yet stopped."""
+
+    async def review_statuses(self) -> None:
+        """After a case's last step: the StatusNotifications no step waited for. A transition
+        the OCPP 1.6 §4.9 table forbids, or a report before the boot was Accepted (§4.2.1),
+        fails; a repeat without a change is a warning (a station reports on a change, §4.9).
+        Other legal changes are the normal course of the scenario and stay in the trace."""
+        repeats: list[str] = []
+        for number, sut in enumerate(self.case_connections):
+            for item in list(sut.link.inbox[self.case_start if number == 0 else 0 :]):
+                if item.action != "StatusNotification" or item.consumed or item.problems:
+                    continue
+                stream = connector_stream(int(item.payload["connectorId"]))
+                status = str(item.payload["status"])
+                pending = sut.before_accepted_boot(item)
+                if pending:
+                    raise TargetFailure(
+                        f"{stream.label} {status} sent while its BootNotification was {pending}:"
+                        " a station sends no StatusNotification before its boot is Accepted "
+                        f"(OCPP 1.6 §4.2.1); received {item.payload!r}"
+                    )
+                # On this connection only: after a reconnect a station may report afresh.
+                previous = sut.previous_status(stream, item, since=0)
+                if previous == status:
+                    repeats.append(f"connectorId {item.payload['connectorId']} {status}")
+                elif previous is not None and status not in stream.transitions.get(previous, ()):
+                    raise TargetFailure(
+                        f"{stream.label} went from {previous} to {status}, a transition "
+                        f"{stream.section} does not allow; received {item.payload!r}"
+                    )
+        if repeats:
+            _warn(
+                "StatusNotification.req repeated without a change (OCPP 1.6 §4.9 reports a "
+                f"change): {', '.join(repeats)}"
+            )
+
+    def observe_call(self, action: str, payload: dict[str, Any], answer: dict[str, Any]) -> None:
+        """Hook: a request the fake CSMS sent and the station's answer (see the version
+        modules, which keep what a clean-up must undo)."""
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -199,6 +368,9 @@ class FakeCsms:
         violations. Behaviour goes back to the defaults."""
         self._ctx = ctx
         self.behaviour = CsmsBehaviour()
+        self.case_connections = [self.connection] if self.connection is not None else []
+        self.case_start = len(self.connection.link.inbox) if self.connection is not None else 0
+        self.reviewing = False
         if self.connection is not None:
             self.connection.link.trace = ctx.trace
             ctx.register(self.connection.link, owned=False)
@@ -216,11 +388,18 @@ class FakeCsms:
         return await self.next_connection(timeout)
 
     async def next_connection(
-        self, timeout: float | None = None, *, after: int | None = None
+        self, timeout: float | None = None, *, after: int | None = None, reboot: bool = False
     ) -> StationConnection:
         """Wait for a connection newer than generation ``after`` (default: the current one),
-        e.g. the reconnect after a reset or a power cycle."""
-        wait = self.config.timeouts.connect if timeout is None else timeout
+        e.g. the reconnect after a reset or a power cycle: with ``reboot``, within
+        --ocpp-reboot-timeout (OCPP sets no limit on a reboot; real chargers take minutes),
+        else within ``timeout`` or --ocpp-connect-timeout."""
+        if reboot and timeout is None:
+            wait, setting = self.config.timeouts.reboot, "--ocpp-reboot-timeout"
+        elif timeout is None:
+            wait, setting = self.config.timeouts.connect, "--ocpp-connect-timeout"
+        else:
+            wait, setting = timeout, ""
         generation = self._generation if after is None else after
         try:
             async with self._connected:
@@ -231,7 +410,7 @@ class FakeCsms:
             why = "; ".join(self.rejections) or "no connection attempt arrived"
             raise ConnectFailed(
                 f"the charging station did not connect to {self.url}/{self.expected_station_id} "
-                f"within {wait:g} s ({why})"
+                f"within {wait:g} s" + (f" ({setting})" if setting else "") + f" ({why})"
             ) from None
         assert self.connection is not None
         return self.connection
@@ -299,6 +478,7 @@ class FakeCsms:
         self.connection = StationConnection(link, station_id, self)
         if self._ctx is not None:
             self._ctx.register(link, owned=False)
+            self.case_connections.append(self.connection)
         self.trace.event(station_id, f"station connected, subprotocol {ws.subprotocol}")
         link.start()
         async with self._connected:

@@ -3,16 +3,57 @@ station-side reusable states of OCTT 1.6 §2.25-2.26."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from pytest_ocpp.case import step
+from pytest_ocpp.case import current, starting_state, step
 from pytest_ocpp.csms.base import FakeCsms, StationConnection
+from pytest_ocpp.csms.keys16 import is_required, missing_key
 from pytest_ocpp.link import ANY_ACTION, Handler, IncomingCall
 from pytest_ocpp.station import now
-from pytest_ocpp.verdicts import NotApplicable, check
+from pytest_ocpp.verdicts import (
+    ConnectFailed,
+    NotApplicable,
+    TargetFailure,
+    TargetTimeout,
+    check,
+)
+
+
+@dataclass
+class OfflineWindow:
+    """When the fake CSMS cut the station off (``start``) and accepted it again (``end``), on
+    our clock; ``generation`` is the connection to reconnect after; ``hold`` how long the
+    window stayed open after the driver's actions."""
+
+    generation: int
+    start: datetime
+    end: datetime | None = None
+    hold: float = 0.0
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    """An OCPP 1.6 dateTime (ISO 8601 with offset, any number of fraction digits), or None."""
+    trimmed = re.sub(r"(\.\d{6})\d+", r"\1", text.replace("Z", "+00:00").replace("z", "+00:00"))
+    try:
+        stamp = datetime.fromisoformat(trimmed)
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo is not None else None
+
+
+def _clock(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _same_value(current: str | None, before: str) -> bool:
+    """Configuration values compare as text; booleans case-insensitively (OCPP 1.6 §9)."""
+    return current is not None and (current == before or current.lower() == before.lower())
 
 
 def _accepted(call: IncomingCall) -> bool:
@@ -28,11 +69,157 @@ class FakeCsms16(FakeCsms):
         """The OCTT general preconditions (OCTT 1.6 §1.3): the station is connected, its boot
         is Accepted, no transaction runs and its connectors are Available.
 
-        What an earlier case left behind is cleared the way a tester would: running
-        transactions stopped with RemoteStopTransaction, cables unplugged and faults cleared
-        through the station ``operator`` (if given). Returns the connection."""
-        sut = await self.station(timeout)
+        OCTT lists them as pre- and post-conditions, so what an earlier case left behind,
+        whatever its verdict, is undone here the way a tester would (:meth:`restore`). A
+        station that cannot be brought back fails this case with "could not reach the
+        starting state: the previous case left ..." (a cascade, not this case's own step).
+        Returns the connection."""
+        if not self.reviewing:
+            self.reviewing = True
+            with contextlib.suppress(RuntimeError):  # outside a case nobody reviews
+                current().checks.append(self.review_statuses)
+        async with starting_state():
+            left = self.left_behind()
+            try:
+                return await self.restore(operator, timeout=timeout)
+            except TargetFailure as exc:
+                if left and exc.args and isinstance(exc.args[0], str):
+                    exc.args = (f"the previous case left {left}: {exc.args[0]}", *exc.args[1:])
+                raise
+
+    def left_behind(self) -> str:
+        """What the cases so far left that the general conditions exclude, in words (empty
+        when nothing): open transactions, a running transfer, reservations, Inoperative
+        connectors, changed configuration keys, connectors not Available."""
+        parts: list[str] = []
+        if self.transactions:
+            parts.append(
+                "transaction(s) "
+                + ", ".join(f"{t} on connector {c}" for t, c in self.transactions.items())
+                + " running"
+            )
+        if self.firmware_running:
+            parts.append("a firmware update running")
+        if self.diagnostics_running:
+            parts.append("a diagnostics upload running")
+        if self.reservations:
+            parts.append(f"reservation(s) {', '.join(map(str, self.reservations))}")
+        if self.inoperative:
+            parts.append(
+                f"connector(s) {', '.join(map(str, sorted(self.inoperative)))} Inoperative"
+            )
+        changed = [k for k, v in self.changed_config.items() if self.known_config.get(k) != v]
+        if changed:
+            parts.append(f"configuration key(s) {', '.join(changed)} changed")
+        busy = [f"{c} {s}" for c, s in sorted(self.statuses.items()) if s != "Available"]
+        if busy:
+            parts.append(f"connector(s) {', '.join(busy)}")
+        return "; ".join(parts)
+
+    async def restore(
+        self, operator: Any = None, *, timeout: float | None = None
+    ) -> StationConnection:
+        """Bring the station back to the general conditions (OCTT 1.6 §1.3), reading the
+        state before waiting for a change (a station reports a status only when it changes,
+        OCPP 1.6 §4.9): wait out a firmware update or diagnostics upload
+        (--ocpp-transfer-timeout), wait for the station (after a reboot:
+        --ocpp-reboot-timeout) and its accepted boot, stop open transactions
+        (RemoteStopTransaction, then the ``operator`` unplugs), cancel reservations, make
+        connectors Operative, restore changed configuration keys, clear faults, and check
+        every connector is Available. Returns the connection."""
+        timeouts = self.config.timeouts
+        await self._transfers_done()
+        if timeout is None and self.connection is not None:
+            timeout = timeouts.reboot  # it was connected: a reboot may be under way
+            waited = "--ocpp-reboot-timeout"
+        else:
+            waited = "--ocpp-connect-timeout" if timeout is None else ""
+        try:
+            sut = await self.station(timeout)
+        except ConnectFailed as exc:
+            if waited and exc.args and isinstance(exc.args[0], str) and waited not in exc.args[0]:
+                exc.args = (f"{exc.args[0]} ({waited})", *exc.args[1:])
+            raise
+        sut = await self._registered(sut)
         mark = sut.mark()
+        if self.baseline_read is False:
+            # Every key's value once, so a case's ChangeConfiguration can be undone.
+            self.baseline_read = True
+            await sut.call("GetConfiguration", {})
+        for transaction_id in list(self.transactions):
+            answer = await sut.link.call(
+                "RemoteStopTransaction", {"transactionId": transaction_id}, allow_error=True
+            )
+            if answer.get("status") != "Accepted":
+                # Rejected: the station runs no such transaction (OCPP 1.6 §5.12), e.g. its
+                # StopTransaction.req carried another id; nothing to wait for.
+                self.transactions.pop(transaction_id, None)
+        try:
+            for transaction_id in list(self.transactions):
+                await sut.wait_for(
+                    "StopTransaction",
+                    lambda p, t=transaction_id: p["transactionId"] == t,
+                    since=mark,
+                    describe=f"StopTransaction.req for transaction {transaction_id} (answer "
+                    "to RemoteStopTransaction.req; precondition: no transaction running)",
+                )
+        except TargetFailure:
+            self.transactions.clear()  # reported once, by this case; not by every later one
+            raise
+        for reservation_id in list(self.reservations):
+            await sut.link.call(
+                "CancelReservation", {"reservationId": reservation_id}, allow_error=True
+            )
+            self.reservations.pop(reservation_id, None)
+        unavailable = {c for c, s in self.statuses.items() if s == "Unavailable"}
+        for connector in sorted(self.inoperative | unavailable):
+            await sut.link.call(
+                "ChangeAvailability",
+                {"connectorId": connector, "type": "Operative"},
+                allow_error=True,
+            )
+            self.inoperative.discard(connector)
+        await self._restore_configuration(sut)
+        busy = [c for c, st in sorted(self.statuses.items()) if c > 0 and st != "Available"]
+        if operator is not None:
+            for connector in busy:
+                status = self.statuses.get(connector)
+                if status == "Faulted":
+                    # The fault may hide a cable still in: clear it, then unplug.
+                    await operator.perform("clear_fault", connector_id=connector)
+                    await operator.plug_out(connector)
+                elif status in (
+                    "Preparing",
+                    "Charging",
+                    "SuspendedEV",
+                    "SuspendedEVSE",
+                    "Finishing",
+                ):
+                    await operator.plug_out(connector)
+            if self.statuses.get(0) == "Faulted":
+                await operator.perform("clear_fault", connector_id=0)
+        for connector, status in sorted(self.statuses.items()):
+            if status != "Available":
+                await sut.next_status(
+                    connector,
+                    "Available",
+                    since=self._since_status(sut, connector, mark),
+                    warn=False,
+                    why=f"(precondition: every connector Available; it is {status})",
+                )
+        return sut
+
+    def _since_status(self, sut: StationConnection, connector: int, mark: int) -> int:
+        """Where to look for the next status of ``connector``: right after its last report
+        (it may have come before ``mark``, and a station reports a change only once)."""
+        for position in range(len(sut.link.inbox) - 1, -1, -1):
+            item = sut.link.inbox[position]
+            if item.action == "StatusNotification" and item.payload.get("connectorId") == connector:
+                return position + (0 if item.payload.get("status") == "Available" else 1)
+        return mark
+
+    async def _registered(self, sut: StationConnection) -> StationConnection:
+        """Its boot Accepted and, after a fresh boot, every connector reported once."""
         if not sut.link.inbox:
             # A fresh connection: a rebooted station boots first, a reconnecting one may not.
             await sut.link.wait_for(ANY_ACTION, describe="the station's first message")
@@ -50,7 +237,11 @@ class FakeCsms16(FakeCsms):
             # first steps (a ChangeAvailability answered, then the boot's "Available").
             since = sut.link.inbox.index(accepted[-1]) + 1
             for connector in range(1, self.config.station.connectors + 1):
-                if connector not in self.statuses:
+                reported = any(
+                    c.action == "StatusNotification" and c.payload.get("connectorId") == connector
+                    for c in sut.link.inbox[since:]
+                )
+                if not reported and connector not in self.statuses:
                     await sut.wait_for(
                         "StatusNotification",
                         lambda p, c=connector: p["connectorId"] == c,
@@ -58,33 +249,76 @@ class FakeCsms16(FakeCsms):
                         describe=f"the first StatusNotification.req of connector {connector} "
                         "after the boot (precondition: connectors Available)",
                     )
-        for transaction_id in list(self.transactions):
-            await sut.call(
-                "RemoteStopTransaction", {"transactionId": transaction_id}, allow_error=True
-            )
-        busy = [c for c, st in sorted(self.statuses.items()) if c > 0 and st != "Available"]
-        if busy and operator is not None:
-            for connector in busy:
-                if self.statuses.get(connector) == "Faulted":
-                    await operator.perform("clear_fault", connector_id=connector)
-                elif self.statuses.get(connector) in (
-                    "Preparing",
-                    "Charging",
-                    "SuspendedEV",
-                    "SuspendedEVSE",
-                    "Finishing",
-                ):
-                    await operator.plug_out(connector)
-        for connector in busy:
-            if self.statuses.get(connector) != "Available":
-                await sut.wait_for(
-                    "StatusNotification",
-                    lambda p, c=connector: p["connectorId"] == c and p["status"] == "Available",
-                    since=mark,
-                    describe=f"connector {connector} Available (precondition: station idle; "
-                    f"it is {self.statuses.get(connector)})",
-                )
         return sut
+
+    async def _transfers_done(self) -> None:
+        """Wait out a firmware update or diagnostics upload a case started and did not see
+        end (OCTT 1.6 §1.3: no update running), within --ocpp-transfer-timeout."""
+        limit = self.config.timeouts.transfer
+        for what, final, running in (
+            (
+                "firmware update",
+                "FirmwareStatusNotification.req Installed, DownloadFailed or InstallationFailed",
+                lambda: self.firmware_running,
+            ),
+            (
+                "diagnostics upload",
+                "DiagnosticsStatusNotification.req Uploaded or UploadFailed",
+                lambda: self.diagnostics_running,
+            ),
+        ):
+            if not running():
+                continue
+            deadline = asyncio.get_running_loop().time() + limit
+            try:
+                while running():
+                    self._transfer_changed.clear()
+                    remaining = deadline - asyncio.get_running_loop().time()
+                    await asyncio.wait_for(self._transfer_changed.wait(), max(0.0, remaining))
+            except asyncio.TimeoutError:
+                self.firmware_running = self.diagnostics_running = False
+                raise TargetTimeout(
+                    f"the {what} an earlier case started did not end: no {final} within "
+                    f"{limit:g} s (--ocpp-transfer-timeout)"
+                ) from None
+
+    async def _restore_configuration(self, sut: StationConnection) -> None:
+        """Set back every key a case changed with ChangeConfiguration to the value it held
+        before (read by GetConfiguration), unless the case already did."""
+        for key, before in list(self.changed_config.items()):
+            if before is not None and not _same_value(self.known_config.get(key), before):
+                answer = await sut.link.call(
+                    "ChangeConfiguration", {"key": key, "value": before}, allow_error=True
+                )
+                if answer.get("status") in ("Accepted", "RebootRequired"):
+                    self.known_config[key] = before
+            self.changed_config.pop(key, None)
+
+    def observe_call(self, action: str, payload: dict[str, Any], answer: dict[str, Any]) -> None:
+        """What every request the fake CSMS sent changed on the station, kept so
+        :meth:`restore` can undo it: configuration keys (old values from GetConfiguration
+        answers), reservations, availability, transfers."""
+        status = answer.get("status")
+        if action == "GetConfiguration":
+            for item in answer.get("configurationKey") or []:
+                self.known_config[item["key"]] = item.get("value")
+        elif action == "ChangeConfiguration" and status in ("Accepted", "RebootRequired"):
+            key = payload["key"]
+            self.changed_config.setdefault(key, self.known_config.get(key))
+            self.known_config[key] = payload["value"]
+        elif action == "ReserveNow" and status == "Accepted":
+            self.reservations[payload["reservationId"]] = payload["connectorId"]
+        elif action == "CancelReservation" and status == "Accepted":
+            self.reservations.pop(payload["reservationId"], None)
+        elif action == "ChangeAvailability" and status in ("Accepted", "Scheduled"):
+            if payload["type"] == "Inoperative":
+                self.inoperative.add(payload["connectorId"])
+            else:
+                self.inoperative.discard(payload["connectorId"])
+        elif action == "UpdateFirmware":
+            self.firmware_running = True
+        elif action == "GetDiagnostics" and answer.get("fileName"):
+            self.diagnostics_running = True
 
     # -- OCTT 1.6 reusable states (station side) --------------------------------------------
     # OCTT 1.6 test case document §2.25. Each state drives the station under test into the
@@ -101,6 +335,38 @@ class FakeCsms16(FakeCsms):
                 return None if value is None else str(value)
         return None
 
+    @property
+    def connector(self) -> int:
+        """OCTT's <Configured ConnectorId> (``[station] connector_id``): the connector every
+        station-side scenario uses unless its table names another."""
+        return self.config.station.connector_id
+
+    def attach(self, ctx: Any) -> None:
+        super().attach(ctx)
+        self._cache_emptied = False
+        self._cache_refusal = ""
+
+    async def empty_cache(self, sut: StationConnection) -> None:
+        """General precondition "Charge Point has an empty authorization cache" (OCTT 1.6
+        §1.3): ClearCache.req, once per case. Established by every state whose table expects
+        an Authorize.req (Authorized, Charging) and by the cases whose own steps do, so a tag an
+        earlier case cached cannot excuse a missing Authorize.req. The answer is judged by
+        TC_061_CS, not here (a station without a cache may refuse it)."""
+        if getattr(self, "_cache_emptied", False):
+            return
+        step("(general precondition: empty authorization cache) ClearCache.req")
+        answer = await sut.call("ClearCache", {}, allow_error=True)
+        self._cache_emptied = True
+        self._cache_refusal = (
+            ""
+            if answer.get("status") == "Accepted"
+            else (
+                f"; note: the station answered the precondition's ClearCache.req with {answer} "
+                "(expected ClearCache.conf status Accepted), so the general precondition 'empty "
+                "authorization cache' could not be established (OCTT 1.6 §1.3, OCPP 1.6 §5.4)"
+            )
+        )
+
     async def authorized(
         self,
         sut: StationConnection,
@@ -109,12 +375,14 @@ class FakeCsms16(FakeCsms):
         id_tag: str | None = None,
         connector_id: int | None = None,
     ) -> int:
-        """Reusable state Authorized: a valid card is presented; the station sends
-        Authorize.req for it and (unless already Preparing) StatusNotification Preparing, in
-        either order (OCTT 1.6 §2.25, Authorized). Returns the connector that went Preparing
-        (``connector_id`` if given): a shared card reader binds no connector in advance."""
+        """Reusable state Authorized (OCTT 1.6 §2.25, Table 104): a valid card is presented;
+        the station sends Authorize.req for it (step 1) and, unless already Preparing,
+        StatusNotification Preparing (step 3), in either order. Returns the connector that went
+        Preparing (``connector_id`` if given): a shared card reader binds no connector in
+        advance. The cache is emptied first (OCTT 1.6 §1.3), so the Authorize.req is due."""
         tag = id_tag or self.config.tags.valid
-        connector = connector_id or 1
+        connector = connector_id or self.connector
+        await self.empty_cache(sut)
         was_preparing = self.statuses.get(connector) == "Preparing"
         mark = sut.mark()
         step(f"[Authorized] present idTag {tag}")
@@ -144,55 +412,69 @@ class FakeCsms16(FakeCsms):
         self,
         sut: StationConnection,
         operator: Any,
-        connector_id: int = 1,
+        connector_id: int | None = None,
         id_tag: str | None = None,
+        *,
+        authorize_optional: bool = False,
     ) -> int:
-        """Reusable state Charging: cable plugged in first, then RemoteStartTransaction
-        (OCTT 1.6 §2.25, Charging). Returns the transactionId we assigned."""
+        """Reusable state Charging (OCTT 1.6 §2.25, Table 105): cable plugged in first, then
+        RemoteStartTransaction. Returns the transactionId we assigned. ``authorize_optional``
+        is for the tables that say so where they call the state (TC_049_CS step 5: "Sending an
+        Authorize.req is optional"); an Authorize.req that is sent is still checked.
+
+        With AuthorizeRemoteTxRequests true the station must send Authorize.req (step 9): a
+        remote start then behaves as a local one (OCPP 1.6 §5.11) and the general precondition
+        "empty authorization cache" (OCTT 1.6 §1.3, established here) leaves it nothing to
+        authorize locally, so LocalPreAuthorize does not excuse the request. Each check is
+        announced under the step of the table it belongs to."""
         tag = id_tag or self.config.tags.valid
-        step("[Charging] 1. GetConfiguration.req AuthorizeRemoteTxRequests, LocalPreAuthorize")
-        response = await sut.call(
-            "GetConfiguration", {"key": ["AuthorizeRemoteTxRequests", "LocalPreAuthorize"]}
-        )
-        flags = {
-            item["key"]: str(item.get("value")).lower() == "true"
+        connector = connector_id or self.connector
+        await self.empty_cache(sut)
+        step("[Charging] 1. GetConfiguration.req AuthorizeRemoteTxRequests")
+        response = await sut.call("GetConfiguration", {"key": ["AuthorizeRemoteTxRequests"]})
+        reported = {
+            item["key"]: str(item.get("value")).lower()
             for item in response.get("configurationKey") or []
         }
-        # A tag the station already knows (cache, local list) is started at once under
-        # LocalPreAuthorize (OCPP 1.6 §5.11: a remote start behaves as a local one): the
-        # Authorize.req of step 9 is then optional.
-        authorize_remote = flags.get("AuthorizeRemoteTxRequests", False)
-        pre_authorize = flags.get("LocalPreAuthorize", False)
-        was_reserved = self.statuses.get(connector_id) == "Reserved"
+        if "AuthorizeRemoteTxRequests" not in reported:
+            raise missing_key("AuthorizeRemoteTxRequests", self.config.station.features, "")
+        authorize_remote = reported["AuthorizeRemoteTxRequests"] == "true"
+        was_reserved = self.statuses.get(connector) == "Reserved"
         mark = sut.mark()
-        step(f"[Charging] plug in the cable on connector {connector_id}")
-        await operator.plug_in(connector_id)
+        step(f"[Charging] plug in the cable on connector {connector}")
+        await operator.plug_in(connector)
         if not was_reserved:
             step("[Charging] 3. StatusNotification.req Preparing")
-            await self._status(sut, connector_id, "Preparing", mark)
+            await self._status(sut, connector, "Preparing", mark)
         mark = sut.mark()
-        step("[Charging] 5. RemoteStartTransaction.req")
+        step(f"[Charging] 5. RemoteStartTransaction.req connectorId {connector} idTag {tag}")
         response = await sut.call(
-            "RemoteStartTransaction", {"connectorId": connector_id, "idTag": tag}
+            "RemoteStartTransaction", {"connectorId": connector, "idTag": tag}
         )
+        step("[Charging] 6. RemoteStartTransaction.conf")
         check(
             response.get("status") == "Accepted",
             "RemoteStartTransaction.conf status Accepted",
             response,
         )
+        charging_since = mark
         if was_reserved:
             step("[Charging] 7. StatusNotification.req Preparing")
-            await self._status(sut, connector_id, "Preparing", mark)
-        step("[Charging] 11/13. StartTransaction.req and StatusNotification.req Charging")
+            preparing = await self._status(sut, connector, "Preparing", mark)
+            charging_since = sut.link.inbox.index(preparing) + 1
+        step("[Charging] 11. StartTransaction.req")
         start = await sut.wait_for("StartTransaction", since=mark)
         if authorize_remote:
             step("[Charging] 9. Authorize.req (AuthorizeRemoteTxRequests is true)")
             position = sut.link.inbox.index(start)
             asked = [c for c in sut.link.inbox[mark:position] if c.action == "Authorize"]
             check(
-                bool(asked) or pre_authorize,
-                "Authorize.req before StartTransaction.req (AuthorizeRemoteTxRequests is true)",
-                "StartTransaction.req without Authorize.req",
+                bool(asked) or authorize_optional,
+                f"Authorize.req idTag {tag} before StartTransaction.req (AuthorizeRemoteTxRequests "
+                "is true: the remote start is authorized like a local one, OCPP 1.6 §5.11; the "
+                "authorization cache was emptied, OCTT 1.6 §1.3)",
+                f"StartTransaction.req {start.payload} without Authorize.req"
+                + getattr(self, "_cache_refusal", ""),
             )
             for authorize in asked:
                 check(
@@ -200,12 +482,14 @@ class FakeCsms16(FakeCsms):
                     f"Authorize.req idTag {tag}",
                     authorize.payload,
                 )
+        step("[Charging] 11. StartTransaction.req connectorId and idTag")
         check(
-            start.payload["connectorId"] == connector_id and start.payload["idTag"] == tag,
-            f"StartTransaction.req connectorId {connector_id} idTag {tag}",
+            start.payload["connectorId"] == connector and start.payload["idTag"] == tag,
+            f"StartTransaction.req connectorId {connector} idTag {tag}",
             start.payload,
         )
-        await self._status(sut, connector_id, "Charging", mark)
+        step("[Charging] 13. StatusNotification.req Charging")
+        await self._status(sut, connector, "Charging", charging_since)
         assert start.reply_payload is not None
         return int(start.reply_payload["transactionId"])
 
@@ -213,11 +497,12 @@ class FakeCsms16(FakeCsms):
         self,
         sut: StationConnection,
         operator: Any,
-        connector_id: int = 1,
+        connector_id: int | None = None,
         error_code: str = "OtherError",
     ) -> None:
         """Reusable state SetConnectorFaulted: the connector is put in a fault by hand and
         reports Faulted (OCTT 1.6 §2.25, SetConnectorFaulted)."""
+        connector_id = connector_id or self.connector
         mark = sut.mark()
         step(f"[SetConnectorFaulted] put connector {connector_id} into a Faulted state")
         await operator.perform("set_fault", connector_id=connector_id, error_code=error_code)
@@ -225,10 +510,11 @@ class FakeCsms16(FakeCsms):
         await self._status(sut, connector_id, "Faulted", mark)
 
     async def set_connector_unavailable(
-        self, sut: StationConnection, connector_id: int = 1
+        self, sut: StationConnection, connector_id: int | None = None
     ) -> None:
         """Reusable state SetConnectorUnavailable: ChangeAvailability Inoperative for one
         connector, Accepted, StatusNotification Unavailable (OCTT 1.6 §2.25)."""
+        connector_id = connector_id or self.connector
         mark = sut.mark()
         step(f"[SetConnectorUnavailable] 1. ChangeAvailability.req Inoperative {connector_id}")
         response = await sut.call(
@@ -259,10 +545,11 @@ class FakeCsms16(FakeCsms):
             await self._status(sut, connector, "Unavailable", mark)
 
     async def set_connector_occupied(
-        self, sut: StationConnection, operator: Any, connector_id: int = 1
+        self, sut: StationConnection, operator: Any, connector_id: int | None = None
     ) -> None:
         """Reusable state SetConnectorOccupied: the EV driver plugs in; the connector reports
         Preparing (OCTT 1.6 §2.25)."""
+        connector_id = connector_id or self.connector
         mark = sut.mark()
         step(f"[SetConnectorOccupied] plug in the cable on connector {connector_id}")
         await operator.plug_in(connector_id)
@@ -272,7 +559,7 @@ class FakeCsms16(FakeCsms):
     async def reserved(
         self,
         sut: StationConnection,
-        connector_id: int = 1,
+        connector_id: int | None = None,
         id_tag: str | None = None,
         *,
         reservation_id: int = 1,
@@ -281,6 +568,7 @@ class FakeCsms16(FakeCsms):
     ) -> int:
         """Reusable state Reserved: ReserveNow for the valid tag, Accepted, StatusNotification
         Reserved (OCTT 1.6 §2.25). Returns the reservationId."""
+        connector_id = connector_id or self.connector
         tag = id_tag or self.config.tags.valid
         expiry = datetime.now(timezone.utc) + timedelta(seconds=expiry_seconds)
         payload: dict[str, Any] = {
@@ -303,29 +591,224 @@ class FakeCsms16(FakeCsms):
         self,
         sut: StationConnection,
         operator: Any,
-        connector_id: int = 1,
+        connector_id: int | None = None,
         id_tag: str | None = None,
     ) -> None:
-        """Memory state IdTagCached (OCTT 1.6 §2.26): a transaction started with the tag
-        (state Charging) is stopped by presenting it, so the station caches its idTagInfo;
-        then the cable is unplugged. AuthorizationCacheEnabled must already be true."""
+        """Memory state IdTagCached (OCTT 1.6 §2.26, Table 112): state Charging with the tag,
+        stopped by presenting it, so the station caches its idTagInfo (OCPP 1.6 §3.5.1); then
+        the cable is unplugged. Its configuration state, AuthorizationCacheEnabled true, is the
+        caller's (it is part of the case's own "Before")."""
+        connector_id = connector_id or self.connector
         tag = id_tag or self.config.tags.valid
         transaction_id = await self.charging(sut, operator, connector_id, tag)
         mark = sut.mark()
         step(f"[IdTagCached] present idTag {tag} to stop the transaction")
         await operator.present_id_tag(tag, connector_id)
-        step("[IdTagCached] 1/3. StopTransaction.req and StatusNotification.req Finishing")
+        step("[IdTagCached] 1. StopTransaction.req")
         stop = await sut.wait_for("StopTransaction", since=mark)
         check(
             stop.payload["transactionId"] == transaction_id,
             f"StopTransaction.req transactionId {transaction_id}",
             stop.payload,
         )
+        step("[IdTagCached] 3. StatusNotification.req Finishing (steps 1 and 3 may be reversed)")
         await self._status(sut, connector_id, "Finishing", mark)
         mark = sut.mark()
         step("[IdTagCached] unplug the cable; 5. StatusNotification.req Available")
         await operator.plug_out(connector_id)
         await self._status(sut, connector_id, "Available", mark)
+
+    async def id_tag_local_auth_list(
+        self, sut: StationConnection, id_tag: str | None = None, status: str = "Accepted"
+    ) -> None:
+        """Memory state IdTagLocalAuthList (OCTT 1.6 §2.26, Table 113): SendLocalList.req
+        listVersion 1 holding the tag, answered Accepted. Its configuration state,
+        LocalAuthListEnabled true, is the caller's. ``status`` is the entry's idTagInfo.status
+        (Accepted in the table; the offline cases with an invalid tag list it as such)."""
+        tag = id_tag or self.config.tags.valid
+        step(f"[IdTagLocalAuthList] 1. SendLocalList.req listVersion 1 Full, idTag {tag}")
+        answer = await sut.call(
+            "SendLocalList",
+            {
+                "listVersion": 1,
+                "updateType": "Full",
+                "localAuthorizationList": [{"idTag": tag, "idTagInfo": {"status": status}}],
+            },
+        )
+        step("[IdTagLocalAuthList] 2. SendLocalList.conf")
+        check(answer.get("status") == "Accepted", "SendLocalList.conf status Accepted", answer)
+
+    @contextlib.asynccontextmanager
+    async def configured(
+        self,
+        sut: StationConnection,
+        required: Mapping[str, str] = {},
+        optional: Mapping[str, str] = {},
+        prerequisites: Mapping[str, str] = {},
+    ) -> AsyncIterator[dict[str, str]]:
+        """A scenario's "Before: Configuration State(s)": set each key with
+        ChangeConfiguration (skipped when it already holds the value), restore the changed
+        ones when the block ends. Yields the keys that now hold the wanted value. The one
+        implementation every station-side case uses, so one rule decides every verdict:
+
+        - a key the station reports as unknown: a failure when OCPP 1.6 §9 requires it of this
+          station (Core, or a profile it declares), worded the same way everywhere (see
+          :mod:`pytest_ocpp.csms.keys16`); else skipped for an ``optional`` key (the table's
+          "(If implemented)"), not applicable for the others;
+        - a read-only key holding another value: not applicable (the station cannot be put in
+          the scenario's state); skipped for an ``optional`` key;
+        - a refused ChangeConfiguration: a failure for a ``required`` key (a valid value of a
+          read-write key, OCPP 1.6 §5.3), not applicable for a ``prerequisites`` key, skipped
+          for an ``optional`` one.
+
+        The restore after a failed scenario is best effort (the failure is the verdict); after
+        a pass a broken restore fails the case, since the next case would inherit it."""
+        wanted = {**optional, **prerequisites, **required}
+        declared = self.config.station.features
+        answer = await sut.call("GetConfiguration", {"key": list(wanted)})
+        known = {item["key"]: item for item in answer.get("configurationKey") or []}
+        holding: dict[str, str] = {}
+        changed: list[tuple[str, str]] = []
+
+        def skip(key: str, why: str) -> None:
+            self.trace.event("note", f"(if implemented) {key}: {why}; skipped")
+
+        async def restore() -> None:
+            for key, value in reversed(changed):
+                station = await self.station()
+                await station.call("ChangeConfiguration", {"key": key, "value": value})
+
+        try:
+            for key, value in wanted.items():
+                item = known.get(key)
+                if item is None:
+                    if key in optional and not is_required(key, declared):
+                        skip(key, "not implemented")
+                        continue
+                    raise missing_key(key, declared, f" = {value}")
+                if str(item.get("value")).lower() == value.lower():
+                    holding[key] = value
+                    continue
+                if item.get("readonly"):
+                    if key in optional:
+                        skip(key, f"read-only with value {item.get('value')!r}")
+                        continue
+                    raise NotApplicable(
+                        f"{key} is read-only with value {item.get('value')!r}; the scenario "
+                        f"needs {key} = {value}"
+                    )
+                step(f"(configuration state) ChangeConfiguration.req {key} = {value}")
+                reply = await sut.call("ChangeConfiguration", {"key": key, "value": value})
+                status = reply.get("status")
+                if status == "Accepted":
+                    holding[key] = value
+                    if item.get("value") is not None:
+                        changed.append((key, str(item["value"])))
+                elif key in required:
+                    check(
+                        False,
+                        f"ChangeConfiguration.conf status Accepted for {key} = {value} (a valid "
+                        "value for a read-write key, OCPP 1.6 §5.3)",
+                        reply,
+                    )
+                elif key in prerequisites:
+                    raise NotApplicable(
+                        f"prerequisite: {key} = {value}; the station answered {status} "
+                        f"(it holds {item.get('value')!r})"
+                    )
+                else:
+                    skip(key, f"ChangeConfiguration answered {status}")
+            yield holding
+        except BaseException:
+            # A failure (or "not applicable") is the verdict: the restore must not hide it.
+            with contextlib.suppress(Exception):
+                await restore()
+            raise
+        await restore()
+
+    # -- being offline (OCTT "[Remove connectivity ...]") -----------------------------------
+    async def go_offline(self) -> OfflineWindow:
+        """[Remove the connectivity between the Charge Point and the Central System]: close
+        the websocket and refuse reconnections. Returns the window, open until
+        :meth:`come_online`."""
+        window = OfflineWindow(generation=self.generation, start=datetime.now(timezone.utc))
+        self.behaviour.refuse_connections = True
+        await self.drop_connection()
+        return window
+
+    async def come_online(self, window: OfflineWindow, *, hold: float = 0.0) -> StationConnection:
+        """[Restore the connectivity]: after ``hold`` more seconds offline (so what the driver
+        did and the reconnection are seconds apart, and the frames can tell them apart), accept
+        connections again and wait for the station's. Closes ``window``."""
+        if hold:
+            await asyncio.sleep(hold)
+        self.behaviour.refuse_connections = False
+        sut = await self.next_connection(after=window.generation)
+        window.end = datetime.now(timezone.utc)
+        window.hold = hold
+        return sut
+
+    def clock_offset(self, sut: StationConnection, *, exclude: IncomingCall) -> float:
+        """How far the station's clock is ahead of ours, in seconds: the median of
+        (its timestamp - our receive time) over the StatusNotification.req it sent while
+        connected (sent at once, so the difference is its clock offset plus a few ms)."""
+        samples = sorted(
+            (stamp - datetime.fromtimestamp(call.received_at, timezone.utc)).total_seconds()
+            for call in sut.link.inbox
+            if call is not exclude
+            and call.action == "StatusNotification"
+            and (stamp := parse_timestamp(str(call.payload.get("timestamp", "")))) is not None
+        )
+        return samples[len(samples) // 2] if samples else 0.0
+
+    def check_done_offline(
+        self,
+        sut: StationConnection,
+        message: IncomingCall,
+        window: OfflineWindow,
+        *,
+        id_tag: str | None = None,
+    ) -> None:
+        """Evidence that what ``message`` reports (a StartTransaction.req or StopTransaction.req
+        queued while offline) happened offline, as the scenario says the driver acted then:
+
+        - its ``timestamp`` lies inside the offline window: a transaction-related message is
+          queued while offline and delivered later with the time it happened (OCPP 1.6 §3.7;
+          StartTransaction/StopTransaction timestamp: when the transaction started/stopped,
+          §6.46/§6.50). The window's end is held ``window.hold`` s after the driver's action,
+          and half of that is allowed for clock offset and the station's reaction time;
+        - with ``id_tag``, no Authorize.req for it preceded the message on the restored
+          connection: the station authorized the driver offline (OCPP 1.6 §3.5), it did not
+          wait for the Central System."""
+        assert window.end is not None, "come_online() closes the window"
+        what = f"{message.action}.req"
+        stamp = parse_timestamp(str(message.payload.get("timestamp", "")))
+        # Judge the station's timestamp on the station's own clock: a real charger's clock
+        # may be seconds off ours, which must not turn an offline start into a failure.
+        offset = timedelta(seconds=self.clock_offset(sut, exclude=message))
+        slack = timedelta(seconds=max(window.hold / 2, 0.5))
+        earliest = window.start + offset - timedelta(seconds=1)
+        latest = window.end + offset - slack
+        check(
+            stamp is not None and earliest <= stamp <= latest,
+            f"{what} timestamp inside the offline window {_clock(window.start)} to "
+            f"{_clock(window.end)} (the driver acted offline; a queued transaction-related "
+            "message keeps the time it happened, OCPP 1.6 §3.7)",
+            f"timestamp {message.payload.get('timestamp')!r}",
+        )
+        if id_tag is not None:
+            position = sut.link.inbox.index(message)
+            online = [
+                c
+                for c in sut.link.inbox[:position]
+                if c.action == "Authorize" and c.payload.get("idTag") == id_tag
+            ]
+            check(
+                not online,
+                f"no Authorize.req for {id_tag} before {what} once the connection was restored "
+                "(the transaction was started offline, authorized locally: OCPP 1.6 §3.5)",
+                f"Authorize.req {online[0].payload} sent online before {what}" if online else None,
+            )
 
     async def _status(
         self, sut: StationConnection, connector_id: int, status: str, since: int
@@ -405,6 +888,7 @@ class FakeCsms16(FakeCsms):
         def start(call: IncomingCall) -> dict[str, Any]:
             transaction_id = next(self._tx_ids)
             self.transactions[transaction_id] = call.payload["connectorId"]
+            self.reservations.pop(call.payload.get("reservationId"), None)  # §5.13: used up
             return {
                 "transactionId": transaction_id,
                 "idTagInfo": self.id_tag_info(call.payload["idTag"]),
@@ -417,6 +901,23 @@ class FakeCsms16(FakeCsms):
 
         def status(call: IncomingCall) -> dict[str, Any]:
             self.statuses[call.payload["connectorId"]] = call.payload["status"]
+            self.reported[f"StatusNotification/{call.payload['connectorId']}"] = call.payload[
+                "status"
+            ]
+            return {}
+
+        def firmware(call: IncomingCall) -> dict[str, Any]:
+            self.reported["FirmwareStatusNotification"] = call.payload["status"]
+            if call.payload["status"] in ("Installed", "DownloadFailed", "InstallationFailed"):
+                self.firmware_running = False
+            self._transfer_changed.set()
+            return {}
+
+        def diagnostics(call: IncomingCall) -> dict[str, Any]:
+            self.reported["DiagnosticsStatusNotification"] = call.payload["status"]
+            if call.payload["status"] in ("Uploaded", "UploadFailed"):
+                self.diagnostics_running = False
+            self._transfer_changed.set()
             return {}
 
         empty: Callable[[IncomingCall], dict[str, Any]] = lambda call: {}  # noqa: E731
@@ -429,6 +930,6 @@ class FakeCsms16(FakeCsms):
             "StopTransaction": stop,
             "MeterValues": empty,
             "DataTransfer": lambda call: {"status": b().data_transfer_status},
-            "FirmwareStatusNotification": empty,
-            "DiagnosticsStatusNotification": empty,
+            "FirmwareStatusNotification": firmware,
+            "DiagnosticsStatusNotification": diagnostics,
         }

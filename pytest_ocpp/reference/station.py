@@ -53,7 +53,7 @@ from pytest_ocpp.reference.station_transfer import BASE_FIRMWARE, FileTransferMi
 
 LOGGER = logging.getLogger("pytest_ocpp.reference.station")
 
-__all__ = ["ACTIONS", "DEFECTS", "ReferenceStation"]
+__all__ = ["ACTIONS", "DEFECTS", "VARIANTS", "ReferenceStation"]
 
 DEFECTS: dict[str, str] = {
     "status_before_boot_accepted": "Sends StatusNotification while its BootNotification is Pending.",
@@ -86,8 +86,23 @@ DEFECTS: dict[str, str] = {
     "transaction_id_ignored": "Sends StopTransaction with transactionId 0 "
     "instead of the id the Central System assigned.",
     "no_status_after_plug_in": "Sends no StatusNotification (Preparing) when a cable is plugged in.",
+    "remote_start_without_authorize": "Starts a remote transaction at once, without "
+    "Authorize.req, even with AuthorizeRemoteTxRequests true and the idTag not cached.",
+    "offline_start_authorized_online": "A card presented while offline waits for the "
+    "connection, then sends Authorize.req and starts the transaction online.",
+    "preparing_to_reserved": "Reports Reserved between Preparing and StartTransaction, a "
+    "transition the OCPP 1.6 §4.9 table forbids.",
+    "faulted_on_plug_in": "Reports Faulted instead of Preparing when a cable is plugged in.",
 }
 """Deliberately broken variants: name → the one behaviour it changes."""
+
+VARIANTS: dict[str, str] = {
+    "chatty_status": "Legal variations in status reporting (OCPP 1.6 §4.9, §4.4, §4.5): says "
+    "Preparing again right before StartTransaction, passes through SuspendedEV between "
+    "StartTransaction and Charging, and repeats Downloading, Installing and Uploading. "
+    "Every case must still pass, with warnings.",
+}
+"""Conformant variations (not defects): name → what it does differently."""
 
 
 _SUBPROTOCOL = Subprotocol("ocpp1.6")
@@ -138,12 +153,19 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
             "RemoteTrigger",
         ),
         defects: Collection[str] = (),
+        variants: Collection[str] = (),
+        reboot_delay: float = 0.0,
         config_overrides: Mapping[str, str] = {},
         control_port: int | None = None,
         response_timeout: float = 30.0,
         reconnect_delay: float = 0.2,
         reconnect_max_delay: float = 3.0,
     ) -> None:
+        strange = sorted(set(variants) - set(VARIANTS))
+        if strange:
+            raise ValueError(
+                f"Unknown variant(s) {', '.join(strange)}; valid variants are {', '.join(VARIANTS)}."
+            )
         unknown = sorted(set(defects) - set(DEFECTS))
         if unknown:
             raise ValueError(
@@ -164,6 +186,9 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
         self.fixed_cable = fixed_cable
         self.features = tuple(p for p in PROFILE_NAMES if p in features)
         self.defects = frozenset(defects)
+        self.variants = frozenset(variants)
+        self.reboot_delay = reboot_delay
+        """Seconds a reboot (Reset, firmware install) takes before the station reconnects."""
         self.config = ConfigStore(
             connectors=connectors, features=self.features, overrides=config_overrides
         )
@@ -231,7 +256,7 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
         return {c.id: c.transaction.id for c in self.connectors[1:] if c.transaction}
 
     def has(self, defect: str) -> bool:
-        return defect in self.defects
+        return defect in self.defects or defect in self.variants
 
     async def start(self) -> None:
         """Start connecting, booting and serving; returns at once (await :attr:`online`)."""
@@ -281,6 +306,8 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
             await self._powered.wait()
             if self._reboot_pending:
                 self._reboot()
+                if self.reboot_delay > 0:
+                    await asyncio.sleep(self.reboot_delay)
             headers = {}
             if self.basic_auth_password is not None:
                 token = base64.b64encode(
@@ -756,6 +783,9 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
         start a session."""
         if not self._powered.is_set():
             return
+        if self.has("offline_start_authorized_online") and not self.online.is_set():
+            hand_off()  # the swipe is done for the operator; the station waits on its own
+            await self.online.wait()
         scope = [self.connectors[connector_id]] if connector_id is not None else self.connectors[1:]
         for c in scope:
             if c.transaction is not None and c.transaction.id_tag == id_tag:
@@ -843,7 +873,8 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
         self._refresh()
         reservation = self._reservation_for(c)
         needs_check = reservation is not None and reservation.id_tag != pending.id_tag
-        if self.config.get_bool("AuthorizeRemoteTxRequests", True) or needs_check:
+        authorize = self.config.get_bool("AuthorizeRemoteTxRequests", True)
+        if (authorize and not self.has("remote_start_without_authorize")) or needs_check:
             info = await self._authorize(pending.id_tag)
             if c.pending is not pending:
                 return
@@ -927,7 +958,19 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
             timestamp=self.ts(tx.started_at),
             reservation_id=reservation_id,
         )
+        if self.has("preparing_to_reserved") and c.reported and c.reported[0] == "Preparing":
+            wrong = self._status_payload(c, ("Reserved", "NoError"))
+            self._enqueue(lambda: wrong)
+        if self.has("chatty_status") and c.reported and c.reported[0] == "Preparing":
+            # Preparing said again right before StartTransaction (a repeat §4.9 allows).
+            again = self._status_payload(c, c.reported)
+            self._enqueue(lambda: again)
         self._enqueue(lambda: payload, tx=True, on_result=lambda r: self._started(tx, r))
+        if self.has("chatty_status") and self._status_of(c)[0] == "Charging":
+            # Preparing → SuspendedEV → Charging: the short intermediate §4.9 describes.
+            c.reported = ("SuspendedEV", "NoError")
+            between = self._status_payload(c, c.reported)
+            self._enqueue(lambda: between)
         self._refresh()
         tx.sampler = self.spawn(self._sample_loop(c, tx))
 
@@ -1081,6 +1124,12 @@ def _parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--defect", action="append", default=[], choices=sorted(DEFECTS), help="break on purpose"
     )
     parser.add_argument(
+        "--variant", action="append", default=[], choices=sorted(VARIANTS), help="legal variation"
+    )
+    parser.add_argument(
+        "--reboot-delay", type=float, default=0.0, help="seconds a reboot takes (default 0)"
+    )
+    parser.add_argument(
         "--config", action="append", default=[], metavar="KEY=VALUE", help="initial config value"
     )
     return parser.parse_args(argv)
@@ -1095,6 +1144,8 @@ async def _main(args: argparse.Namespace) -> None:
         basic_auth_password=args.password,
         fixed_cable=args.fixed_cable,
         defects=args.defect,
+        variants=args.variant,
+        reboot_delay=args.reboot_delay,
         config_overrides=overrides,
         control_port=args.control_port,
     )

@@ -98,6 +98,8 @@ class OperatorMixin:
         c.info = None
         if self.has("no_status_after_plug_in") and c.transaction is None:
             c.reported = self._status_of(c)
+        if self.has("faulted_on_plug_in") and c.transaction is None:
+            c.fault = "OtherError"
         if c.transaction is None and c.pending is not None and c.pending.visible:
             self._begin_transaction(c, c.pending.id_tag, c.pending.parent_id_tag)
             return

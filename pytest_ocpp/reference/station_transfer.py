@@ -93,6 +93,8 @@ class FileTransferMixin:
             self.firmware_status = "Downloading"
             if not skip:
                 self._notify_firmware("Downloading")
+                if self.has("chatty_status"):
+                    self._notify_firmware("Downloading")  # progress, said again
             try:
                 if self.failing["download"]:
                     raise OSError("the operator made the firmware download fail")
@@ -114,6 +116,8 @@ class FileTransferMixin:
             await self._transaction_ended.wait()
         self.firmware_status = "Installing"
         self._notify_firmware("Installing")
+        if self.has("chatty_status"):
+            self._notify_firmware("Installing")
         if self.failing["install"] or not image:
             self.firmware_status = "Idle"
             self._notify_firmware("InstallationFailed")
@@ -142,6 +146,8 @@ class FileTransferMixin:
         ).encode()
         self.diagnostics_status = "Uploading"
         self._notify_diagnostics("Uploading")
+        if self.has("chatty_status"):
+            self._notify_diagnostics("Uploading")
         for attempt in range(retries + 1):
             try:
                 if self.failing["upload"]:

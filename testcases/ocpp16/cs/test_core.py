@@ -25,10 +25,7 @@ from pytest_ocpp.catalog import ocpp_case
 from pytest_ocpp.csms import FakeCsms16 as FakeCsms
 from pytest_ocpp.csms import StationConnection
 from pytest_ocpp.link import IncomingCall
-from pytest_ocpp.verdicts import NotApplicable, TargetTimeout, check
-
-CONNECTOR = 1
-"""<Configured ConnectorId>: the connector every scenario uses."""
+from pytest_ocpp.verdicts import NotApplicable, TargetTimeout, check, check_octt
 
 CONNECTION_TIMEOUT = 3
 """ConnectionTimeOut (s) for the scenarios that wait for it to expire (TC_004_2, TC_011_2)."""
@@ -83,57 +80,15 @@ PROFILE_KEYS: dict[str, dict[str, tuple[bool, ...]]] = {
 @asynccontextmanager
 async def configuration(
     csms: FakeCsms, values: Mapping[str, str], *, optional: Collection[str] = ()
-) -> AsyncIterator[dict[str, dict[str, Any]]]:
-    """A scenario's "Configuration State(s)": set each key with ChangeConfiguration (skipped
-    when it already has the value), yield what GetConfiguration reported, restore afterwards.
-
-    A key the station lacks (not in ``optional``, the table's "(If implemented)") or cannot
-    change (read-only with another value) makes the case not applicable: its prerequisite is
-    not met. A read-write key that refuses a valid value fails: OCPP 1.6 §5.3."""
-    previous: dict[str, str] = {}
-    failed = False
-    try:
-        sut = await csms.station()
-        response = await sut.call("GetConfiguration", {"key": list(values)})
-        known = {item["key"]: item for item in response.get("configurationKey") or []}
-        for key, value in values.items():
-            item = known.get(key)
-            if item is None:
-                if key in optional:
-                    continue
-                raise NotApplicable(
-                    f"the charge point does not implement configuration key {key} "
-                    f"(the scenario needs {key}={value})"
-                )
-            if str(item.get("value")).lower() == value.lower():
-                continue
-            if item.get("readonly"):
-                raise NotApplicable(
-                    f"{key} is read-only with value {item.get('value')!r}; the scenario needs "
-                    f"{value}"
-                )
-            step(f"(configuration state) ChangeConfiguration.req {key} = {value}")
-            answer = await sut.call("ChangeConfiguration", {"key": key, "value": value})
-            check(
-                answer.get("status") == "Accepted",
-                f"ChangeConfiguration.conf status Accepted for {key}={value} (a valid value for "
-                "a read-write key, OCPP 1.6 §5.3)",
-                answer,
-            )
-            if item.get("value") is not None:
-                previous[key] = str(item["value"])
-        yield known
-    except BaseException:
-        failed = True
-        raise
-    finally:
-        for key, value in previous.items():
-            try:
-                sut = await csms.station()
-                await sut.call("ChangeConfiguration", {"key": key, "value": value})
-            except Exception:
-                if not failed:
-                    raise
+) -> AsyncIterator[dict[str, str]]:
+    """A scenario's "Configuration State(s)" through the fake CSMS's one implementation
+    (:meth:`FakeCsms16.configured`): ``values`` must be set, the keys in ``optional`` are the
+    table's "(If implemented)" ones. Yields the keys that hold the wanted value."""
+    sut = await csms.station()
+    required = {k: v for k, v in values.items() if k not in optional}
+    maybe = {k: v for k, v in values.items() if k in optional}
+    async with csms.configured(sut, required, maybe) as holding:
+        yield holding
 
 
 def before(sut: StationConnection, first: IncomingCall, second: IncomingCall, rule: str) -> None:
@@ -151,9 +106,10 @@ async def leave_idle(
     sut: StationConnection,
     station_operator: Any,
     transaction_id: int | None = None,
-    connector_id: int = CONNECTOR,
+    connector_id: int | None = None,
 ) -> None:
     """Post-condition (OCTT 1.6 §1.3): stop our transaction remotely, unplug, Available."""
+    connector_id = connector_id or csms.connector
     mark = sut.mark()
     if transaction_id is not None and transaction_id in csms.transactions:
         step("(post-condition) RemoteStopTransaction.req")
@@ -163,20 +119,12 @@ async def leave_idle(
         )
     step("(post-condition) [unplug the cable] StatusNotification.req Available")
     await station_operator.plug_out(connector_id)
-    await sut.wait_for(
-        "StatusNotification",
-        lambda p: p["connectorId"] == connector_id and p["status"] == "Available",
-        since=mark,
-        describe=f"StatusNotification.req connectorId {connector_id} Available",
-    )
-
-
-async def empty_cache(sut: StationConnection) -> None:
-    """General precondition "empty authorization cache" (OCTT 1.6 §1.3), made true for the
-    cases whose steps expect an Authorize.req for a tag an earlier case may have cached. Its
-    answer is judged by TC_061_CS, not here."""
-    step("(general precondition: empty authorization cache) ClearCache.req")
-    await sut.call("ClearCache", {}, allow_error=True)
+    if csms.statuses.get(connector_id) == "Available" and not any(
+        c.action == "StatusNotification" and c.payload.get("connectorId") == connector_id
+        for c in sut.link.inbox[mark:]
+    ):
+        return  # already Available before: a station reports a change only (OCPP 1.6 §4.9)
+    await sut.next_status(connector_id, "Available", since=mark, warn=False)
 
 
 def require_cable(ocpp_config: Any, fixed: bool) -> None:
@@ -228,7 +176,7 @@ async def test_tc_001_cs(csms, station_operator, ocpp_config) -> None:
     try:
         step("[Power cycle the Charge Point.]")
         await station_operator.power_cycle()
-        sut = await csms.next_connection(after=generation)
+        sut = await csms.next_connection(after=generation, reboot=True)
         step("1-2. BootNotification.req, answered Rejected with interval 1 s")
         first = await sut.wait_for("BootNotification")
         csms.behaviour.boot_status = "Accepted"
@@ -268,7 +216,7 @@ async def test_tc_002_cs(csms, station_operator, ocpp_config) -> None:
     try:
         step("[Power cycle the Charge Point.]")
         await station_operator.power_cycle()
-        sut = await csms.next_connection(after=generation)
+        sut = await csms.next_connection(after=generation, reboot=True)
         step(f"1-2. BootNotification.req, answered Pending with interval {pending_interval} s")
         first = await sut.wait_for("BootNotification")
         csms.behaviour.boot_status = "Accepted"
@@ -323,14 +271,14 @@ async def test_tc_003_cs(csms, station_operator, tags) -> None:
     """OCPP 1.6 §3.5, §4.8: plug in, present a card, Authorize, StartTransaction, Charging
     (OCTT TC_003_CS)."""
     sut = await csms.ready(station_operator)
-    await empty_cache(sut)
+    await csms.empty_cache(sut)
     mark = sut.mark()
     step("[EV driver plugs in the cable.] 1. StatusNotification.req Preparing")
-    await station_operator.plug_in(CONNECTOR)
-    await sut.next_status(CONNECTOR, ("Preparing",), since=mark)
+    await station_operator.plug_in(csms.connector)
+    await sut.next_status(csms.connector, ("Preparing",), since=mark)
     mark = sut.mark()
     step("[EV driver presents identification.] 3. Authorize.req")
-    await station_operator.present_id_tag(tags.valid, CONNECTOR)
+    await station_operator.present_id_tag(tags.valid, csms.connector)
     authorize = await sut.wait_for("Authorize", since=mark)
     check(
         authorize.payload["idTag"] == tags.valid,
@@ -340,12 +288,12 @@ async def test_tc_003_cs(csms, station_operator, tags) -> None:
     step("5/7. StartTransaction.req and StatusNotification.req Charging (either order)")
     start = await sut.wait_for("StartTransaction", since=mark)
     check(
-        start.payload["connectorId"] == CONNECTOR and start.payload["idTag"] == tags.valid,
-        f"StartTransaction.req connectorId {CONNECTOR} idTag {tags.valid}",
+        start.payload["connectorId"] == csms.connector and start.payload["idTag"] == tags.valid,
+        f"StartTransaction.req connectorId {csms.connector} idTag {tags.valid}",
         start.payload,
     )
     before(sut, authorize, start, "authorization precedes the transaction, OCPP 1.6 §4.1")
-    await sut.next_status(CONNECTOR, ("Charging",), since=mark)
+    await sut.next_status(csms.connector, ("Charging",), since=mark)
     await leave_idle(csms, sut, station_operator, start.reply_payload["transactionId"])
 
 
@@ -354,7 +302,7 @@ async def test_tc_004_1_cs(csms, station_operator, tags) -> None:
     """OCPP 1.6 §3.5, §4.8: identification first, then the cable starts the transaction
     (OCTT TC_004_1_CS)."""
     sut = await csms.ready(station_operator)
-    await empty_cache(sut)
+    await csms.empty_cache(sut)
     async with configuration(csms, {"MeterValueSampleInterval": METER_VALUE_INTERVAL}):
         step("1. Execute Reusable State Authorized")
         connector = await csms.authorized(sut, station_operator, id_tag=tags.valid)
@@ -380,7 +328,7 @@ async def test_tc_004_2_cs(csms, station_operator, tags) -> None:
     """OCPP 1.6 §9.1.6 ConnectionTimeOut: an authorization without a cable lapses and the
     connector goes back to Available (OCTT TC_004_2_CS)."""
     sut = await csms.ready(station_operator)
-    await empty_cache(sut)
+    await csms.empty_cache(sut)
     async with configuration(csms, {"ConnectionTimeOut": str(CONNECTION_TIMEOUT)}):
         mark = sut.mark()
         step("1. Execute Reusable State Authorized")
@@ -411,7 +359,7 @@ async def occupy_other_connector(
     not under test is occupied (reusable state SetConnectorOccupied)."""
     if connectors < 2:
         return None
-    other = 2 if CONNECTOR == 1 else 1
+    other = 2 if csms.connector == 1 else 1
     step(f"(prerequisite) SetConnectorOccupied on connector {other}")
     await csms.set_connector_occupied(sut, operator, other)
     return other
@@ -435,9 +383,9 @@ async def test_tc_068_cs(csms, station_operator, tags, ocpp_config) -> None:
         csms, sut, station_operator, ocpp_config.station.connectors
     )
     step("Before: Reusable State Charging")
-    transaction_id = await csms.charging(sut, station_operator, CONNECTOR, tags.valid)
+    transaction_id = await csms.charging(sut, station_operator, csms.connector, tags.valid)
     step(f"[Swipe a different IdTag ({tags.valid_2})] 1. no Authorize.req, no StopTransaction.req")
-    await station_operator.present_id_tag(tags.valid_2, CONNECTOR)
+    await station_operator.present_id_tag(tags.valid_2, csms.connector)
     await sut.link.expect_silence(
         ("Authorize", "StopTransaction"),
         2,
@@ -445,7 +393,7 @@ async def test_tc_068_cs(csms, station_operator, tags, ocpp_config) -> None:
     )
     mark = sut.mark()
     step("[Swipe the IdTag used to start the transaction] 3/5. StopTransaction, Finishing")
-    await station_operator.present_id_tag(tags.valid, CONNECTOR)
+    await station_operator.present_id_tag(tags.valid, csms.connector)
     stop = await sut.wait_for("StopTransaction", since=mark)
     check(
         stop.payload.get("idTag") == tags.valid,
@@ -457,7 +405,7 @@ async def test_tc_068_cs(csms, station_operator, tags, ocpp_config) -> None:
         f"StopTransaction.req transactionId {transaction_id} (assigned in StartTransaction.conf)",
         stop.payload,
     )
-    await sut.next_status(CONNECTOR, ("Finishing",), since=mark)
+    await sut.next_status(csms.connector, ("Finishing",), since=mark)
     await leave_idle(csms, sut, station_operator)
     await release(sut, station_operator, other)
 
@@ -472,10 +420,12 @@ async def test_tc_069_cs(csms, station_operator, tags, ocpp_config) -> None:
         csms, sut, station_operator, ocpp_config.station.connectors
     )
     step(f"Before: Reusable State Charging with {tags.valid_with_parent} (parent {tags.parent})")
-    transaction_id = await csms.charging(sut, station_operator, CONNECTOR, tags.valid_with_parent)
+    transaction_id = await csms.charging(
+        sut, station_operator, csms.connector, tags.valid_with_parent
+    )
     mark = sut.mark()
     step(f"[Swipe {tags.valid_2}, same parentIdTag] 1. Authorize.req")
-    await station_operator.present_id_tag(tags.valid_2, CONNECTOR)
+    await station_operator.present_id_tag(tags.valid_2, csms.connector)
     authorize = await sut.wait_for("Authorize", since=mark)
     check(
         authorize.payload["idTag"] != tags.valid_with_parent,
@@ -494,7 +444,7 @@ async def test_tc_069_cs(csms, station_operator, tags, ocpp_config) -> None:
         f"StopTransaction.req transactionId {transaction_id}",
         stop.payload,
     )
-    await sut.next_status(CONNECTOR, ("Finishing",), since=mark)
+    await sut.next_status(csms.connector, ("Finishing",), since=mark)
     await leave_idle(csms, sut, station_operator)
     await release(sut, station_operator, other)
 
@@ -512,10 +462,10 @@ async def test_tc_005_1_cs(csms, station_operator, ocpp_config) -> None:
     }
     async with configuration(csms, settings, optional=("MinimumStatusDuration",)):
         step("Before: Reusable State Charging")
-        transaction_id = await csms.charging(sut, station_operator, CONNECTOR)
+        transaction_id = await csms.charging(sut, station_operator, csms.connector)
         mark = sut.mark()
         step("[EV driver unplugs cable on EV side.] 1/3. StopTransaction, Finishing")
-        await station_operator.ev_side_disconnect(CONNECTOR)
+        await station_operator.ev_side_disconnect(csms.connector)
         stop = await sut.wait_for("StopTransaction", since=mark)
         check(
             stop.payload.get("reason") == "EVDisconnected",
@@ -527,7 +477,7 @@ async def test_tc_005_1_cs(csms, station_operator, ocpp_config) -> None:
             f"StopTransaction.req transactionId {transaction_id}",
             stop.payload,
         )
-        await sut.next_status(CONNECTOR, ("Finishing",), since=mark)
+        await sut.next_status(csms.connector, ("Finishing",), since=mark)
         await leave_idle(csms, sut, station_operator)
 
 
@@ -543,10 +493,10 @@ async def test_tc_005_2_cs(csms, station_operator, ocpp_config) -> None:
     }
     async with configuration(csms, settings, optional=("MinimumStatusDuration",)):
         step("Before: Reusable State Charging")
-        transaction_id = await csms.charging(sut, station_operator, CONNECTOR)
+        transaction_id = await csms.charging(sut, station_operator, csms.connector)
         mark = sut.mark()
         step("[EV driver unplugs cable on EV side.] 1/3. StopTransaction, StatusNotification")
-        await station_operator.ev_side_disconnect(CONNECTOR)
+        await station_operator.ev_side_disconnect(csms.connector)
         stop = await sut.wait_for("StopTransaction", since=mark)
         check(
             stop.payload.get("reason") == "EVDisconnected",
@@ -558,9 +508,9 @@ async def test_tc_005_2_cs(csms, station_operator, ocpp_config) -> None:
             f"StopTransaction.req transactionId {transaction_id}",
             stop.payload,
         )
-        await sut.next_status(CONNECTOR, ("Finishing", "Available"), since=mark)
+        await sut.next_status(csms.connector, ("Finishing", "Available"), since=mark)
         step("5. UnlockConnector.req")
-        answer = await sut.call("UnlockConnector", {"connectorId": CONNECTOR})
+        answer = await sut.call("UnlockConnector", {"connectorId": csms.connector})
         check(
             answer.get("status") in ("Unlocked", "NotSupported"),
             "UnlockConnector.conf status Unlocked or NotSupported",
@@ -574,11 +524,6 @@ async def test_tc_005_3_cs(csms, station_operator, ocpp_config) -> None:
     """OCPP 1.6 §9.1.23: with StopTransactionOnEVSideDisconnect false the transaction is
     suspended at the EV side disconnect and stops only when asked (OCTT TC_005_3_CS)."""
     sut = await csms.ready(station_operator)
-    response = await sut.call("GetConfiguration", {"key": ["StopTransactionOnEVSideDisconnect"]})
-    items = {i["key"]: i for i in response.get("configurationKey") or []}
-    item = items.get("StopTransactionOnEVSideDisconnect")
-    if item is None or item.get("readonly"):
-        raise NotApplicable("StopTransactionOnEVSideDisconnect is not implemented as ReadWrite")
     settings = {
         "MinimumStatusDuration": "0",
         "StopTransactionOnEVSideDisconnect": "false",
@@ -586,16 +531,21 @@ async def test_tc_005_3_cs(csms, station_operator, ocpp_config) -> None:
     }
     async with configuration(csms, settings, optional=("MinimumStatusDuration",)):
         step("Before: Reusable State Charging")
-        transaction_id = await csms.charging(sut, station_operator, CONNECTOR)
+        transaction_id = await csms.charging(sut, station_operator, csms.connector)
         mark = sut.mark()
         step("[EV driver unplugs cable on EV side.] 1. StatusNotification SuspendedEV(SE)")
-        await station_operator.ev_side_disconnect(CONNECTOR)
-        suspended = await sut.next_status(CONNECTOR, ("SuspendedEV", "SuspendedEVSE"), since=mark)
+        await station_operator.ev_side_disconnect(csms.connector)
+        suspended = await sut.next_status(
+            csms.connector, ("SuspendedEV", "SuspendedEVSE"), since=mark
+        )
         info = str(suspended.payload.get("info") or "")
-        check(
+        check_octt(
             "disconnect" in info.lower(),
             "StatusNotification.req info 'EV side disconnected'",
             suspended.payload,
+            octt="TC_005_3_CS step 1 (info is EV side disconnected)",
+            spec="OCPP 1.6 §4.9 only recommends it: the Charge Point SHOULD add the reason of "
+            "suspension, 'EV side disconnected', in the info field",
         )
         mark = sut.mark()
         step("3. RemoteStopTransaction.req")
@@ -613,7 +563,7 @@ async def test_tc_005_3_cs(csms, station_operator, ocpp_config) -> None:
             stop.payload,
         )
         allowed = ("Finishing", "Available") if ocpp_config.station.fixed_cable else ("Finishing",)
-        await sut.next_status(CONNECTOR, allowed, since=mark)
+        await sut.next_status(csms.connector, allowed, since=mark)
         await leave_idle(csms, sut, station_operator)
 
 
@@ -630,22 +580,23 @@ async def remote_start_after_plug_in(
 ) -> tuple[int, IncomingCall, int]:
     """Plug in (Preparing), RemoteStartTransaction (Accepted); returns the inbox mark taken
     before the remote start, the StartTransaction.req, and its transactionId."""
+    connector = sut.csms.config.station.connector_id
     mark = sut.mark()
     step("[EV driver plugs in the cable] 1. StatusNotification.req Preparing")
-    await station_operator.plug_in(CONNECTOR)
-    await sut.next_status(CONNECTOR, ("Preparing",), since=mark)
+    await station_operator.plug_in(connector)
+    await sut.next_status(connector, ("Preparing",), since=mark)
     mark = sut.mark()
     step("3. RemoteStartTransaction.req")
-    answer = await sut.call("RemoteStartTransaction", {"connectorId": CONNECTOR, "idTag": id_tag})
+    answer = await sut.call("RemoteStartTransaction", {"connectorId": connector, "idTag": id_tag})
     check(answer.get("status") == "Accepted", "RemoteStartTransaction.conf status Accepted", answer)
     step("5/7. StartTransaction.req and StatusNotification.req Charging (either order)")
     start = await sut.wait_for("StartTransaction", since=mark)
     check(
-        start.payload["connectorId"] == CONNECTOR and start.payload["idTag"] == id_tag,
-        f"StartTransaction.req connectorId {CONNECTOR} idTag {id_tag}",
+        start.payload["connectorId"] == connector and start.payload["idTag"] == id_tag,
+        f"StartTransaction.req connectorId {connector} idTag {id_tag}",
         start.payload,
     )
-    await sut.next_status(CONNECTOR, ("Charging",), since=mark)
+    await sut.next_status(connector, ("Charging",), since=mark)
     return mark, start, int(start.reply_payload["transactionId"])
 
 
@@ -662,7 +613,7 @@ async def test_tc_007_cs(csms, station_operator, tags) -> None:
     sut = await csms.ready(station_operator)
     async with configuration(csms, CACHE_SETTINGS, optional=("AuthorizeRemoteTxRequests",)):
         step("Memory state: IdTagCached")
-        await csms.id_tag_cached(sut, station_operator, CONNECTOR, tags.valid)
+        await csms.id_tag_cached(sut, station_operator, csms.connector, tags.valid)
         _, _, transaction_id = await remote_start_after_plug_in(sut, station_operator, tags.valid)
         await leave_idle(csms, sut, station_operator, transaction_id)
 
@@ -675,13 +626,13 @@ async def test_tc_007_1_cs(csms, station_operator, tags) -> None:
     sut = await csms.ready(station_operator)
     async with configuration(csms, CACHE_SETTINGS, optional=("AuthorizeRemoteTxRequests",)):
         step("Memory state: IdTagCached")
-        await csms.id_tag_cached(sut, station_operator, CONNECTOR, tags.valid)
+        await csms.id_tag_cached(sut, station_operator, csms.connector, tags.valid)
         mark = sut.mark()
         step("[EV driver presents identification.] 1. StatusNotification.req Preparing")
-        await station_operator.present_id_tag(tags.valid, CONNECTOR)
-        await sut.next_status(CONNECTOR, ("Preparing",), since=mark)
+        await station_operator.present_id_tag(tags.valid, csms.connector)
+        await sut.next_status(csms.connector, ("Preparing",), since=mark)
         step("[EV driver plugs in the cable] 3/5. StartTransaction.req, Charging (either order)")
-        await station_operator.plug_in(CONNECTOR)
+        await station_operator.plug_in(csms.connector)
         start = await sut.wait_for("StartTransaction", since=mark)
         check(
             start.payload["idTag"] == tags.valid,
@@ -689,7 +640,7 @@ async def test_tc_007_1_cs(csms, station_operator, tags) -> None:
             start.payload,
         )
         no_authorize(sut, mark, start, "LocalPreAuthorize with the idTag cached Accepted")
-        await sut.next_status(CONNECTOR, ("Charging",), since=mark)
+        await sut.next_status(csms.connector, ("Charging",), since=mark)
         await leave_idle(csms, sut, station_operator, start.reply_payload["transactionId"])
 
 
@@ -701,7 +652,7 @@ async def test_tc_007_2_cs(csms, station_operator, tags) -> None:
     sut = await csms.ready(station_operator)
     async with configuration(csms, CACHE_SETTINGS):
         step("Memory state: IdTagCached")
-        await csms.id_tag_cached(sut, station_operator, CONNECTOR, tags.valid)
+        await csms.id_tag_cached(sut, station_operator, csms.connector, tags.valid)
         mark, start, transaction_id = await remote_start_after_plug_in(
             sut, station_operator, tags.valid
         )
@@ -719,7 +670,7 @@ async def test_tc_061_cs(csms, station_operator, tags, ocpp_config) -> None:
         "LocalPreAuthorize": "true",
         "ConnectionTimeOut": str(CONNECTION_TIMEOUT),
     }
-    await empty_cache(sut)
+    await csms.empty_cache(sut)
     async with configuration(csms, settings):
         step("Before: Reusable State Authorized; 1. StatusNotification.req Preparing")
         connector = await csms.authorized(sut, station_operator, id_tag=tags.valid)
@@ -757,24 +708,24 @@ async def test_tc_061_1_cs(csms, station_operator, tags) -> None:
     settings = {**CACHE_SETTINGS, "ConnectionTimeOut": str(CONNECTION_TIMEOUT)}
     async with configuration(csms, settings, optional=("AuthorizeRemoteTxRequests",)):
         step("Memory state: IdTagCached")
-        await csms.id_tag_cached(sut, station_operator, CONNECTOR, tags.valid)
+        await csms.id_tag_cached(sut, station_operator, csms.connector, tags.valid)
         step("1. ClearCache.req")
         answer = await sut.call("ClearCache", {})
         check(answer.get("status") == "Accepted", "ClearCache.conf status Accepted", answer)
         mark = sut.mark()
         step("[EV driver presents the cached idTag] 3. Authorize.req, StatusNotification Preparing")
-        await station_operator.present_id_tag(tags.valid, CONNECTOR)
+        await station_operator.present_id_tag(tags.valid, csms.connector)
         authorize = await sut.wait_for("Authorize", since=mark)
         check(
             authorize.payload["idTag"] == tags.valid,
             f"Authorize.req idTag {tags.valid}",
             authorize.payload,
         )
-        await sut.next_status(CONNECTOR, ("Preparing",), since=mark)
+        await sut.next_status(csms.connector, ("Preparing",), since=mark)
         step("(post-condition) withdraw the authorization: StatusNotification Available")
-        await station_operator.present_id_tag(tags.valid, CONNECTOR)
+        await station_operator.present_id_tag(tags.valid, csms.connector)
         await sut.next_status(
-            CONNECTOR, ("Available",), since=mark, timeout=CONNECTION_TIMEOUT * 2 + 5
+            csms.connector, ("Available",), since=mark, timeout=CONNECTION_TIMEOUT * 2 + 5
         )
 
 
@@ -786,18 +737,18 @@ async def test_tc_061_2_cs(csms, station_operator, tags) -> None:
     sut = await csms.ready(station_operator)
     async with configuration(csms, CACHE_SETTINGS):
         step("Memory state: IdTagCached")
-        await csms.id_tag_cached(sut, station_operator, CONNECTOR, tags.valid)
+        await csms.id_tag_cached(sut, station_operator, csms.connector, tags.valid)
         step("1. ClearCache.req")
         answer = await sut.call("ClearCache", {})
         check(answer.get("status") == "Accepted", "ClearCache.conf status Accepted", answer)
         mark = sut.mark()
         step("[EV driver plugs in the cable] StatusNotification.req Preparing")
-        await station_operator.plug_in(CONNECTOR)
-        await sut.next_status(CONNECTOR, ("Preparing",), since=mark)
+        await station_operator.plug_in(csms.connector)
+        await sut.next_status(csms.connector, ("Preparing",), since=mark)
         mark = sut.mark()
         step("RemoteStartTransaction.req")
         answer = await sut.call(
-            "RemoteStartTransaction", {"connectorId": CONNECTOR, "idTag": tags.valid}
+            "RemoteStartTransaction", {"connectorId": csms.connector, "idTag": tags.valid}
         )
         check(
             answer.get("status") == "Accepted",
@@ -813,7 +764,7 @@ async def test_tc_061_2_cs(csms, station_operator, tags) -> None:
         )
         start = await sut.wait_for("StartTransaction", since=mark)
         before(sut, authorize, start, "AuthorizeRemoteTxRequests true, OCPP 1.6 §5.11")
-        await sut.next_status(CONNECTOR, ("Charging",), since=mark)
+        await sut.next_status(csms.connector, ("Charging",), since=mark)
         await leave_idle(csms, sut, station_operator, start.reply_payload["transactionId"])
 
 
@@ -824,13 +775,14 @@ async def test_tc_010_cs(csms, station_operator, tags) -> None:
     (OCTT TC_010_CS: the reusable state Charging)."""
     sut = await csms.ready(station_operator)
     step("Reusable State Charging")
-    transaction_id = await csms.charging(sut, station_operator, CONNECTOR, tags.valid)
+    transaction_id = await csms.charging(sut, station_operator, csms.connector, tags.valid)
     await leave_idle(csms, sut, station_operator, transaction_id)
 
 
 async def remote_start_first(sut: StationConnection, tags: Any) -> tuple[int, IncomingCall]:
     """TC_011_1/011_2_CS steps 1-8: GetConfiguration AuthorizeRemoteTxRequests,
     RemoteStartTransaction without a cable, Authorize (if configured), Preparing."""
+    connector = sut.csms.config.station.connector_id
     step("1. GetConfiguration.req AuthorizeRemoteTxRequests")
     response = await sut.call("GetConfiguration", {"key": ["AuthorizeRemoteTxRequests"]})
     items = {i["key"]: i for i in response.get("configurationKey") or []}
@@ -843,7 +795,7 @@ async def remote_start_first(sut: StationConnection, tags: Any) -> tuple[int, In
     mark = sut.mark()
     step("3. RemoteStartTransaction.req")
     answer = await sut.call(
-        "RemoteStartTransaction", {"connectorId": CONNECTOR, "idTag": tags.valid}
+        "RemoteStartTransaction", {"connectorId": connector, "idTag": tags.valid}
     )
     check(answer.get("status") == "Accepted", "RemoteStartTransaction.conf status Accepted", answer)
     authorize = None
@@ -856,7 +808,7 @@ async def remote_start_first(sut: StationConnection, tags: Any) -> tuple[int, In
             authorize.payload,
         )
     step("7. StatusNotification.req Preparing")
-    preparing = await sut.next_status(CONNECTOR, ("Preparing",), since=mark)
+    preparing = await sut.next_status(connector, ("Preparing",), since=mark)
     if authorize is not None:
         before(sut, authorize, preparing, "TC_011_CS steps 5 and 7")
     return mark, preparing
@@ -870,14 +822,14 @@ async def test_tc_011_1_cs(csms, station_operator, tags) -> None:
     await remote_start_first(sut, tags)
     mark = sut.mark()
     step("[EV driver plugs in the cable.] 9/11. StartTransaction.req, Charging")
-    await station_operator.plug_in(CONNECTOR)
+    await station_operator.plug_in(csms.connector)
     start = await sut.wait_for("StartTransaction", since=mark)
     check(
-        start.payload["connectorId"] == CONNECTOR and start.payload["idTag"] == tags.valid,
-        f"StartTransaction.req connectorId {CONNECTOR} idTag {tags.valid}",
+        start.payload["connectorId"] == csms.connector and start.payload["idTag"] == tags.valid,
+        f"StartTransaction.req connectorId {csms.connector} idTag {tags.valid}",
         start.payload,
     )
-    await sut.next_status(CONNECTOR, ("Charging",), since=mark)
+    await sut.next_status(csms.connector, ("Charging",), since=mark)
     await leave_idle(csms, sut, station_operator, start.reply_payload["transactionId"])
 
 
@@ -890,7 +842,7 @@ async def test_tc_011_2_cs(csms, station_operator, tags) -> None:
         _, preparing = await remote_start_first(sut, tags)
         step(f"9. After ConnectionTimeOut ({CONNECTION_TIMEOUT} s): StatusNotification Available")
         available = await sut.next_status(
-            CONNECTOR, ("Available",), since=sut.mark(), timeout=CONNECTION_TIMEOUT * 2 + 5
+            csms.connector, ("Available",), since=sut.mark(), timeout=CONNECTION_TIMEOUT * 2 + 5
         )
         waited = available.received_at - preparing.received_at
         check(
@@ -899,7 +851,7 @@ async def test_tc_011_2_cs(csms, station_operator, tags) -> None:
             f"{waited:.2f} s",
         )
         check(
-            not [c for c in csms.transactions.values() if c == CONNECTOR],
+            not [c for c in csms.transactions.values() if c == csms.connector],
             "no transaction started on the connector",
             csms.transactions,
         )
@@ -911,7 +863,7 @@ async def test_tc_012_cs(csms, station_operator) -> None:
     (OCTT TC_012_CS)."""
     sut = await csms.ready(station_operator)
     step("Before: Reusable State Charging")
-    transaction_id = await csms.charging(sut, station_operator, CONNECTOR)
+    transaction_id = await csms.charging(sut, station_operator, csms.connector)
     mark = sut.mark()
     step("1. RemoteStopTransaction.req")
     answer = await sut.call("RemoteStopTransaction", {"transactionId": transaction_id})
@@ -924,7 +876,7 @@ async def test_tc_012_cs(csms, station_operator) -> None:
         f"StopTransaction.req transactionId {transaction_id}",
         stop.payload,
     )
-    await sut.next_status(CONNECTOR, ("Finishing",), since=mark)
+    await sut.next_status(csms.connector, ("Finishing",), since=mark)
     await leave_idle(csms, sut, station_operator)
 
 
@@ -935,7 +887,7 @@ async def restore_operative(csms: FakeCsms, done: bool) -> None:
         return
     try:
         sut = await csms.station()
-        await sut.call("ChangeAvailability", {"connectorId": CONNECTOR, "type": "Operative"})
+        await sut.call("ChangeAvailability", {"connectorId": csms.connector, "type": "Operative"})
     except Exception:  # the scenario's own failure is the verdict
         pass
 
@@ -950,7 +902,7 @@ async def rebooted(
     """After a reset: the new connection, BootNotification.req (Accepted) and one
     StatusNotification.req per connector and connectorId 0 with the ``expected`` status
     (Available where not given)."""
-    sut = await csms.next_connection(after=generation)
+    sut = await csms.next_connection(after=generation, reboot=True)
     step("7. BootNotification.req")
     boot = await sut.wait_for("BootNotification")
     since = sut.link.inbox.index(boot) + 1
@@ -968,14 +920,14 @@ async def reset_without_transaction(
     operative = True
     try:
         mark = sut.mark()
-        step(f"1. ChangeAvailability.req connectorId {CONNECTOR} Inoperative")
+        step(f"1. ChangeAvailability.req connectorId {csms.connector} Inoperative")
         answer = await sut.call(
-            "ChangeAvailability", {"connectorId": CONNECTOR, "type": "Inoperative"}
+            "ChangeAvailability", {"connectorId": csms.connector, "type": "Inoperative"}
         )
         operative = False
         check(answer.get("status") == "Accepted", "ChangeAvailability.conf status Accepted", answer)
         step("3. StatusNotification.req Unavailable")
-        await sut.next_status(CONNECTOR, ("Unavailable",), since=mark)
+        await sut.next_status(csms.connector, ("Unavailable",), since=mark)
         generation = csms.generation
         step(f"5. Reset.req type {kind}")
         answer = await sut.call("Reset", {"type": kind})
@@ -989,17 +941,21 @@ async def reset_without_transaction(
                 reboots = False
         if reboots:
             sut = await rebooted(
-                csms, sut, generation, ocpp_config.station.connectors, {CONNECTOR: ("Unavailable",)}
+                csms,
+                sut,
+                generation,
+                ocpp_config.station.connectors,
+                {csms.connector: ("Unavailable",)},
             )
         mark = sut.mark()
-        step(f"11. ChangeAvailability.req connectorId {CONNECTOR} Operative")
+        step(f"11. ChangeAvailability.req connectorId {csms.connector} Operative")
         answer = await sut.call(
-            "ChangeAvailability", {"connectorId": CONNECTOR, "type": "Operative"}
+            "ChangeAvailability", {"connectorId": csms.connector, "type": "Operative"}
         )
         check(answer.get("status") == "Accepted", "ChangeAvailability.conf status Accepted", answer)
         operative = True
         step("13. StatusNotification.req Available")
-        await sut.next_status(CONNECTOR, ("Available",), since=mark)
+        await sut.next_status(csms.connector, ("Available",), since=mark)
     finally:
         await restore_operative(csms, operative)
 
@@ -1024,7 +980,7 @@ async def reset_with_transaction(
     """TC_015/016_CS: Reset during a transaction stops it with reason <kind>Reset."""
     sut = await csms.ready(station_operator)
     step("Before: Reusable State Charging")
-    transaction_id = await csms.charging(sut, station_operator, CONNECTOR)
+    transaction_id = await csms.charging(sut, station_operator, csms.connector)
     mark = sut.mark()
     generation = csms.generation
     step(f"1. Reset.req type {kind}")
@@ -1035,7 +991,7 @@ async def reset_with_transaction(
     if kind == "Soft":
         step("3/5. StopTransaction.req and StatusNotification.req Finishing")
         stop = await old.wait_for("StopTransaction", since=mark)
-        await old.next_status(CONNECTOR, ("Finishing",), since=mark)
+        await old.next_status(csms.connector, ("Finishing",), since=mark)
         try:
             await old.link.wait_closed(ocpp_config.timeouts.message)
         except TargetTimeout:
@@ -1051,13 +1007,13 @@ async def reset_with_transaction(
             return
     else:
         step("7. The charge point reboots (new connection)")
-    sut = await csms.next_connection(after=generation)
+    sut = await csms.next_connection(after=generation, reboot=True)
     if stop is None:
         stops = [c for c in old.link.inbox[mark:] if c.action == "StopTransaction"]
         if stops:
             stop = stops[0]
             step("3/5. StopTransaction.req and StatusNotification.req Finishing, before the reboot")
-            await old.next_status(CONNECTOR, ("Finishing",), since=mark)
+            await old.next_status(csms.connector, ("Finishing",), since=mark)
     step("7. BootNotification.req")
     boot = await sut.wait_for("BootNotification")
     if stop is None:
@@ -1076,7 +1032,7 @@ async def reset_with_transaction(
     since = sut.link.inbox.index(boot) + 1
     step("9. StatusNotification.req per connector and connectorId 0")
     for connector in range(ocpp_config.station.connectors + 1):
-        allowed = ("Finishing", "Preparing") if connector == CONNECTOR else ("Available",)
+        allowed = ("Finishing", "Preparing") if connector == csms.connector else ("Available",)
         await sut.next_status(connector, allowed, since=since)
     await leave_idle(csms, sut, station_operator)
 
@@ -1102,7 +1058,7 @@ async def test_tc_017_1_cs(csms, station_operator, ocpp_config) -> None:
     require_cable(ocpp_config, fixed=False)
     sut = await csms.ready(station_operator)
     step("1. UnlockConnector.req")
-    answer = await sut.call("UnlockConnector", {"connectorId": CONNECTOR})
+    answer = await sut.call("UnlockConnector", {"connectorId": csms.connector})
     check(answer.get("status") == "Unlocked", "UnlockConnector.conf status Unlocked", answer)
 
 
@@ -1112,7 +1068,7 @@ async def test_tc_017_2_cs(csms, station_operator, ocpp_config) -> None:
     require_cable(ocpp_config, fixed=True)
     sut = await csms.ready(station_operator)
     step("1. UnlockConnector.req")
-    answer = await sut.call("UnlockConnector", {"connectorId": CONNECTOR})
+    answer = await sut.call("UnlockConnector", {"connectorId": csms.connector})
     check(
         answer.get("status") == "NotSupported", "UnlockConnector.conf status NotSupported", answer
     )
@@ -1125,10 +1081,10 @@ async def test_tc_018_1_cs(csms, station_operator, ocpp_config) -> None:
     require_cable(ocpp_config, fixed=False)
     sut = await csms.ready(station_operator)
     step("Before: Reusable State Charging")
-    transaction_id = await csms.charging(sut, station_operator, CONNECTOR)
+    transaction_id = await csms.charging(sut, station_operator, csms.connector)
     mark = sut.mark()
     step("1. UnlockConnector.req")
-    answer = await sut.call("UnlockConnector", {"connectorId": CONNECTOR})
+    answer = await sut.call("UnlockConnector", {"connectorId": csms.connector})
     check(answer.get("status") == "Unlocked", "UnlockConnector.conf status Unlocked", answer)
     step("3/5. StopTransaction.req reason UnlockCommand, StatusNotification.req Finishing")
     stop = await sut.wait_for("StopTransaction", since=mark)
@@ -1142,11 +1098,11 @@ async def test_tc_018_1_cs(csms, station_operator, ocpp_config) -> None:
         f"StopTransaction.req transactionId {transaction_id}",
         stop.payload,
     )
-    await sut.next_status(CONNECTOR, ("Finishing",), since=mark)
+    await sut.next_status(csms.connector, ("Finishing",), since=mark)
     mark = sut.mark()
     step("[EV driver unplugs the cable.] 7. StatusNotification.req Available")
-    await station_operator.plug_out(CONNECTOR)
-    await sut.next_status(CONNECTOR, ("Available",), since=mark)
+    await station_operator.plug_out(csms.connector)
+    await sut.next_status(csms.connector, ("Available",), since=mark)
 
 
 @ocpp_case("TC_018_2_CS")
@@ -1156,9 +1112,9 @@ async def test_tc_018_2_cs(csms, station_operator, ocpp_config) -> None:
     require_cable(ocpp_config, fixed=True)
     sut = await csms.ready(station_operator)
     step("Before: Reusable State Charging")
-    transaction_id = await csms.charging(sut, station_operator, CONNECTOR)
+    transaction_id = await csms.charging(sut, station_operator, csms.connector)
     step("1. UnlockConnector.req")
-    answer = await sut.call("UnlockConnector", {"connectorId": CONNECTOR})
+    answer = await sut.call("UnlockConnector", {"connectorId": csms.connector})
     check(
         answer.get("status") == "NotSupported", "UnlockConnector.conf status NotSupported", answer
     )

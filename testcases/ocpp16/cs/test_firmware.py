@@ -17,22 +17,23 @@ from pytest_ocpp.catalog import ocpp_case
 from pytest_ocpp.config import OcppConfig
 from pytest_ocpp.csms import FakeCsms16 as FakeCsms
 from pytest_ocpp.csms import StationConnection
+from pytest_ocpp.csms.status_rules import DIAGNOSTICS, FIRMWARE, StatusStream
 from pytest_ocpp.link import IncomingCall
 from pytest_ocpp.station import now
 from pytest_ocpp.transfer import FileServers
 from pytest_ocpp.verdicts import ConnectionLost, NotApplicable, check
 
 PROFILE = "FirmwareManagement"
-TRANSFER_TIMEOUT = 180.0
-"""Bound for a download, an installation, a reboot or an upload: a real station may take
-minutes; still well inside the default --ocpp-case-timeout (300 s)."""
+TRANSFER = "--ocpp-transfer-timeout"
 
 FSN = "FirmwareStatusNotification"
 DSN = "DiagnosticsStatusNotification"
 
 
 def _transfer_timeout(ocpp_config: OcppConfig) -> float:
-    return min(TRANSFER_TIMEOUT, ocpp_config.timeouts.case)
+    """Bound for a download, an installation or an upload (OCPP sets none; a real station
+    may take minutes): --ocpp-transfer-timeout, within the case's own bound."""
+    return min(ocpp_config.timeouts.transfer, ocpp_config.timeouts.case)
 
 
 async def _location(sut: StationConnection, file_servers: FileServers, name: str) -> str:
@@ -56,19 +57,50 @@ def _image(ocpp_config: OcppConfig, key: str, default: bytes) -> bytes:
     return Path(path).read_bytes() if path else default
 
 
+async def _transfer_status(
+    sut: StationConnection,
+    stream: StatusStream,
+    wanted: str | tuple[str, ...],
+    since: int,
+    timeout: float | None,
+    start: str | None = "Idle",
+) -> IncomingCall:
+    """The next ``stream`` report saying ``wanted``, from ``since`` (taken right before the
+    request that started the transfer, so the stream starts from ``start``, Idle; None: from
+    what the station reported before ``since``); repeats (Downloading,
+    Installing, Uploading said again) and the legal steps between are warnings (OCPP 1.6
+    §4.4/§4.5, see :mod:`pytest_ocpp.csms.status_rules`)."""
+    return await sut.next_notification(
+        stream,
+        wanted,
+        since=since,
+        timeout=timeout,
+        setting=TRANSFER if timeout is not None else "",
+        start=start,
+    )
+
+
 async def _next_status(
-    csms: FakeCsms, sut: StationConnection, action: str, since: int, timeout: float
+    csms: FakeCsms,
+    sut: StationConnection,
+    wanted: str | tuple[str, ...],
+    since: int,
+    timeout: float,
+    start: str | None = "Idle",
 ) -> tuple[StationConnection, IncomingCall]:
-    """The next ``action`` request, following the station across a reboot: a status report
-    may come before the reconnect or after it (OCTT TC_044_3_CS steps 9/11/13)."""
+    """The FirmwareStatusNotification saying ``wanted``, following the station across a
+    reboot: a status report may come before the reconnect or after it (OCTT TC_044_3_CS
+    steps 9/11/13); the reconnect is awaited within --ocpp-reboot-timeout."""
     try:
-        return sut, await sut.wait_for(action, since=since, timeout=timeout)
+        return sut, await _transfer_status(sut, FIRMWARE, wanted, since, timeout, start)
     except ConnectionLost:
         pass
     current = csms.connection
     if current is None or current is sut:
-        current = await csms.next_connection(timeout, after=csms.generation)
-    return current, await current.wait_for(action, timeout=timeout)
+        current = await csms.next_connection(after=csms.generation, reboot=True)
+    return current, await current.next_notification(
+        FIRMWARE, wanted, since=0, timeout=timeout, setting=TRANSFER
+    )
 
 
 async def _available_again(
@@ -122,30 +154,15 @@ async def test_tc_044_1_cs(csms, station_operator, ocpp_config, file_servers) ->
     mark = sut.mark()
     await sut.call("UpdateFirmware", {"location": location, "retrieveDate": now(sut.version)})
     step("3-4. FirmwareStatusNotification.req Downloading")
-    first = await sut.wait_for(FSN, since=mark, timeout=timeout)
-    check(
-        first.payload["status"] == "Downloading",
-        "FirmwareStatusNotification Downloading",
-        first.payload,
-    )
+    await _transfer_status(sut, FIRMWARE, "Downloading", mark, timeout)
     step("5-6. FirmwareStatusNotification.req Downloaded")
-    second = await sut.wait_for(FSN, since=mark, timeout=timeout)
-    check(
-        second.payload["status"] == "Downloaded",
-        "FirmwareStatusNotification Downloaded",
-        second.payload,
-    )
+    await _transfer_status(sut, FIRMWARE, "Downloaded", mark, timeout)
     await _downloaded(file_servers, name, fetched, location, ocpp_config)
     step("7-8. FirmwareStatusNotification.req Installing")
-    third = await sut.wait_for(FSN, since=mark, timeout=timeout)
-    check(
-        third.payload["status"] == "Installing",
-        "FirmwareStatusNotification Installing",
-        third.payload,
-    )
+    third = await _transfer_status(sut, FIRMWARE, "Installing", mark, timeout)
     installing_at = sut.link.inbox.index(third) + 1
     step("9-10. The Charge Point reboots: BootNotification.req")
-    rebooted = await csms.next_connection(timeout, after=generation)
+    rebooted = await csms.next_connection(after=generation, reboot=True)
     await rebooted.wait_for("BootNotification", timeout=timeout)
     step("11-12. StatusNotification.req Available")
     for connector in range(1, ocpp_config.station.connectors + 1):
@@ -155,13 +172,7 @@ async def test_tc_044_1_cs(csms, station_operator, ocpp_config, file_servers) ->
             describe=f"StatusNotification.req connectorId {connector} Available after the update",
         )
     step("13-14. FirmwareStatusNotification.req Installed (before or after the reboot)")
-    before_reboot = [c for c in sut.link.inbox[installing_at:] if c.action == FSN]
-    installed = before_reboot[0] if before_reboot else await rebooted.wait_for(FSN, timeout=timeout)
-    check(
-        installed.payload["status"] == "Installed",
-        "FirmwareStatusNotification Installed",
-        installed.payload,
-    )
+    await _next_status(csms, sut, "Installed", installing_at, timeout, start=None)
 
 
 @ocpp_case("TC_044_2_CS")
@@ -179,15 +190,10 @@ async def test_tc_044_2_cs(csms, station_operator, ocpp_config, file_servers) ->
         {"location": location, "retrieveDate": now(sut.version), "retries": 0},
     )
     step("3-4. FirmwareStatusNotification.req Downloading (optional: may fail at once)")
-    report = await sut.wait_for(FSN, since=mark, timeout=timeout)
+    report = await _transfer_status(sut, FIRMWARE, ("Downloading", "DownloadFailed"), mark, timeout)
     if report.payload["status"] == "Downloading":
         step("5-6. FirmwareStatusNotification.req DownloadFailed")
-        report = await sut.wait_for(FSN, since=mark, timeout=timeout)
-    check(
-        report.payload["status"] == "DownloadFailed",
-        "FirmwareStatusNotification DownloadFailed (after an optional Downloading)",
-        report.payload,
-    )
+        await _transfer_status(sut, FIRMWARE, "DownloadFailed", mark, timeout)
     step("[The Charge Point becomes Available again]")
     await _available_again(csms, sut, ocpp_config, mark)
 
@@ -207,34 +213,22 @@ async def test_tc_044_3_cs(csms, station_operator, ocpp_config, file_servers) ->
     mark = sut.mark()
     await sut.call("UpdateFirmware", {"location": location, "retrieveDate": now(sut.version)})
     step("3-4. FirmwareStatusNotification.req Downloading")
-    first = await sut.wait_for(FSN, since=mark, timeout=timeout)
-    check(
-        first.payload["status"] == "Downloading",
-        "FirmwareStatusNotification Downloading",
-        first.payload,
-    )
+    await _transfer_status(sut, FIRMWARE, "Downloading", mark, timeout)
     step("5-6. FirmwareStatusNotification.req Downloaded")
-    second = await sut.wait_for(FSN, since=mark, timeout=timeout)
-    check(
-        second.payload["status"] == "Downloaded",
-        "FirmwareStatusNotification Downloaded",
-        second.payload,
-    )
+    await _transfer_status(sut, FIRMWARE, "Downloaded", mark, timeout)
     step("7-8. FirmwareStatusNotification.req Installing (optional: may fail at once)")
-    since = sut.link.inbox.index(second) + 1
-    current, report = await _next_status(csms, sut, FSN, since, timeout)
+    current, report = await _next_status(
+        csms, sut, ("Installing", "InstallationFailed"), mark, timeout
+    )
     if report.payload["status"] == "Installing":
         step("[9-10. optional reboot] 11-12. FirmwareStatusNotification.req InstallationFailed")
         since = current.link.inbox.index(report) + 1
-        current, report = await _next_status(csms, current, FSN, since, timeout)
-    check(
-        report.payload["status"] == "InstallationFailed",
-        "FirmwareStatusNotification InstallationFailed (after an optional Installing)",
-        report.payload,
-    )
+        current, report = await _next_status(
+            csms, current, "InstallationFailed", since, timeout, start=None
+        )
     if csms.generation > generation:
         step("[After the optional reboot] 9. BootNotification.req, 13. StatusNotification.req")
-        current = await csms.station(timeout)
+        current = await csms.station(ocpp_config.timeouts.reboot)
         await current.wait_for("BootNotification", timeout=timeout)
         for connector in range(1, ocpp_config.station.connectors + 1):
             await current.wait_for(
@@ -262,19 +256,9 @@ async def test_tc_045_1_cs(csms, station_operator, ocpp_config, file_servers) ->
     answer = await sut.call("GetDiagnostics", {"location": location})
     file_name = answer.get("fileName")
     step("3-4. DiagnosticsStatusNotification.req Uploading")
-    first = await sut.wait_for(DSN, since=mark)
-    check(
-        first.payload["status"] == "Uploading",
-        "DiagnosticsStatusNotification Uploading",
-        first.payload,
-    )
+    await _transfer_status(sut, DIAGNOSTICS, "Uploading", mark, None)
     step("5-6. DiagnosticsStatusNotification.req Uploaded")
-    second = await sut.wait_for(DSN, since=mark, timeout=timeout)
-    check(
-        second.payload["status"] == "Uploaded",
-        "DiagnosticsStatusNotification Uploaded",
-        second.payload,
-    )
+    await _transfer_status(sut, DIAGNOSTICS, "Uploaded", mark, timeout)
     step("[The diagnostics log is at the location sent in step 1]")
 
     def arrived() -> bool:
@@ -304,19 +288,9 @@ async def test_tc_045_2_cs(csms, station_operator, ocpp_config, file_servers) ->
     mark = sut.mark()
     await sut.call("GetDiagnostics", {"location": location, "retries": 0})
     step("3-4. DiagnosticsStatusNotification.req Uploading")
-    first = await sut.wait_for(DSN, since=mark)
-    check(
-        first.payload["status"] == "Uploading",
-        "DiagnosticsStatusNotification Uploading",
-        first.payload,
-    )
+    await _transfer_status(sut, DIAGNOSTICS, "Uploading", mark, None)
     step("5-6. DiagnosticsStatusNotification.req UploadFailed")
-    second = await sut.wait_for(DSN, since=mark, timeout=timeout)
-    check(
-        second.payload["status"] == "UploadFailed",
-        "DiagnosticsStatusNotification UploadFailed",
-        second.payload,
-    )
+    await _transfer_status(sut, DIAGNOSTICS, "UploadFailed", mark, timeout)
     step("[The Charge Point continues normal operation: it still answers requests]")
     await sut.call("GetConfiguration", {"key": ["HeartbeatInterval"]})
 

@@ -9,7 +9,7 @@ authorization list").
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,11 +18,9 @@ from pytest_ocpp.catalog import ocpp_case
 from pytest_ocpp.config import OcppConfig
 from pytest_ocpp.csms import FakeCsms16 as FakeCsms
 from pytest_ocpp.csms import StationConnection
-from pytest_ocpp.verdicts import NotApplicable, check
+from pytest_ocpp.verdicts import NotApplicable, check, check_octt
 
 PROFILE = "LocalAuthListManagement"
-CONNECTOR = 1
-"""The "configured connector" of the scenarios."""
 
 
 # -- capabilities ------------------------------------------------------------------------------
@@ -38,63 +36,6 @@ def _require_no_profile(ocpp_config: OcppConfig) -> None:
 async def _change(sut: StationConnection, key: str, value: str) -> str:
     answer = await sut.call("ChangeConfiguration", {"key": key, "value": value})
     return str(answer["status"])
-
-
-@asynccontextmanager
-async def _configured(
-    csms: FakeCsms,
-    sut: StationConnection,
-    required: Mapping[str, str],
-    optional: Mapping[str, str] = {},
-    prerequisites: Mapping[str, str] = {},
-) -> AsyncIterator[dict[str, str]]:
-    """The table's "Before: Configuration State(s)", undone when the block ends.
-
-    ``required`` keys must be accepted (RW keys of the supported profiles, OCPP 1.6 §9);
-    ``optional`` keys are the table's "(If implemented)" ones: NotSupported / Rejected is
-    tolerated; ``prerequisites`` are keys the table's prerequisites need settable (a station
-    refusing them is not applicable, not failing). Yields the status each key got. A failure
-    while restoring is reported only when the scenario itself passed, so it never hides the
-    scenario's own verdict."""
-    wanted = {**prerequisites, **required, **optional}
-    before = await sut.configuration_values(list(wanted))
-    statuses: dict[str, str] = {}
-    changed: dict[str, str] = {}
-    failed = False
-    try:
-        for key, value in wanted.items():
-            if str(before.get(key)).lower() == value:
-                statuses[key] = "Accepted"
-                continue
-            status = await _change(sut, key, value)
-            statuses[key] = status
-            if status == "Accepted":
-                if before.get(key) is not None:
-                    changed[key] = str(before[key])
-            elif key in prerequisites:
-                raise NotApplicable(
-                    f"the scenario's prerequisite needs {key}={value}; the station answered "
-                    f"ChangeConfiguration with {status}"
-                )
-            elif key in required:
-                check(
-                    status == "Accepted",
-                    f"ChangeConfiguration {key}={value} Accepted (Before state; {key} is a "
-                    "read-write key, OCPP 1.6 §9)",
-                    status,
-                )
-        yield statuses
-    except BaseException:
-        failed = True
-        raise
-    finally:
-        try:
-            current = await csms.station()
-            for key, value in changed.items():
-                await _change(current, key, value)
-        except Exception:
-            if not failed:
-                raise
 
 
 async def _clear_local_list(csms: FakeCsms) -> None:
@@ -127,32 +68,50 @@ def _entry(id_tag: str, status: str = "Accepted") -> dict[str, Any]:
 # -- 2.17.1 Get Local List Version -------------------------------------------------------------
 @ocpp_case("TC_042_1_CS")
 async def test_tc_042_1_cs(csms, station_operator, ocpp_config) -> None:
-    """OCPP 1.6 §5.10: a station without a usable local list reports listVersion -1 (or refuses
-    GetLocalListVersion with NotSupported). Applies, as the OCTT prerequisite says, to a station
-    without the profile or one that allows LocalAuthListEnabled=false."""
+    """OCTT TC_042_1_CS: GetLocalListVersion answers listVersion -1 or CallError NotSupported.
+    Its prerequisite: the station does not support the profile, or allows LocalAuthListEnabled
+    false. Applicability is decided from what the station declares ([station] features).
+
+    OCPP 1.6 §5.10 reserves -1 for a Charge Point that "does not support Local Authorization
+    Lists": for a station without the profile that is the specification's rule. For one that
+    declares the profile and only has the list disabled (§9.2.1), the specification states no
+    value; OCTT still requires -1, so such a failure is marked OCTT-specific."""
     sut = await csms.ready(station_operator)
     declared = PROFILE in ocpp_config.station.features
     key = "LocalAuthListEnabled"
     step("Before: LocalAuthListEnabled is false (if implemented)")
-    async with _configured(csms, sut, {}, {key: "false"}) as statuses:
-        if declared and statuses[key] != "Accepted":
+    async with csms.configured(sut, {}, {key: "false"}) as holding:
+        if declared and key not in holding:
             raise NotApplicable(
-                f"the station declares {PROFILE} and does not allow {key}=false "
-                f"(ChangeConfiguration answered {statuses[key]})"
+                f"the station declares {PROFILE} and does not allow {key}=false (the "
+                "prerequisite of TC_042_1_CS)"
             )
         step("1-2. GetLocalListVersion.req; the Charge Point answers")
         answer = await sut.call("GetLocalListVersion", {}, allow_error=True)
         if "errorCode" in answer:
+            ok = answer["errorCode"] == "NotSupported"
+            received: object = answer
+        else:
+            ok = answer["listVersion"] == -1
+            received = answer["listVersion"]
+        expectation = "GetLocalListVersion.conf listVersion -1 or CallError NotSupported"
+        if not declared:
             check(
-                answer["errorCode"] == "NotSupported",
-                "GetLocalListVersion.conf listVersion -1 or CallError NotSupported",
-                answer,
+                ok,
+                f"{expectation} (OCPP 1.6 §5.10: -1 indicates that the Charge Point does not "
+                "support Local Authorization Lists)",
+                received,
             )
         else:
-            check(
-                answer["listVersion"] == -1,
-                "GetLocalListVersion.conf listVersion -1 (no local list: OCPP 1.6 §5.10)",
-                answer["listVersion"],
+            check_octt(
+                ok,
+                f"{expectation} ({key} is false)",
+                received,
+                octt="TC_042_1_CS step 2 (listVersion is -1, for a station that allows "
+                "LocalAuthListEnabled=false)",
+                spec="OCPP 1.6 §5.10 reserves -1 for a Charge Point that does not support "
+                "Local Authorization Lists; for a supported but disabled list (§9.2.1) it states "
+                "no value",
             )
 
 
@@ -163,7 +122,7 @@ async def test_tc_042_2_cs(csms, station_operator, ocpp_config) -> None:
     csms.require_profile(PROFILE)
     sut = await csms.ready(station_operator)
     step("Before: LocalAuthListEnabled is true")
-    async with _configured(csms, sut, {"LocalAuthListEnabled": "true"}):
+    async with csms.configured(sut, {"LocalAuthListEnabled": "true"}):
         step("1-2. SendLocalList.req Full, listVersion 1, no localAuthorizationList")
         answer = await sut.call("SendLocalList", {"listVersion": 1, "updateType": "Full"})
         check(answer["status"] == "Accepted", "SendLocalList.conf status Accepted", answer)
@@ -184,7 +143,7 @@ async def test_tc_043_cs(csms, station_operator, ocpp_config, tags) -> None:
     csms.require_profile(PROFILE)
     sut = await csms.ready(station_operator)
     step("Before: LocalAuthListEnabled is true")
-    async with _configured(csms, sut, {"LocalAuthListEnabled": "true"}), _list_cleared_after(csms):
+    async with csms.configured(sut, {"LocalAuthListEnabled": "true"}), _list_cleared_after(csms):
         step("1-2. SendLocalList.req Full")
         full = {
             "listVersion": 1,
@@ -238,7 +197,7 @@ async def test_tc_043_2_cs(csms, station_operator, ocpp_config, tags) -> None:
     csms.require_profile(PROFILE)
     sut = await csms.ready(station_operator)
     step("Before: LocalAuthListEnabled is true")
-    async with _configured(csms, sut, {"LocalAuthListEnabled": "true"}), _list_cleared_after(csms):
+    async with csms.configured(sut, {"LocalAuthListEnabled": "true"}), _list_cleared_after(csms):
         step("1-2. SendLocalList.req Full, listVersion 2")
         answer = await sut.call(
             "SendLocalList",
@@ -295,7 +254,7 @@ async def test_tc_043_3_cs(csms, station_operator, ocpp_config, tags) -> None:
     csms.require_profile(PROFILE)
     sut = await csms.ready(station_operator)
     step("Before: LocalAuthListEnabled is true")
-    async with _configured(csms, sut, {"LocalAuthListEnabled": "true"}), _list_cleared_after(csms):
+    async with csms.configured(sut, {"LocalAuthListEnabled": "true"}), _list_cleared_after(csms):
         step("[Prerequisite: the Charge Point is in a state in which it fails to set a list]")
         await station_operator.perform("set_local_list_failure", failing=True)
         try:
@@ -338,7 +297,7 @@ async def _start_with_local_list(
         "LocalAuthListEnabled true" + (", AuthorizeRemoteTxRequests true" if remote else "")
     )
     async with (
-        _configured(csms, sut, required, {"AuthorizationCacheEnabled": "false"}, prerequisites),
+        csms.configured(sut, required, {"AuthorizationCacheEnabled": "false"}, prerequisites),
         _list_cleared_after(csms),
     ):
         step("1-2. GetLocalListVersion.req")
@@ -351,12 +310,12 @@ async def _start_with_local_list(
         check(answer["status"] == "Accepted", "SendLocalList.conf status Accepted", answer)
         step("[EV driver plugs in the cable.] 5. StatusNotification.req Preparing")
         mark = sut.mark()
-        await station_operator.plug_in(CONNECTOR)
+        await station_operator.plug_in(csms.connector)
         preparing = await sut.wait_for(
             "StatusNotification",
-            lambda p: p["connectorId"] == CONNECTOR and p["status"] != "Available",
+            lambda p: p["connectorId"] == csms.connector and p["status"] != "Available",
             since=mark,
-            describe=f"StatusNotification.req connectorId {CONNECTOR} after plug-in",
+            describe=f"StatusNotification.req connectorId {csms.connector} after plug-in",
         )
         check(
             preparing.payload["status"] == "Preparing",
@@ -367,7 +326,7 @@ async def _start_with_local_list(
         if remote:
             step("7-8. RemoteStartTransaction.req with the listed idTag")
             answer = await sut.call(
-                "RemoteStartTransaction", {"connectorId": CONNECTOR, "idTag": id_tag}
+                "RemoteStartTransaction", {"connectorId": csms.connector, "idTag": id_tag}
             )
             check(
                 answer["status"] == "Accepted",
@@ -376,13 +335,13 @@ async def _start_with_local_list(
             )
         else:
             step("[EV driver presents the listed idTag.]")
-            await station_operator.present_id_tag(id_tag, CONNECTOR)
+            await station_operator.present_id_tag(id_tag, csms.connector)
         step("9-10. StartTransaction.req, answered idTagInfo Accepted")
         start = await sut.wait_for(
             "StartTransaction",
-            lambda p: p["connectorId"] == CONNECTOR,
+            lambda p: p["connectorId"] == csms.connector,
             since=mark,
-            describe=f"StartTransaction.req on connector {CONNECTOR}",
+            describe=f"StartTransaction.req on connector {csms.connector}",
         )
         check(
             start.payload["idTag"] == id_tag, f"StartTransaction.req idTag {id_tag}", start.payload
@@ -401,9 +360,9 @@ async def _start_with_local_list(
         step("11-12. StatusNotification.req Charging")
         await sut.wait_for(
             "StatusNotification",
-            lambda p: p["connectorId"] == CONNECTOR and p["status"] == "Charging",
+            lambda p: p["connectorId"] == csms.connector and p["status"] == "Charging",
             since=mark,
-            describe=f"StatusNotification.req connectorId {CONNECTOR} Charging",
+            describe=f"StatusNotification.req connectorId {csms.connector} Charging",
         )
         await _end_session(csms, sut, station_operator, start)
 
@@ -424,12 +383,12 @@ async def _end_session(
             since=mark,
             describe=f"StopTransaction.req for transaction {transaction_id}",
         )
-    await station_operator.plug_out(CONNECTOR)
+    await station_operator.plug_out(csms.connector)
     await sut.wait_for(
         "StatusNotification",
-        lambda p: p["connectorId"] == CONNECTOR and p["status"] == "Available",
+        lambda p: p["connectorId"] == csms.connector and p["status"] == "Available",
         since=mark,
-        describe=f"StatusNotification.req connectorId {CONNECTOR} Available after unplugging",
+        describe=f"StatusNotification.req connectorId {csms.connector} Available after unplugging",
     )
 
 

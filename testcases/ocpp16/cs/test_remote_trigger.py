@@ -14,8 +14,6 @@ from pytest_ocpp.link import IncomingCall, Predicate
 from pytest_ocpp.verdicts import TargetTimeout, check
 
 PROFILE = "RemoteTrigger"
-CONNECTOR = 1
-"""The "configured ConnectorId" of the scenarios."""
 
 SILENCE = 2.0
 """How long a refused trigger must stay without effect (TC_055_CS expected behaviour)."""
@@ -55,29 +53,29 @@ async def test_tc_054_cs(csms, station_operator, ocpp_config) -> None:
     TriggerMessage; the status notifications of idle transfers say Idle (§7.24, §7.25)."""
     csms.require_profile(PROFILE)
     sut = await csms.ready(station_operator)
-    step(f"1-2. TriggerMessage.req MeterValues, connectorId {CONNECTOR}: Accepted")
-    _, mark = await _trigger(sut, "MeterValues", CONNECTOR)
+    step(f"1-2. TriggerMessage.req MeterValues, connectorId {csms.connector}: Accepted")
+    _, mark = await _trigger(sut, "MeterValues", csms.connector)
     step("3-4. MeterValues.req")
     await _triggered(
         sut,
         "MeterValues",
         mark,
-        lambda p: p["connectorId"] == CONNECTOR,
-        f"MeterValues.req for connectorId {CONNECTOR}",
+        lambda p: p["connectorId"] == csms.connector,
+        f"MeterValues.req for connectorId {csms.connector}",
     )
     step("5-6. TriggerMessage.req Heartbeat: Accepted")
     _, mark = await _trigger(sut, "Heartbeat")
     step("7-8. Heartbeat.req")
     await _triggered(sut, "Heartbeat", mark, None, "Heartbeat.req")
-    step(f"9-10. TriggerMessage.req StatusNotification, connectorId {CONNECTOR}: Accepted")
-    _, mark = await _trigger(sut, "StatusNotification", CONNECTOR)
+    step(f"9-10. TriggerMessage.req StatusNotification, connectorId {csms.connector}: Accepted")
+    _, mark = await _trigger(sut, "StatusNotification", csms.connector)
     step("11-12. StatusNotification.req")
     await _triggered(
         sut,
         "StatusNotification",
         mark,
-        lambda p: p["connectorId"] == CONNECTOR,
-        f"StatusNotification.req for connectorId {CONNECTOR}",
+        lambda p: p["connectorId"] == csms.connector,
+        f"StatusNotification.req for connectorId {csms.connector}",
     )
     step("13-14. TriggerMessage.req DiagnosticsStatusNotification: Accepted")
     _, mark = await _trigger(sut, "DiagnosticsStatusNotification")

@@ -32,9 +32,6 @@ from pytest_ocpp.csms import StationConnection
 from pytest_ocpp.operators import StationOperator
 from pytest_ocpp.verdicts import NotApplicable, check
 
-CONNECTOR = 1
-"""OCTT's <Configured ConnectorId>."""
-
 STACK_LEVEL = 0
 """OCTT's <Configured StackLevel> for the single-profile cases."""
 
@@ -173,15 +170,16 @@ async def _composite(
 ) -> None:
     """GetCompositeSchedule.req for the configured connector, and the tool validations of
     OCTT 1.6 TC_056/057/066/067/072_CS on its answer (OCPP 1.6 §5.7, §3.13.4)."""
+    connector = sut.csms.config.station.connector_id
     reply = await sut.call(
         "GetCompositeSchedule",
-        {"connectorId": CONNECTOR, "duration": duration, "chargingRateUnit": rate.unit},
+        {"connectorId": connector, "duration": duration, "chargingRateUnit": rate.unit},
     )
     asked_at = datetime.now(timezone.utc)
     check(reply["status"] == "Accepted", "GetCompositeSchedule.conf status Accepted", reply)
     check(
-        reply.get("connectorId") == CONNECTOR,
-        f"GetCompositeSchedule.conf connectorId {CONNECTOR}",
+        reply.get("connectorId") == connector,
+        f"GetCompositeSchedule.conf connectorId {connector}",
         reply,
     )
     schedule = reply.get("chargingSchedule")
@@ -296,8 +294,8 @@ async def _charging(
 ) -> int:
     """Reusable state Charging (OCTT 1.6 §2.25) on the configured connector; its
     transactionId."""
-    undo.cables.append(CONNECTOR)
-    return await csms.charging(sut, operator, CONNECTOR, id_tag)
+    undo.cables.append(csms.connector)
+    return await csms.charging(sut, operator, csms.connector, id_tag)
 
 
 def _rejected(reply: dict[str, Any]) -> bool:
@@ -319,7 +317,7 @@ async def test_tc_056_cs(csms, station_operator, ocpp_config, tags) -> None:
         start = _anchor()
         profile = _profile(rate, "TxDefaultProfile", STACK_LEVEL, [(0, 6)], DURATION, start)
         step("1-2. SetChargingProfile.req TxDefaultProfile; Accepted")
-        status = await _set_profile(sut, CONNECTOR, profile)
+        status = await _set_profile(sut, csms.connector, profile)
         check(status == "Accepted", "SetChargingProfile.conf status Accepted", status)
         step("3-4. GetCompositeSchedule.req; the TxDefaultProfile's limit")
         await _composite(sut, rate, DURATION, _single(rate, start))
@@ -346,7 +344,7 @@ async def test_tc_057_cs(csms, station_operator, ocpp_config, tags) -> None:
             transaction_id=transaction_id,
         )
         step("1-2. SetChargingProfile.req TxProfile for the transaction; Accepted")
-        status = await _set_profile(sut, CONNECTOR, profile)
+        status = await _set_profile(sut, csms.connector, profile)
         check(status == "Accepted", "SetChargingProfile.conf status Accepted", status)
         step("3-4. GetCompositeSchedule.req; the TxProfile's limit")
         await _composite(sut, rate, DURATION, _single(rate, start))
@@ -366,7 +364,7 @@ async def test_tc_058_1_cs(csms, station_operator, ocpp_config, tags) -> None:
         step("1. SetChargingProfile.req TxProfile with a transactionId, no transaction running")
         reply = await sut.call(
             "SetChargingProfile",
-            {"connectorId": CONNECTOR, "csChargingProfiles": profile},
+            {"connectorId": csms.connector, "csChargingProfiles": profile},
             allow_error=True,
         )
         step("2. SetChargingProfile.conf Rejected, or CallError PropertyConstraintViolation")
@@ -397,7 +395,7 @@ async def test_tc_058_2_cs(csms, station_operator, ocpp_config, tags) -> None:
             transaction_id=transaction_id + 1,
         )
         step("1. SetChargingProfile.req TxProfile with a transactionId not the running one")
-        status = await _set_profile(sut, CONNECTOR, profile)
+        status = await _set_profile(sut, csms.connector, profile)
         step("2. SetChargingProfile.conf Rejected")
         check(status == "Rejected", "SetChargingProfile.conf status Rejected", status)
 
@@ -415,7 +413,7 @@ async def test_tc_082_cs(csms, station_operator, ocpp_config, tags) -> None:
         start = _anchor()
         profile = _profile(rate, "TxDefaultProfile", STACK_LEVEL, [(0, 6)], DURATION, start)
         step("1-2. SetChargingProfile.req TxDefaultProfile; Accepted")
-        status = await _set_profile(sut, CONNECTOR, profile)
+        status = await _set_profile(sut, csms.connector, profile)
         check(status == "Accepted", "SetChargingProfile.conf status Accepted", status)
         step("3-4. GetCompositeSchedule.req; the TxDefaultProfile's limit")
         await _composite(sut, rate, DURATION, _single(rate, start))
@@ -437,20 +435,23 @@ async def test_tc_066_cs(csms, station_operator, ocpp_config, tags) -> None:
     """OCPP 1.6 §3.13.3: the composite schedule is the TxProfile (which replaces the
     TxDefaultProfile during its transaction) capped by the ChargePointMaxProfile."""
     sut = await csms.ready(station_operator)
+    # The table's TxProfile carries no transactionId (OCPP 1.6 §7.8: it is optional; without
+    # it the profile applies to the running transaction), so none is sent: a station that
+    # wrongly requires one must fail here.
     _requires_smart_charging(ocpp_config)
     await _at_least(csms, sut, "MaxChargingProfilesInstalled", 3)
     await _at_least(csms, sut, "ChargingScheduleMaxPeriods", 5)
     rate = await _rate(csms, sut)
     async with _undoing(csms, sut, station_operator) as undo:
         step("Before: Charging")
-        transaction_id = await _charging(csms, sut, station_operator, undo, tags.valid)
+        await _charging(csms, sut, station_operator, undo, tags.valid)
         start = _anchor()
         await _installed(
             sut, 0, _profile(rate, "ChargePointMaxProfile", 0, [(0, 10)], 86400, start)
         )
         await _installed(
             sut,
-            CONNECTOR,
+            csms.connector,
             _profile(
                 rate,
                 "TxDefaultProfile",
@@ -463,7 +464,7 @@ async def test_tc_066_cs(csms, station_operator, ocpp_config, tags) -> None:
         )
         await _installed(
             sut,
-            CONNECTOR,
+            csms.connector,
             _profile(
                 rate,
                 "TxProfile",
@@ -472,7 +473,6 @@ async def test_tc_066_cs(csms, station_operator, ocpp_config, tags) -> None:
                 260,
                 start,
                 valid_for=401,
-                transaction_id=transaction_id,
             ),
         )
         step("1-2. GetCompositeSchedule.req duration 400")
@@ -497,8 +497,8 @@ async def test_tc_067_cs(csms, station_operator, ocpp_config, tags) -> None:
         third = _profile(
             rate, "ChargePointMaxProfile", 0, [(0, 11), (200, 12)], 86400, start, valid_for=401
         )
-        await _installed(sut, CONNECTOR, first)
-        await _installed(sut, CONNECTOR, second)
+        await _installed(sut, csms.connector, first)
+        await _installed(sut, csms.connector, second)
         await _installed(sut, 0, third)
         step("1-2. ClearChargingProfile.req id of the first profile; Accepted")
         reply = await sut.call("ClearChargingProfile", {"id": first["chargingProfileId"]})
@@ -532,7 +532,7 @@ async def test_tc_072_cs(csms, station_operator, ocpp_config, tags) -> None:
         start = _anchor()
         await _installed(
             sut,
-            CONNECTOR,
+            csms.connector,
             _profile(
                 rate,
                 "TxDefaultProfile",
@@ -545,7 +545,7 @@ async def test_tc_072_cs(csms, station_operator, ocpp_config, tags) -> None:
         )
         await _installed(
             sut,
-            CONNECTOR,
+            csms.connector,
             _profile(rate, "TxDefaultProfile", 1, [(0, 7), (100, 9)], 150, start, valid_for=401),
         )
         step("1-2. GetCompositeSchedule.req duration 350")
@@ -565,15 +565,15 @@ async def test_tc_059_cs(csms, station_operator, ocpp_config, tags) -> None:
         step("1. Charging, with a TxProfile in RemoteStartTransaction.req")
         authorize_remote = await csms.get_configuration(sut, "AuthorizeRemoteTxRequests")
         mark = sut.mark()
-        undo.cables.append(CONNECTOR)
-        step(f"[Charging] plug in the cable on connector {CONNECTOR}")
-        await station_operator.plug_in(CONNECTOR)
+        undo.cables.append(csms.connector)
+        step(f"[Charging] plug in the cable on connector {csms.connector}")
+        await station_operator.plug_in(csms.connector)
         step("[Charging] 3. StatusNotification.req Preparing")
         await sut.wait_for(
             "StatusNotification",
-            lambda p: p["connectorId"] == CONNECTOR and p["status"] == "Preparing",
+            lambda p: p["connectorId"] == csms.connector and p["status"] == "Preparing",
             since=mark,
-            describe=f"StatusNotification.req connectorId {CONNECTOR} Preparing",
+            describe=f"StatusNotification.req connectorId {csms.connector} Preparing",
         )
         start = _anchor()
         profile = _profile(rate, "TxProfile", STACK_LEVEL, [(0, 6)], DURATION, start)
@@ -581,7 +581,7 @@ async def test_tc_059_cs(csms, station_operator, ocpp_config, tags) -> None:
         step("[Charging] 5. RemoteStartTransaction.req with chargingProfile (TxProfile)")
         reply = await sut.call(
             "RemoteStartTransaction",
-            {"connectorId": CONNECTOR, "idTag": tags.valid, "chargingProfile": profile},
+            {"connectorId": csms.connector, "idTag": tags.valid, "chargingProfile": profile},
         )
         check(reply["status"] == "Accepted", "RemoteStartTransaction.conf status Accepted", reply)
         if (authorize_remote or "").lower() == "true":
@@ -595,15 +595,16 @@ async def test_tc_059_cs(csms, station_operator, ocpp_config, tags) -> None:
         step("[Charging] 11/13. StartTransaction.req and StatusNotification.req Charging")
         started = await sut.wait_for("StartTransaction", since=mark)
         check(
-            started.payload["connectorId"] == CONNECTOR and started.payload["idTag"] == tags.valid,
-            f"StartTransaction.req connectorId {CONNECTOR} idTag {tags.valid}",
+            started.payload["connectorId"] == csms.connector
+            and started.payload["idTag"] == tags.valid,
+            f"StartTransaction.req connectorId {csms.connector} idTag {tags.valid}",
             started.payload,
         )
         await sut.wait_for(
             "StatusNotification",
-            lambda p: p["connectorId"] == CONNECTOR and p["status"] == "Charging",
+            lambda p: p["connectorId"] == csms.connector and p["status"] == "Charging",
             since=mark,
-            describe=f"StatusNotification.req connectorId {CONNECTOR} Charging",
+            describe=f"StatusNotification.req connectorId {csms.connector} Charging",
         )
         step("2-3. GetCompositeSchedule.req; the TxProfile's limit")
         await _composite(sut, rate, DURATION, _single(rate, start))
@@ -621,7 +622,7 @@ async def test_tc_060_cs(csms, station_operator, ocpp_config, tags) -> None:
         step("1. RemoteStartTransaction.req with a TxDefaultProfile chargingProfile")
         reply = await sut.call(
             "RemoteStartTransaction",
-            {"connectorId": CONNECTOR, "idTag": tags.valid, "chargingProfile": profile},
+            {"connectorId": csms.connector, "idTag": tags.valid, "chargingProfile": profile},
             allow_error=True,
         )
         step("2. RemoteStartTransaction.conf Rejected, or CallError PropertyConstraintViolation")

@@ -1,0 +1,130 @@
+"""Legal variations pass, broken status reporting fails, slow stations are waited for, and one
+case's failure never spills into the next (issue 22, points 1, 2, 7 and 8).
+
+Each run is a separate ``pytest`` process against a reference station in a thread of its own
+(``harness.py``), as a charger team runs the suite:
+
+- the ``chatty_status`` *variant* (conformant) repeats Preparing before StartTransaction,
+  passes through SuspendedEV on the way to Charging and repeats Downloading, Installing and
+  Uploading: the whole station-side suite passes, and the JSON report carries the warnings;
+- a forbidden transition (``preparing_to_reserved``), a wrong final status
+  (``faulted_on_plug_in``) and a missing one (``no_status_after_plug_in``) still fail, the
+  last naming the setting that would raise the timeout;
+- a case that fails with a transaction open is followed by one that needs every connector
+  Available: the fake CSMS restores the station in between (OCTT 1.6 §1.3), the second passes;
+- a station that reboots in 12 s, slower than the 10 s message and connect timeouts, passes the
+  reset cases with the default settings (--ocpp-reboot-timeout, 300 s), and a station that never
+  comes back fails naming --ocpp-reboot-timeout.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness import (
+    Job,
+    Report,
+    Runs,
+    assert_fails,
+    assert_passes,
+    reference_station,
+    run_suite,
+    runs_fixture,
+    station_job,
+)
+
+TESTCASES = str(Path(__file__).resolve().parent.parent / "testcases" / "ocpp16" / "cs")
+RESET_CASES = ("TC_013_CS", "TC_014_CS")
+
+
+def _whole_station_side(workdir: Path) -> Report:
+    """Every station-side 1.6 case against the chatty variant."""
+    with reference_station(variants=("chatty_status",)) as hosted:
+        return run_suite(workdir, *hosted.args, TESTCASES, timeout=600)
+
+
+def _slow_reboot(workdir: Path) -> Report:
+    """The reset cases against a station that takes 12 s to reboot, default timeouts."""
+    with reference_station(reboot_delay=12.0) as hosted:
+        return run_suite(workdir, *hosted.args, ids=RESET_CASES, timeout=240)
+
+
+JOBS: dict[str, Job] = {
+    "chatty": _whole_station_side,
+    "slow_reboot": _slow_reboot,
+    "forbidden_transition": station_job(
+        ("TC_003_CS",), ("preparing_to_reserved",), message_timeout=3, response_timeout=3
+    ),
+    "wrong_final_status": station_job(
+        ("TC_003_CS",), ("faulted_on_plug_in",), message_timeout=3, response_timeout=3
+    ),
+    "missing_final_status": station_job(
+        ("TC_003_CS",), ("no_status_after_plug_in",), message_timeout=3, response_timeout=3
+    ),
+    # TC_003_CS fails with its transaction open (the forbidden transition comes between
+    # StartTransaction and Charging); TC_013_CS then needs every connector Available.
+    "failure_then_idle_case": station_job(
+        ("TC_003_CS", "TC_013_CS"), ("preparing_to_reserved",), message_timeout=3
+    ),
+    "never_reboots": station_job(
+        ("TC_013_CS",), ("reset_without_reboot",), message_timeout=3, reboot_timeout=4
+    ),
+}
+
+runs = runs_fixture(JOBS, workers=4, timeout=700)
+
+
+def test_whole_station_side_passes_against_chatty_variant(runs: Runs) -> None:
+    """Repeats and legal intermediate statuses pass, and every report shows them as warnings:
+    Preparing repeated, SuspendedEV on the way to Charging, Uploading/Downloading repeated."""
+    report = runs["chatty"]
+    bad = {c: v for c, v in report.verdicts.items() if v[0] not in ("pass", "not applicable")}
+    assert not bad, f"not passing against the chatty variant: {bad}; {report.output}"
+    assert len(report.verdicts) >= 90, report.output
+    assert report.returncode == 0, report.output
+    warnings = {c["id"]: " ".join(c.get("warnings") or []) for c in report.cases}
+    assert "repeated Preparing" in warnings["TC_003_CS"], warnings["TC_003_CS"]
+    assert "passed through SuspendedEV" in warnings["TC_003_CS"], warnings["TC_003_CS"]
+    assert "repeated Uploading" in warnings["TC_045_1_CS"], warnings["TC_045_1_CS"]
+    assert "repeated Downloading" in warnings["TC_044_1_CS"], warnings["TC_044_1_CS"]
+
+
+def test_forbidden_transition_fails(runs: Runs) -> None:
+    """Preparing → Reserved is not in the OCPP 1.6 §4.9 table: a failure naming it."""
+    assert_fails(runs["forbidden_transition"], ["TC_003_CS"], ("from Preparing to Reserved",))
+
+
+def test_wrong_final_status_fails(runs: Runs) -> None:
+    """Faulted where Preparing is expected is no step on the way: a failure naming it."""
+    assert_fails(
+        runs["wrong_final_status"], ["TC_003_CS"], ("status Preparing", "received Faulted")
+    )
+
+
+def test_missing_final_status_fails_naming_its_setting(runs: Runs) -> None:
+    """No Preparing at all: a timeout whose message names the setting that sets it."""
+    assert_fails(
+        runs["missing_final_status"],
+        ["TC_003_CS"],
+        ("Preparing", "within 3 s", "--ocpp-message-timeout"),
+    )
+
+
+def test_failed_case_does_not_spill_into_the_next(runs: Runs) -> None:
+    """The first case fails with its transaction open; the fake CSMS stops it and brings the
+    connector back to Available, so the next case passes (OCTT 1.6 §1.3)."""
+    report = runs["failure_then_idle_case"]
+    assert_fails(report, ["TC_003_CS"], ("from Preparing to Reserved",))
+    assert_passes(report, ["TC_013_CS"])
+
+
+def test_slow_reboot_passes_with_default_settings(runs: Runs) -> None:
+    """A 12 s reboot is slower than the 10 s message and connect timeouts, well inside the
+    300 s --ocpp-reboot-timeout."""
+    assert_passes(runs["slow_reboot"], RESET_CASES)
+
+
+def test_reboot_timeout_names_its_setting(runs: Runs) -> None:
+    """A station that accepts Reset and never reboots fails naming --ocpp-reboot-timeout."""
+    report = runs["never_reboots"]
+    assert_fails(report, ["TC_013_CS"], ("did not connect", "within 4 s (--ocpp-reboot-timeout)"))

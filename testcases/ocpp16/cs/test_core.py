@@ -24,14 +24,20 @@ from pytest_ocpp import step
 from pytest_ocpp.catalog import ocpp_case
 from pytest_ocpp.csms import FakeCsms16 as FakeCsms
 from pytest_ocpp.csms import StationConnection
+from pytest_ocpp.csms.keys16 import missing_key
 from pytest_ocpp.link import IncomingCall
 from pytest_ocpp.verdicts import NotApplicable, TargetTimeout, check, check_octt
 
 CONNECTION_TIMEOUT = 3
 """ConnectionTimeOut (s) for the scenarios that wait for it to expire (TC_004_2, TC_011_2)."""
 
-METER_VALUE_INTERVAL = "10"
-"""<Configured Meter Value interval> (s) for TC_002, TC_004_1 and TC_021."""
+
+def meter_interval(csms: FakeCsms) -> str:
+    """<Configured Meter Value interval> (s) for TC_002, TC_004_1 and TC_021: the
+    ``[station] meter_value_sample_interval`` setting (default 2, the one TC_070 uses too), so
+    a station that refuses our default can still be tested."""
+    return str(int(csms.config.station.extra.get("meter_value_sample_interval", 2)))
+
 
 HEARTBEAT_INTERVAL = 2
 """<Configured Heartbeat interval> (s): short, so the heartbeat steps wait seconds, not minutes."""
@@ -223,10 +229,10 @@ async def test_tc_002_cs(csms, station_operator, ocpp_config) -> None:
         csms.behaviour.heartbeat_interval = HEARTBEAT_INTERVAL
         step("3-4. GetConfiguration.req without key")
         await sut.call("GetConfiguration", {})
-        step(f"5-6. ChangeConfiguration.req MeterValueSampleInterval = {METER_VALUE_INTERVAL}")
+        step(f"5-6. ChangeConfiguration.req MeterValueSampleInterval = {meter_interval(csms)}")
         answer = await sut.call(
             "ChangeConfiguration",
-            {"key": "MeterValueSampleInterval", "value": METER_VALUE_INTERVAL},
+            {"key": "MeterValueSampleInterval", "value": meter_interval(csms)},
         )
         check(
             answer.get("status") == "Accepted", "ChangeConfiguration.conf status Accepted", answer
@@ -303,7 +309,7 @@ async def test_tc_004_1_cs(csms, station_operator, tags) -> None:
     (OCTT TC_004_1_CS)."""
     sut = await csms.ready(station_operator)
     await csms.empty_cache(sut)
-    async with configuration(csms, {"MeterValueSampleInterval": METER_VALUE_INTERVAL}):
+    async with configuration(csms, {"MeterValueSampleInterval": meter_interval(csms)}):
         step("1. Execute Reusable State Authorized")
         connector = await csms.authorized(sut, station_operator, id_tag=tags.valid)
         mark = sut.mark()
@@ -1185,18 +1191,20 @@ async def test_tc_021_cs(csms, station_operator) -> None:
     sut = await csms.ready(station_operator)
     original = await csms.get_configuration(sut, "MeterValueSampleInterval")
     if original is None:
-        raise NotApplicable("MeterValueSampleInterval is not implemented")
-    other = str(int(METER_VALUE_INTERVAL) + 5)
+        raise missing_key(
+            "MeterValueSampleInterval", csms.config.station.features, meter_interval(csms)
+        )
+    other = str(int(meter_interval(csms)) + 5)
     try:
-        if original == METER_VALUE_INTERVAL:
-            step(f"(configuration state) MeterValueSampleInterval is not {METER_VALUE_INTERVAL}")
+        if original == meter_interval(csms):
+            step(f"(configuration state) MeterValueSampleInterval is not {meter_interval(csms)}")
             await sut.call(
                 "ChangeConfiguration", {"key": "MeterValueSampleInterval", "value": other}
             )
-        step(f"1. ChangeConfiguration.req MeterValueSampleInterval = {METER_VALUE_INTERVAL}")
+        step(f"1. ChangeConfiguration.req MeterValueSampleInterval = {meter_interval(csms)}")
         answer = await sut.call(
             "ChangeConfiguration",
-            {"key": "MeterValueSampleInterval", "value": METER_VALUE_INTERVAL},
+            {"key": "MeterValueSampleInterval", "value": meter_interval(csms)},
         )
         check(
             answer.get("status") == "Accepted", "ChangeConfiguration.conf status Accepted", answer
@@ -1205,12 +1213,12 @@ async def test_tc_021_cs(csms, station_operator) -> None:
         response = await sut.call("GetConfiguration", {"key": ["MeterValueSampleInterval"]})
         values = {i["key"]: i.get("value") for i in response.get("configurationKey") or []}
         check(
-            values.get("MeterValueSampleInterval") == METER_VALUE_INTERVAL,
-            f"configurationKey MeterValueSampleInterval value {METER_VALUE_INTERVAL}",
+            values.get("MeterValueSampleInterval") == meter_interval(csms),
+            f"configurationKey MeterValueSampleInterval value {meter_interval(csms)}",
             response,
         )
     finally:
-        if original != METER_VALUE_INTERVAL:
+        if original != meter_interval(csms):
             await sut.call(
                 "ChangeConfiguration", {"key": "MeterValueSampleInterval", "value": original}
             )

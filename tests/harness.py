@@ -248,6 +248,29 @@ def reference_csms(defects: Collection[str] = (), **options: Any) -> Iterator[Ho
             loop.run(csms.stop())
 
 
+def csms16_defect_run(
+    defect: Defect,
+    controls: tuple[str, ...],
+    workdir: Path,
+    *,
+    operator_timeout: float = 10.0,
+) -> Report:
+    """The proof run of one 1.6 CSMS-side defect: ``defect.cases`` and the ``controls`` that
+    must still pass, against a reference CSMS with just that defect, with 2 s timeouts (the
+    reference answers in milliseconds, so only a broken behaviour ever waits them out)."""
+    with reference_csms([defect.name], versions=("1.6",)) as csms:
+        return run_suite(
+            workdir,
+            *csms.args,
+            "--ocpp-version",
+            "1.6",
+            ids=defect.cases + controls,
+            response_timeout=2,
+            message_timeout=2,
+            operator_timeout=operator_timeout,
+        )
+
+
 @contextmanager
 def reference_station(defects: Collection[str] = (), **options: Any) -> Iterator[Hosted]:
     """A reference station with ``defects`` (none: conformant) in a background loop, connecting

@@ -22,11 +22,11 @@ import pytest_ocpp.testcases.ocpp16.csms
 from harness import (
     FAIL,
     Defect,
-    Report,
     Runs,
     assert_defect_caught,
     assert_passes,
     cases_of,
+    csms16_defect_run,
     reference_csms,
     run_suite,
     runs_fixture,
@@ -102,22 +102,18 @@ OPERATOR_TIMEOUT: dict[str, float] = {"get_local_list_version_never_sent": 4}
 out is the proof, so it is kept short (the control CLI starts in well under a second)."""
 
 
-def _run(defect: Defect, workdir: Path) -> Report:
-    """The defect's cases (and its controls) against a reference CSMS with just that defect."""
-    with reference_csms([defect.name], versions=("1.6",)) as csms:
-        return run_suite(
-            workdir,
-            *csms.args,
-            "--ocpp-version",
-            "1.6",
-            ids=defect.cases + EXTRA_CASES.get(defect.name, ()),
-            response_timeout=2,
-            message_timeout=2,
-            operator_timeout=OPERATOR_TIMEOUT.get(defect.name, 10),
+runs = runs_fixture(
+    {
+        d.name: partial(
+            csms16_defect_run,
+            d,
+            EXTRA_CASES.get(d.name, ()),
+            operator_timeout=OPERATOR_TIMEOUT.get(d.name, 10.0),
         )
-
-
-runs = runs_fixture({d.name: partial(_run, d) for d in DEFECT_CASES}, param="defect")
+        for d in DEFECT_CASES
+    },
+    param="defect",
+)
 """One broken reference CSMS per selected defect, their suites run concurrently."""
 
 

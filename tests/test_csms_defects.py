@@ -12,17 +12,14 @@ a time, so the whole file stays well under a minute.
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 
 import pytest
 from harness import (
     Defect,
-    Report,
     Runs,
     assert_defect_caught,
     assert_passes,
-    reference_csms,
-    run_suite,
+    csms16_defect_run,
     runs_fixture,
 )
 
@@ -85,22 +82,10 @@ DEFECT_CASES: tuple[Defect, ...] = (
 EXTRA_CASES: dict[str, tuple[str, ...]] = {"reuse_transaction_id": ("TC_003_CSMS",)}
 
 
-def _run(defect: Defect, workdir: Path) -> Report:
-    """The defect's cases (and its controls) against a reference CSMS with just that defect."""
-    with reference_csms([defect.name], versions=("1.6",)) as csms:
-        return run_suite(
-            workdir,
-            *csms.args,
-            "--ocpp-version",
-            "1.6",
-            ids=defect.cases + EXTRA_CASES.get(defect.name, ()),
-            response_timeout=2,
-            message_timeout=2,
-            operator_timeout=10,
-        )
-
-
-runs = runs_fixture({d.name: partial(_run, d) for d in DEFECT_CASES}, param="defect")
+runs = runs_fixture(
+    {d.name: partial(csms16_defect_run, d, EXTRA_CASES.get(d.name, ())) for d in DEFECT_CASES},
+    param="defect",
+)
 """One broken reference CSMS per selected defect, their suites run concurrently."""
 
 

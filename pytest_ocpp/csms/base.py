@@ -65,6 +65,9 @@ class StationConnection:
         self.initial: dict[str, str] = dict(csms.reported)
         """The last status of every stream as the fake CSMS knew it when this connection
         opened (see :mod:`.status_rules`): where a stream continues from after a reconnect."""
+        self.triggered: list[tuple[int, str]] = []
+        """(inbox position, requestedMessage) of every TriggerMessage.req we sent: a Pending
+        station may send what it was triggered to (OCPP 1.6 §4.2.1)."""
 
     @property
     def version(self) -> OcppVersion:
@@ -82,6 +85,8 @@ class StationConnection:
         allow_error: bool = False,
         timeout: float | None = None,
     ) -> dict[str, Any]:
+        if action == "TriggerMessage":
+            self.triggered.append((self.link.mark(), str(payload.get("requestedMessage"))))
         answer = await self.link.call(action, payload, allow_error=allow_error, timeout=timeout)
         self.csms.observe_call(action, payload, answer)
         return answer
@@ -224,13 +229,28 @@ class StationConnection:
 
     def before_accepted_boot(self, item: IncomingCall) -> str:
         """ "Pending" or "Rejected" when ``item`` arrived after a BootNotification on this
-        connection that was not Accepted, and before an Accepted one; else ""."""
+        connection that was not Accepted, and before an Accepted one; "not yet sent" when the
+        connection's first BootNotification came after it; else "".
+
+        A Pending station may send what a TriggerMessage.req asked for (OCPP 1.6 §4.2.1: "…
+        unless it has been instructed by the Central System to do so with a TriggerMessage"),
+        so such a request is not counted."""
         position = self.link.inbox.index(item)
-        for earlier in reversed(self.link.inbox[:position]):
+        for index in range(position - 1, -1, -1):
+            earlier = self.link.inbox[index]
             if earlier.action == "BootNotification":
                 reply = earlier.reply_payload or {}
                 status = str(reply.get("status", ""))
+                if status == "Pending" and any(
+                    index < mark <= position and message == item.action
+                    for mark, message in self.triggered
+                ):
+                    return ""
                 return "" if status == "Accepted" else status or "unanswered"
+        if any(later.action == "BootNotification" for later in self.link.inbox[position + 1 :]):
+            # No boot before it but one after it on the same connection: the station booted
+            # after reporting, i.e. it reported before its first BootNotification (§4.2.1).
+            return "not yet sent"
         return ""
 
     async def configuration_values(self, keys: list[str]) -> dict[str, str | None]:

@@ -61,11 +61,15 @@ CHARGE_POINT_TRANSITIONS: Mapping[str, frozenset[str]] = {
 
 FIRMWARE_TRANSITIONS: Mapping[str, frozenset[str]] = {
     # OCPP 1.6 §4.5 and §7.25 FirmwareStatus: a download (possibly retried, §5.19 retries),
-    # then an installation; Idle only in answer to a TriggerMessage.
-    "Idle": frozenset({"Downloading", "DownloadFailed"}),
-    "Downloading": frozenset({"Downloaded", "DownloadFailed"}),
+    # then an installation; Idle only in answer to a TriggerMessage. The specification names
+    # the statuses but requires none of the intermediate ones, so a station may skip them
+    # (a fast download reported straight as Downloaded); only going backwards is refused.
+    "Idle": frozenset({"Downloading", "DownloadFailed", "Downloaded"}),
+    "Downloading": frozenset(
+        {"Downloaded", "DownloadFailed", "Installing", "Installed", "InstallationFailed"}
+    ),
     "DownloadFailed": frozenset({"Downloading", "Idle"}),
-    "Downloaded": frozenset({"Installing", "InstallationFailed"}),
+    "Downloaded": frozenset({"Installing", "Installed", "InstallationFailed"}),
     "Installing": frozenset({"Installed", "InstallationFailed"}),
     "Installed": frozenset({"Idle", "Downloading"}),
     "InstallationFailed": frozenset({"Idle", "Downloading"}),
@@ -74,8 +78,9 @@ FIRMWARE_TRANSITIONS: Mapping[str, frozenset[str]] = {
 
 DIAGNOSTICS_TRANSITIONS: Mapping[str, frozenset[str]] = {
     # OCPP 1.6 §4.4 and §7.24 DiagnosticsStatus: an upload (possibly retried, §5.9 retries)
-    # ends Uploaded or UploadFailed; Idle only in answer to a TriggerMessage.
-    "Idle": frozenset({"Uploading", "UploadFailed"}),
+    # ends Uploaded or UploadFailed; Idle only in answer to a TriggerMessage. Uploading is
+    # not required: a small file may be reported straight as Uploaded.
+    "Idle": frozenset({"Uploading", "Uploaded", "UploadFailed"}),
     "Uploading": frozenset({"Uploaded", "UploadFailed"}),
     "UploadFailed": frozenset({"Uploading", "Idle"}),
     "Uploaded": frozenset({"Idle", "Uploading"}),

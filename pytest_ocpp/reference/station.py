@@ -57,6 +57,9 @@ __all__ = ["ACTIONS", "DEFECTS", "VARIANTS", "ReferenceStation"]
 
 DEFECTS: dict[str, str] = {
     "status_before_boot_accepted": "Sends StatusNotification while its BootNotification is Pending.",
+    "status_before_first_boot": (
+        "After a reboot, reports every connector's status before sending BootNotification."
+    ),
     "no_heartbeat": "Never sends a Heartbeat.",
     "remote_start_rejected": "Answers every RemoteStartTransaction with Rejected.",
     "ignores_remote_stop": "Answers RemoteStopTransaction Accepted but never stops the transaction.",
@@ -361,6 +364,10 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
                 return
             first = not self.registered
             if first:
+                if self.has("status_before_first_boot") and self.boot_count > 0:
+                    for c in self.connectors:
+                        with contextlib.suppress(_CallFailed):
+                            await self._call(self._status_payload(c, self._status_of(c)))
                 await self._boot()
             self.online.set()
             if first:

@@ -54,8 +54,12 @@ class FakeStation:
         self.heartbeat_interval: int | None = None
 
     # -- connection ------------------------------------------------------------------------
-    async def connect(self, subprotocols: list[str] | None = None) -> None:
-        """Open the websocket, offering this version's subprotocol unless told otherwise."""
+    async def connect(
+        self, subprotocols: list[str] | None = None, *, require_subprotocol: bool = True
+    ) -> None:
+        """Open the websocket, offering this version's subprotocol unless told otherwise.
+        With ``require_subprotocol`` false an upgrade that selects none is kept for the caller
+        to judge (see :func:`pytest_ocpp.link.connect`)."""
         cfg = self.ctx.config
         ws = await connect(
             self.url,
@@ -65,6 +69,7 @@ class FakeStation:
             tls=cfg.tls,
             password=self.password,
             trace=self.ctx.trace,
+            require_subprotocol=require_subprotocol,
         )
         link = Link(
             ws,

@@ -6,7 +6,7 @@ import itertools
 import uuid
 from typing import Any
 
-from pytest_ocpp.link import Handler, Link, connect
+from pytest_ocpp.link import Handler
 from pytest_ocpp.station.base import FakeStation
 from pytest_ocpp.verdicts import CallErrorReceived, check
 
@@ -77,29 +77,7 @@ class Station201(FakeStation):
         :class:`~pytest_ocpp.verdicts.ConnectFailed` when the CSMS refuses the upgrade and
         :class:`~pytest_ocpp.verdicts.UnexpectedSubprotocol` when it selects a subprotocol
         that was not offered."""
-        cfg = self.ctx.config
-        ws = await connect(
-            self.url,
-            self.station_id,
-            subprotocols,
-            timeouts=cfg.timeouts,
-            tls=cfg.tls,
-            password=self.password,
-            trace=self.ctx.trace,
-            require_subprotocol=False,
-        )
-        link = Link(
-            ws,
-            version=self.version,
-            name=self.station_id,
-            trace=self.ctx.trace,
-            timeouts=cfg.timeouts,
-            peer=self.peer,
-            handlers=self.handlers,
-        )
-        self.ctx.register(link)
-        link.start()
-        self.link = link
+        await self.connect(subprotocols, require_subprotocol=False)
 
     def selected_subprotocol_headers(self) -> list[str]:
         """Every Sec-WebSocket-Protocol header of the CSMS's upgrade response, verbatim."""

@@ -348,6 +348,8 @@ STATION_SCENARIO_KEYS: dict[str, type | tuple[type, ...]] = {
     "meter_value_sample_interval": (int, float),
     "clock_aligned_data_interval": (int, float),
     "transaction_duration": (int, float),
+    "heartbeat_interval": int,
+    "connection_timeout": int,
     "backup_power": bool,
     "firmware_file": str,
     "invalid_firmware_file": str,

@@ -159,3 +159,28 @@ def test_reports_carry_warnings_octt_rules_secondary_failures_and_cascades(
     assert "Future exception was never retrieved" not in out + done.stderr
     assert "PytestDeprecationWarning" not in out + done.stderr
     assert re.search(r"FAILED test_reporting.py::test_octt_rule - OcttSpecific: expected", out)
+
+
+def test_station_side_intervals_come_from_the_config(tmp_path: Path) -> None:
+    """OCTT lets the tester set the heartbeat and meter-value intervals (issue 12 pt 5;
+    issue 22 pt 10: a station refusing our default must still be testable)."""
+    config = tmp_path / "ocpp.toml"
+    config.write_text(
+        "[station]\nheartbeat_interval = 3\nmeter_value_sample_interval = 7\n", "utf-8"
+    )
+    report = tmp_path / "r.json"
+    run_pytest(
+        tmp_path,
+        "--ocpp-reference",
+        "--ocpp-config",
+        str(config),
+        "-k",
+        "test_tc_002_cs and not csms",
+        "--ocpp-report",
+        str(report),
+    )
+    (case,) = json.loads(report.read_text("utf-8"))["cases"]
+    assert case["verdict"] == "pass", case["message"]
+    sent = " ".join(e["text"].replace(" ", "") for e in case["trace"] if e["direction"] == "sent")
+    assert '"key":"MeterValueSampleInterval","value":"7"' in sent
+    assert '"interval":3' in sent

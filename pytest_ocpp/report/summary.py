@@ -62,6 +62,8 @@ def primary_failure(exc: BaseException) -> tuple[BaseException, list[str]]:
     post-conditions) leaves the original failure as its implicit ``__context__``: the verdict
     names that original step and the clean-up's message is secondary."""
     secondary: list[str] = []
+    if isinstance(exc, pytest.skip.Exception):
+        return exc, secondary  # "not applicable" decided on purpose, even while handling one
     while (
         isinstance(exc.__context__, TargetFailure)
         and exc.__cause__ is None

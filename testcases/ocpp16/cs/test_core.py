@@ -28,8 +28,11 @@ from pytest_ocpp.csms.keys16 import missing_key
 from pytest_ocpp.link import IncomingCall
 from pytest_ocpp.verdicts import NotApplicable, TargetTimeout, check, check_octt
 
-CONNECTION_TIMEOUT = 3
-"""ConnectionTimeOut (s) for the scenarios that wait for it to expire (TC_004_2, TC_011_2)."""
+
+def connection_timeout(csms: FakeCsms) -> int:
+    """ConnectionTimeOut (s) for the scenarios that wait for it to expire (TC_004_2, TC_011_2,
+    ...): ``[station] connection_timeout``, default 3 (short, so no case waits a minute)."""
+    return int(csms.config.station.extra.get("connection_timeout", 3))
 
 
 def meter_interval(csms: FakeCsms) -> str:
@@ -39,8 +42,11 @@ def meter_interval(csms: FakeCsms) -> str:
     return str(int(csms.config.station.extra.get("meter_value_sample_interval", 2)))
 
 
-HEARTBEAT_INTERVAL = 2
-"""<Configured Heartbeat interval> (s): short, so the heartbeat steps wait seconds, not minutes."""
+def heartbeat_setting(csms: FakeCsms) -> int:
+    """<Configured Heartbeat interval> (s): ``[station] heartbeat_interval``, default 2, short
+    so the heartbeat steps wait seconds, not minutes."""
+    return int(csms.config.station.extra.get("heartbeat_interval", 2))
+
 
 CORE_KEYS: dict[str, tuple[bool, ...]] = {
     # key → allowed values of "readonly" (OCTT 1.6 TC_019_CS step 4; OCPP 1.6 §9.1)
@@ -186,7 +192,7 @@ async def test_tc_001_cs(csms, station_operator, ocpp_config) -> None:
         step("1-2. BootNotification.req, answered Rejected with interval 1 s")
         first = await sut.wait_for("BootNotification")
         csms.behaviour.boot_status = "Accepted"
-        csms.behaviour.heartbeat_interval = HEARTBEAT_INTERVAL
+        csms.behaviour.heartbeat_interval = heartbeat_setting(csms)
         step("3. The Charge Point sends a BootNotification.req after the interval")
         second = await sut.wait_for("BootNotification", since=sut.link.inbox.index(first) + 1)
         waited = second.received_at - first.received_at
@@ -201,8 +207,8 @@ async def test_tc_001_cs(csms, station_operator, ocpp_config) -> None:
         accepted = sut.link.inbox.index(second) + 1
         for connector in range(ocpp_config.station.connectors + 1):
             await sut.next_status(connector, "Available", since=accepted)
-        step(f"7. The Charge Point sends a Heartbeat.req every {HEARTBEAT_INTERVAL} s")
-        await heartbeat_every(sut, HEARTBEAT_INTERVAL)
+        step(f"7. The Charge Point sends a Heartbeat.req every {heartbeat_setting(csms)} s")
+        await heartbeat_every(sut, heartbeat_setting(csms))
     finally:
         await restore_heartbeat(csms, original)
 
@@ -225,7 +231,7 @@ async def test_tc_002_cs(csms, station_operator, ocpp_config) -> None:
         step(f"1-2. BootNotification.req, answered Pending with interval {pending_interval} s")
         first = await sut.wait_for("BootNotification")
         csms.behaviour.boot_status = "Accepted"
-        csms.behaviour.heartbeat_interval = HEARTBEAT_INTERVAL
+        csms.behaviour.heartbeat_interval = heartbeat_setting(csms)
         step("3-4. GetConfiguration.req without key")
         await sut.call("GetConfiguration", {})
         step(f"5-6. ChangeConfiguration.req MeterValueSampleInterval = {meter_interval(csms)}")
@@ -259,8 +265,8 @@ async def test_tc_002_cs(csms, station_operator, ocpp_config) -> None:
         step("9. StatusNotification Available per connector and connectorId 0")
         for connector in range(ocpp_config.station.connectors + 1):
             await sut.next_status(connector, ("Available",), since=inbox.index(second) + 1)
-        step(f"11. The Charge Point sends a Heartbeat.req every {HEARTBEAT_INTERVAL} s")
-        await heartbeat_every(sut, HEARTBEAT_INTERVAL)
+        step(f"11. The Charge Point sends a Heartbeat.req every {heartbeat_setting(csms)} s")
+        await heartbeat_every(sut, heartbeat_setting(csms))
     finally:
         await restore_heartbeat(csms, original)
         if sampled is not None:
@@ -334,7 +340,7 @@ async def test_tc_004_2_cs(csms, station_operator, tags) -> None:
     connector goes back to Available (OCTT TC_004_2_CS)."""
     sut = await csms.ready(station_operator)
     await csms.empty_cache(sut)
-    async with configuration(csms, {"ConnectionTimeOut": str(CONNECTION_TIMEOUT)}):
+    async with configuration(csms, {"ConnectionTimeOut": str(connection_timeout(csms))}):
         mark = sut.mark()
         step("1. Execute Reusable State Authorized")
         connector = await csms.authorized(sut, station_operator, id_tag=tags.valid)
@@ -344,14 +350,16 @@ async def test_tc_004_2_cs(csms, station_operator, tags) -> None:
             if c.action == "StatusNotification" and c.payload["connectorId"] == connector
         ]
         started = preparing[-1].received_at if preparing else time.time()
-        step(f"2. After ConnectionTimeOut ({CONNECTION_TIMEOUT} s): StatusNotification Available")
+        step(
+            f"2. After ConnectionTimeOut ({connection_timeout(csms)} s): StatusNotification Available"
+        )
         available = await sut.next_status(
-            connector, ("Available",), since=sut.mark(), timeout=CONNECTION_TIMEOUT * 2 + 5
+            connector, ("Available",), since=sut.mark(), timeout=connection_timeout(csms) * 2 + 5
         )
         waited = available.received_at - started
         check(
-            waited >= CONNECTION_TIMEOUT - 1,
-            f"Available no earlier than ConnectionTimeOut ({CONNECTION_TIMEOUT} s) after Preparing",
+            waited >= connection_timeout(csms) - 1,
+            f"Available no earlier than ConnectionTimeOut ({connection_timeout(csms)} s) after Preparing",
             f"{waited:.2f} s",
         )
 
@@ -673,7 +681,7 @@ async def test_tc_061_cs(csms, station_operator, tags, ocpp_config) -> None:
     settings = {
         "AuthorizationCacheEnabled": "true",
         "LocalPreAuthorize": "true",
-        "ConnectionTimeOut": str(CONNECTION_TIMEOUT),
+        "ConnectionTimeOut": str(connection_timeout(csms)),
     }
     await csms.empty_cache(sut)
     async with configuration(csms, settings):
@@ -683,7 +691,7 @@ async def test_tc_061_cs(csms, station_operator, tags, ocpp_config) -> None:
         step("[Swipe the card again or wait ConnectionTimeOut] 3. StatusNotification Available")
         await station_operator.present_id_tag(tags.valid, connector)
         await sut.next_status(
-            connector, ("Available",), since=mark, timeout=CONNECTION_TIMEOUT * 2 + 5
+            connector, ("Available",), since=mark, timeout=connection_timeout(csms) * 2 + 5
         )
         step("5. ClearCache.req")
         answer = await sut.call("ClearCache", {})
@@ -701,7 +709,7 @@ async def test_tc_061_cs(csms, station_operator, tags, ocpp_config) -> None:
         await sut.next_status(connector, ("Preparing",), since=mark)
         await station_operator.present_id_tag(tags.valid, connector)
         await sut.next_status(
-            connector, ("Available",), since=mark, timeout=CONNECTION_TIMEOUT * 2 + 5
+            connector, ("Available",), since=mark, timeout=connection_timeout(csms) * 2 + 5
         )
 
 
@@ -710,7 +718,7 @@ async def test_tc_061_1_cs(csms, station_operator, tags) -> None:
     """OCPP 1.6 §5.4, §9.1.19: after ClearCache a locally presented idTag that was cached is
     authorized online again despite LocalPreAuthorize (OCTT TC_061_1_CS, "Local")."""
     sut = await csms.ready(station_operator)
-    settings = {**CACHE_SETTINGS, "ConnectionTimeOut": str(CONNECTION_TIMEOUT)}
+    settings = {**CACHE_SETTINGS, "ConnectionTimeOut": str(connection_timeout(csms))}
     async with configuration(csms, settings, optional=("AuthorizeRemoteTxRequests",)):
         step("Memory state: IdTagCached")
         await csms.id_tag_cached(sut, station_operator, csms.connector, tags.valid)
@@ -730,7 +738,7 @@ async def test_tc_061_1_cs(csms, station_operator, tags) -> None:
         step("(post-condition) withdraw the authorization: StatusNotification Available")
         await station_operator.present_id_tag(tags.valid, csms.connector)
         await sut.next_status(
-            csms.connector, ("Available",), since=mark, timeout=CONNECTION_TIMEOUT * 2 + 5
+            csms.connector, ("Available",), since=mark, timeout=connection_timeout(csms) * 2 + 5
         )
 
 
@@ -843,16 +851,21 @@ async def test_tc_011_2_cs(csms, station_operator, tags) -> None:
     """OCPP 1.6 §5.11, §9.1.6: a remote start without a cable lapses after ConnectionTimeOut
     (OCTT TC_011_2_CS)."""
     sut = await csms.ready(station_operator)
-    async with configuration(csms, {"ConnectionTimeOut": str(CONNECTION_TIMEOUT)}):
+    async with configuration(csms, {"ConnectionTimeOut": str(connection_timeout(csms))}):
         _, preparing = await remote_start_first(sut, tags)
-        step(f"9. After ConnectionTimeOut ({CONNECTION_TIMEOUT} s): StatusNotification Available")
+        step(
+            f"9. After ConnectionTimeOut ({connection_timeout(csms)} s): StatusNotification Available"
+        )
         available = await sut.next_status(
-            csms.connector, ("Available",), since=sut.mark(), timeout=CONNECTION_TIMEOUT * 2 + 5
+            csms.connector,
+            ("Available",),
+            since=sut.mark(),
+            timeout=connection_timeout(csms) * 2 + 5,
         )
         waited = available.received_at - preparing.received_at
         check(
-            waited >= CONNECTION_TIMEOUT - 1,
-            f"Available no earlier than ConnectionTimeOut ({CONNECTION_TIMEOUT} s) after Preparing",
+            waited >= connection_timeout(csms) - 1,
+            f"Available no earlier than ConnectionTimeOut ({connection_timeout(csms)} s) after Preparing",
             f"{waited:.2f} s",
         )
         check(

@@ -134,7 +134,9 @@ class CsmsOperator:
             if not performing.done():
                 # The command may legitimately outlive the request (e.g. it waits for the
                 # CSMS's own confirmation): judge its exit status when the case ends.
-                current().checks.append(lambda: self._finish(performing, action, wait))
+                case = current()
+                case.checks.append(lambda: self._finish(performing, action, wait))
+                case.closers.append(lambda: _settle(performing, wait))
 
     async def _finish(self, performing: asyncio.Future[None], action: str, wait: float) -> None:
         try:
@@ -210,6 +212,12 @@ def command_performer(command: str, timeout: float) -> Performer:
             raise OperatorFailed(
                 f"operator command {command!r} did not finish {job['action']} within {timeout:g} s"
             ) from None
+        except asyncio.CancelledError:
+            # The case ended (e.g. failed) while the command still ran: stop it and reap it on
+            # this loop, so nothing is left for a closed loop to complain about after the run.
+            _kill_group(process.pid)
+            await process.wait()
+            raise
         if process.returncode == 0:
             return
         text = err.decode(errors="replace").strip() or out.decode(errors="replace").strip()
@@ -225,6 +233,21 @@ def command_performer(command: str, timeout: float) -> Performer:
         )
 
     return perform
+
+
+async def _settle(performing: asyncio.Future[None], wait: float) -> None:
+    """When the case ends, whatever its verdict: give a still-running operator ``wait`` s to
+    finish, then stop it. Its verdict, if the case got that far, was judged by ``_finish``."""
+    if performing.done():
+        if not performing.cancelled():
+            performing.exception()  # retrieved: never "exception was never retrieved"
+        return
+    done, _ = await asyncio.wait({performing}, timeout=wait)
+    if not done:
+        performing.cancel()
+        await asyncio.wait({performing})
+    if not performing.cancelled():
+        performing.exception()
 
 
 def _kill_group(pid: int) -> None:

@@ -184,3 +184,16 @@ def test_station_side_intervals_come_from_the_config(tmp_path: Path) -> None:
     sent = " ".join(e["text"].replace(" ", "") for e in case["trace"] if e["direction"] == "sent")
     assert '"key":"MeterValueSampleInterval","value":"7"' in sent
     assert '"interval":3' in sent
+
+
+def test_standalone_reference_csms_knows_the_default_tags() -> None:
+    """README: ``python -m pytest_ocpp.reference.csms`` then ``pytest --ocpp-target=...``
+    with no config: the reference's own default tags must be the suite's defaults."""
+    from pytest_ocpp.config import IdTags
+    from pytest_ocpp.embedded import reference_id_tags
+    from pytest_ocpp.reference.csms import DEFAULT_ID_TAGS
+
+    expected = {tag: spec.status for tag, spec in reference_id_tags(IdTags()).items()}
+    assert {tag: spec.status for tag, spec in DEFAULT_ID_TAGS.items()} == expected
+    assert DEFAULT_ID_TAGS["CHILD_TAG"].parent_id_tag == IdTags().parent
+    assert IdTags().invalid not in DEFAULT_ID_TAGS

@@ -257,12 +257,14 @@ class IdTagSpec:
 
 #: Tags known to the reference when none are given.
 DEFAULT_ID_TAGS: dict[str, IdTagSpec] = {
-    "VALID_TAG": IdTagSpec("Accepted"),
-    "PARENT_TAG": IdTagSpec("Accepted"),
-    "CHILD_TAG": IdTagSpec("Accepted", parent_id_tag="PARENT_TAG"),
+    # The same values as the suite's default [tags] (README, "The config file"), so the
+    # README's standalone example works as written; anything else (UNKNOWN_TAG) is Invalid.
+    "VALID_TAG_1": IdTagSpec("Accepted"),
+    "VALID_TAG_2": IdTagSpec("Accepted"),
+    "GROUP_TAG": IdTagSpec("Accepted"),
+    "CHILD_TAG": IdTagSpec("Accepted", parent_id_tag="GROUP_TAG"),
     "BLOCKED_TAG": IdTagSpec("Blocked"),
     "EXPIRED_TAG": IdTagSpec("Expired", expiry_date="2020-01-01T00:00:00.000Z"),
-    "INVALID_TAG": IdTagSpec("Invalid"),
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +25,8 @@ class TransferLog:
 
     downloads: list[str] = field(default_factory=list)
     uploads: dict[str, bytes] = field(default_factory=dict)
+    upload_count: int = 0
+    """Every upload received, also one stored under a name an earlier one had."""
     _waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -41,6 +44,7 @@ class TransferLog:
     def uploaded(self, name: str, data: bytes) -> None:
         with self._lock:
             self.uploads[name] = data
+            self.upload_count += 1
         self._notify()
 
     async def wait(self, condition: Any, timeout: float, what: str) -> None:
@@ -171,8 +175,11 @@ def _handler(root: Path, log: TransferLog) -> type[BaseHTTPRequestHandler]:
             target = self._path()
             length = int(self.headers.get("Content-Length", "0"))
             data = self.rfile.read(length)
-            if target is None or target == root.resolve():
-                name = "upload.bin"
+            if target is None or target == root.resolve() or target.is_dir():
+                # Sent to the location itself (a POST to the URL it was given): keep the
+                # multipart file name when there is one.
+                found = re.search(rb'filename="([^"/\\]+)"', data[:2048])
+                name = found.group(1).decode(errors="replace") if found else "upload.bin"
                 target = root / name
             target.write_bytes(data)
             self.send_response(201)

@@ -128,3 +128,18 @@ def test_reboot_timeout_names_its_setting(runs: Runs) -> None:
     """A station that accepts Reset and never reboots fails naming --ocpp-reboot-timeout."""
     report = runs["never_reboots"]
     assert_fails(report, ["TC_013_CS"], ("did not connect", "within 4 s (--ocpp-reboot-timeout)"))
+
+
+def test_http_upload_posted_to_the_given_location_passes(tmp_path: Path) -> None:
+    """Issue 22 pt 10: a station that POSTs its diagnostics to exactly the URL it was given
+    (not to location/fileName) is conformant: OCPP 1.6 §5.9 gives a location. Checked over
+    HTTP, which the station is made to support alone."""
+    with reference_station(
+        variants=("http_post_to_location",),
+        config_overrides={"SupportedFileTransferProtocols": "HTTP"},
+    ) as hosted:
+        report = run_suite(tmp_path, *hosted.args, ids=("TC_045_1_CS",), transfer_timeout=10)
+    assert_passes(report, ("TC_045_1_CS",))
+    (case,) = report.cases
+    sent = " ".join(str(e.get("text", "")) for e in case["trace"])
+    assert '"location":"http://' in sent.replace(" ", ""), "the case must have used HTTP"

@@ -104,6 +104,9 @@ VARIANTS: dict[str, str] = {
     "Preparing again right before StartTransaction, passes through SuspendedEV between "
     "StartTransaction and Charging, and repeats Downloading, Installing and Uploading. "
     "Every case must still pass, with warnings.",
+    "http_post_to_location": "Uploads diagnostics over HTTP as a multipart POST to exactly the "
+    "location it was given (OCPP 1.6 §5.9 names a location, not a file path), instead of a PUT "
+    "to location/fileName.",
 }
 """Conformant variations (not defects): name → what it does differently."""
 

@@ -36,11 +36,14 @@ def download(location: str, timeout: float = TIMEOUT) -> bytes:
         return response.read()
 
 
-def upload(location: str, file_name: str, data: bytes, timeout: float = TIMEOUT) -> None:
+def upload(
+    location: str, file_name: str, data: bytes, timeout: float = TIMEOUT, *, post: bool = False
+) -> None:
     """Store ``data`` as ``file_name`` under the directory ``location``.
 
     FTP: log in (anonymous unless the URL has credentials), change to the URL's path and STOR.
-    HTTP(S): PUT to ``location/file_name``. Raises OSError, ftplib.Error or ValueError.
+    HTTP(S): PUT to ``location/file_name``, or with ``post`` a multipart POST to ``location``
+    itself (how many real chargers upload). Raises OSError, ftplib.Error or ValueError.
     """
     parts = urllib.parse.urlsplit(location)
     scheme = parts.scheme.lower()
@@ -55,6 +58,26 @@ def upload(location: str, file_name: str, data: bytes, timeout: float = TIMEOUT)
             if path and path != "/":
                 ftp.cwd(path)
             ftp.storbinary(f"STOR {file_name}", io.BytesIO(data))
+        return
+    if scheme in ("http", "https") and post:
+        boundary = "pytest-ocpp-reference-station"
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                f'filename="{file_name}"\r\nContent-Type: text/plain\r\n\r\n'
+            ).encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(
+            location,
+            data=body,
+            method="POST",
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            if response.status >= 300:
+                raise OSError(f"upload to {location} answered HTTP {response.status}")
         return
     if scheme in ("http", "https"):
         target = location.rstrip("/") + "/" + urllib.parse.quote(file_name)
@@ -152,7 +175,8 @@ class FileTransferMixin:
             try:
                 if self.failing["upload"]:
                     raise OSError("the operator made the diagnostics upload fail")
-                await asyncio.to_thread(upload, location, file_name, data)
+                post = self.has("http_post_to_location")
+                await asyncio.to_thread(upload, location, file_name, data, post=post)
                 self.diagnostics_status = "Idle"
                 self._notify_diagnostics("Uploaded")
                 return

@@ -143,3 +143,16 @@ def test_http_upload_posted_to_the_given_location_passes(tmp_path: Path) -> None
     (case,) = report.cases
     sent = " ".join(str(e.get("text", "")) for e in case["trace"])
     assert '"location":"http://' in sent.replace(" ", ""), "the case must have used HTTP"
+
+
+def test_minimum_status_duration_is_set_to_zero_as_a_general_condition(tmp_path: Path) -> None:
+    """OCTT 1.6 §1.3 general condition MinimumStatusDuration = 0 is established, not assumed:
+    a station configured with 12 s is set to 0 before the first case (issue 22 pt 10)."""
+    with reference_station(config_overrides={"MinimumStatusDuration": "12"}) as hosted:
+        report = run_suite(tmp_path, *hosted.args, ids=("TC_003_CS",))
+    assert_passes(report, ("TC_003_CS",))
+    (case,) = report.cases
+    sent = " ".join(
+        str(e.get("text", "")).replace(" ", "") for e in case["trace"] if e["direction"] == "sent"
+    )
+    assert '"ChangeConfiguration",{"key":"MinimumStatusDuration","value":"0"}' in sent

@@ -87,6 +87,7 @@ class StationConnection:
     ) -> dict[str, Any]:
         if action == "TriggerMessage":
             self.triggered.append((self.link.mark(), str(payload.get("requestedMessage"))))
+        self.csms.before_call(action, payload)
         answer = await self.link.call(action, payload, allow_error=allow_error, timeout=timeout)
         self.csms.observe_call(action, payload, answer)
         return answer
@@ -302,6 +303,8 @@ class FakeCsms:
         self.changed_config: dict[str, str | None] = {}
         """Key → value before a case's first ChangeConfiguration of it, until restored."""
         self.baseline_read = False
+        self.general_originals: dict[str, str] = {}
+        """Values the session's general conditions replaced, put back when the run ends."""
         self.reservations: dict[int, int] = {}
         """reservationId → connector of every accepted reservation not used or cancelled."""
         self.inoperative: set[int] = set()
@@ -351,6 +354,11 @@ class FakeCsms:
                 "StatusNotification.req repeated without a change (OCPP 1.6 §4.9 reports a "
                 f"change): {', '.join(repeats)}"
             )
+
+    def before_call(self, action: str, payload: dict[str, Any]) -> None:
+        """Hook: a request the fake CSMS is about to send (see the version modules). State the
+        station's answer-time notifications can change goes here, not in :meth:`observe_call`:
+        a fast station reports before our caller resumes after its answer."""
 
     def observe_call(self, action: str, payload: dict[str, Any], answer: dict[str, Any]) -> None:
         """Hook: a request the fake CSMS sent and the station's answer (see the version

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from pytest_ocpp.case import current, starting_state, step
+from pytest_ocpp.case import current, starting_state, step, warn
 from pytest_ocpp.csms.base import FakeCsms, StationConnection
 from pytest_ocpp.csms.keys16 import is_required, missing_key
 from pytest_ocpp.link import ANY_ACTION, Handler, IncomingCall
@@ -23,6 +23,10 @@ from pytest_ocpp.verdicts import (
     TargetTimeout,
     check,
 )
+
+GENERAL_CONFIGURATION: dict[str, str] = {"MinimumStatusDuration": "0"}
+"""OCTT 1.6 §1.3 general conditions that are configuration keys (optional ones: applied only
+where the station has the key)."""
 
 
 @dataclass
@@ -180,6 +184,7 @@ class FakeCsms16(FakeCsms):
             )
             self.inoperative.discard(connector)
         await self._restore_configuration(sut)
+        await self._general_conditions(sut)
         busy = [c for c, st in sorted(self.statuses.items()) if c > 0 and st != "Available"]
         if operator is not None:
             for connector in busy:
@@ -294,6 +299,40 @@ class FakeCsms16(FakeCsms):
                     self.known_config[key] = before
             self.changed_config.pop(key, None)
 
+    async def _general_conditions(self, sut: StationConnection) -> None:
+        """OCTT 1.6 §1.3 general conditions that are configuration: MinimumStatusDuration 0
+        (where the station has the optional key), so a status lasting shorter is still
+        reported and a case does not wait for a report the station holds back. Set for the
+        whole session, bypassing the per-case undo; :meth:`stop` puts the original back."""
+        for key, wanted in GENERAL_CONFIGURATION.items():
+            current_value = self.known_config.get(key)
+            if current_value is None or _same_value(current_value, wanted):
+                continue
+            answer = await sut.link.call(
+                "ChangeConfiguration", {"key": key, "value": wanted}, allow_error=True
+            )
+            if answer.get("status") in ("Accepted", "RebootRequired"):
+                self.general_originals.setdefault(key, current_value)
+                self.known_config[key] = wanted
+            else:
+                warn(
+                    f"general condition not met: {key} is {current_value} and the station "
+                    f"answered {answer.get('status') or answer.get('errorCode')} to {key} = "
+                    f"{wanted} (OCTT 1.6 §1.3); statuses shorter than that may go unreported"
+                )
+
+    async def stop(self) -> None:
+        """Put back what the general conditions changed for the session, then stop."""
+        connection = self.connection
+        if connection is not None and not connection.closed:
+            for key, value in self.general_originals.items():
+                with contextlib.suppress(Exception):
+                    await connection.link.call(
+                        "ChangeConfiguration", {"key": key, "value": value}, allow_error=True
+                    )
+        self.general_originals.clear()
+        await super().stop()
+
     def observe_call(self, action: str, payload: dict[str, Any], answer: dict[str, Any]) -> None:
         """What every request the fake CSMS sent changed on the station, kept so
         :meth:`restore` can undo it: configuration keys (old values from GetConfiguration
@@ -315,9 +354,17 @@ class FakeCsms16(FakeCsms):
                 self.inoperative.add(payload["connectorId"])
             else:
                 self.inoperative.discard(payload["connectorId"])
-        elif action == "UpdateFirmware":
+        elif action == "GetDiagnostics" and not answer.get("fileName"):
+            self.diagnostics_running = False  # no diagnostics: nothing is uploaded (§5.9)
+        elif action == "UpdateFirmware" and "errorCode" in answer:
+            self.firmware_running = False  # refused with a CallError: no update runs
+
+    def before_call(self, action: str, payload: dict[str, Any]) -> None:
+        """A transfer runs from the moment it is asked for: its final status notification may
+        arrive (and be handled) before the request's caller sees the answer."""
+        if action == "UpdateFirmware":
             self.firmware_running = True
-        elif action == "GetDiagnostics" and answer.get("fileName"):
+        elif action == "GetDiagnostics":
             self.diagnostics_running = True
 
     # -- OCTT 1.6 reusable states (station side) --------------------------------------------

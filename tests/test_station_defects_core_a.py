@@ -30,6 +30,8 @@ from pytest_ocpp.reference.station import DEFECTS
 DEFECT_CASES: tuple[Defect, ...] = (
     Defect("no_heartbeat", ("TC_001_CS",), "did not send Heartbeat.req"),
     Defect("status_before_boot_accepted", ("TC_002_CS",), "while Pending"),
+    # Issue 22 pt 10: the Pending interval is far from the Accepted one, so this shows.
+    Defect("heartbeat_keeps_pending_interval", ("TC_002_CS",), "a Heartbeat.req every"),
     # Issue 22 pt 10: reported before the BootNotification of a reboot (OCPP 1.6 §4.2.1).
     Defect("status_before_first_boot", ("TC_001_CS",), "BootNotification was not yet sent"),
     Defect("no_status_after_plug_in", ("TC_003_CS", "TC_010_CS"), "Preparing"),

@@ -124,6 +124,15 @@ BROKEN: tuple[Run, ...] = (
         passes=("TC_058_1_CS", "TC_059_CS"),
     ),
     Run(
+        # Issue 22 pt 10: the fake CSMS sends the TxProfile exactly as the table lists it,
+        # without transactionId, so a station that wrongly requires one is caught.
+        "tx_profile_requires_transaction_id",
+        defects=("tx_profile_requires_transaction_id",),
+        fail=("TC_066_CS",),
+        cause="SetChargingProfile.conf status Accepted",
+        passes=("TC_056_CS",),
+    ),
+    Run(
         "remote_start_rejected",
         defects=("remote_start_rejected",),
         fail=("TC_059_CS", "TC_046_2_CS", "TC_053_2_CS", "TC_057_CS"),

@@ -156,3 +156,19 @@ def test_minimum_status_duration_is_set_to_zero_as_a_general_condition(tmp_path:
         str(e.get("text", "")).replace(" ", "") for e in case["trace"] if e["direction"] == "sent"
     )
     assert '"ChangeConfiguration",{"key":"MinimumStatusDuration","value":"0"}' in sent
+
+
+def test_missing_required_key_fails_citing_the_rule_optional_one_does_not(tmp_path: Path) -> None:
+    """Issue 22 pt 4: ClockAlignedDataInterval is required of every station (OCPP 1.6
+    §9.1); reported unknown, the cases that need it fail, worded once per key. The optional
+    MinimumStatusDuration that TC_023_4_CS sets "if implemented" missing changes nothing."""
+    with reference_station(
+        config_removed=("ClockAlignedDataInterval", "MinimumStatusDuration")
+    ) as hosted:
+        report = run_suite(tmp_path, *hosted.args, ids=("TC_071_CS", "TC_023_4_CS"))
+    assert_fails(
+        report,
+        ("TC_071_CS",),
+        because="required configuration key ClockAlignedDataInterval (OCPP 1.6 §9.1",
+    )
+    assert_passes(report, ("TC_023_4_CS",))

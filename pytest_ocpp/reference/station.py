@@ -61,6 +61,10 @@ DEFECTS: dict[str, str] = {
         "After a reboot, reports every connector's status before sending BootNotification."
     ),
     "no_heartbeat": "Never sends a Heartbeat.",
+    "heartbeat_keeps_pending_interval": (
+        "Heartbeats at the interval of a Pending BootNotification.conf and ignores the one of "
+        "the Accepted boot that follows (OCPP 1.6 §4.2, §9.1.10)."
+    ),
     "remote_start_rejected": "Answers every RemoteStartTransaction with Rejected.",
     "ignores_remote_stop": "Answers RemoteStopTransaction Accepted but never stops the transaction.",
     "wrong_stop_reason": "Sends StopTransaction reason Local whatever the real reason is.",
@@ -81,6 +85,10 @@ DEFECTS: dict[str, str] = {
     "cancel_reservation_unknown_accepted": "Answers CancelReservation Accepted for unknown ids.",
     "charging_profile_rejected": "Answers every SetChargingProfile with Rejected.",
     "trigger_message_not_sent": "Answers TriggerMessage Accepted but never sends the message.",
+    "tx_profile_requires_transaction_id": (
+        "Rejects a TxProfile without transactionId, which OCPP 1.6 §7.8 makes optional "
+        "(the profile then applies to the running transaction)."
+    ),
     "firmware_status_skipped": "Skips the Downloading and Downloaded FirmwareStatusNotifications.",
     "diagnostics_no_upload": "Answers GetDiagnostics with a file name but never uploads "
     "nor sends DiagnosticsStatusNotification.",
@@ -135,7 +143,8 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
 
     ``features`` picks the OCPP 1.6 profiles (SupportedFeatureProfiles); leaving one out gives
     the "SUT lacks this feature profile" variants (TC_042_1, TC_043_1, TC_048_4, TC_050_4).
-    ``defects`` names entries of :data:`DEFECTS`. ``config_overrides`` sets initial values of
+    ``defects`` names entries of :data:`DEFECTS`. ``config_removed`` leaves keys out (a
+    station missing a key, to prove how cases judge that). ``config_overrides`` sets initial values of
     existing configuration keys (read-only ones included, e.g. ReserveConnectorZeroSupported).
     ``control_port`` (0 = ephemeral) serves the operator control channel at :attr:`control_url`.
     Reconnection after a drop waits ``reconnect_delay`` seconds, doubling up to
@@ -162,6 +171,7 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
         variants: Collection[str] = (),
         reboot_delay: float = 0.0,
         config_overrides: Mapping[str, str] = {},
+        config_removed: Collection[str] = (),
         control_port: int | None = None,
         response_timeout: float = 30.0,
         reconnect_delay: float = 0.2,
@@ -196,7 +206,10 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
         self.reboot_delay = reboot_delay
         """Seconds a reboot (Reset, firmware install) takes before the station reconnects."""
         self.config = ConfigStore(
-            connectors=connectors, features=self.features, overrides=config_overrides
+            connectors=connectors,
+            features=self.features,
+            overrides=config_overrides,
+            removed=config_removed,
         )
         self.control_port = control_port
         self.control_url: str | None = None
@@ -229,6 +242,8 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
         self.disconnected.set()
         self.registered = False
         self.boot_count = 0
+        self._pending_interval = 0
+        """The interval of the last Pending boot answer, until a boot is Accepted."""
 
         self._outbox: deque[Outgoing] = deque()
         self._outbox_changed = asyncio.Event()
@@ -441,10 +456,17 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
             if response is not None and response.status == "Accepted":
                 self.registered = True
                 self.boot_count += 1
-                if response.interval > 0:
+                if response.interval > 0 and not (
+                    self.has("heartbeat_keeps_pending_interval") and self._pending_interval
+                ):
                     self._set_heartbeat_interval(response.interval)
+                self._pending_interval = 0
                 LOGGER.info("%s: boot accepted", self.station_id)
                 return
+            if response is not None and response.status == "Pending" and response.interval > 0:
+                self._pending_interval = response.interval
+                if self.has("heartbeat_keeps_pending_interval"):
+                    self._set_heartbeat_interval(response.interval)
             if (
                 response is not None
                 and response.status == "Pending"

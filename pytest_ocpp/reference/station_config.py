@@ -107,6 +107,7 @@ class ConfigStore:
         connectors: int,
         features: Collection[str],
         overrides: Mapping[str, str] = {},
+        removed: Collection[str] = (),
     ) -> None:
         self._keys: dict[str, ConfigKey] = {}
         measurands = "Energy.Active.Import.Register"
@@ -182,6 +183,8 @@ class ConfigStore:
             )
         for key, value in overrides.items():
             self._keys[key].value = str(value)
+        for key in removed:
+            self._keys.pop(key, None)
 
     def _add(self, key: str, value: str, readonly: bool, validate: Validator) -> None:
         self._keys[key] = ConfigKey(key, value, readonly, validate)

@@ -345,6 +345,8 @@ class StationClient(ChargePoint):
             tx = c.transaction if c is not None else None
             wanted = profile.get("transaction_id")
             rejected = tx is None or (wanted is not None and wanted != tx.id)
+            if wanted is None and st.has("tx_profile_requires_transaction_id"):
+                rejected = True
         if not rejected:
             others = [p for p in st.profiles.profiles if p.id != profile["charging_profile_id"]]
             rejected = len(others) + 1 > st.config.get_int("MaxChargingProfilesInstalled", 10)

@@ -220,7 +220,10 @@ async def test_tc_002_cs(csms, station_operator, ocpp_config) -> None:
     await csms.ready(station_operator)
     original = await heartbeat_interval(csms)
     sampled = await csms.get_configuration(await csms.station(), "MeterValueSampleInterval")
-    pending_interval = 3
+    # Far enough from the accepted heartbeat interval that heartbeat_every (which allows
+    # up to 2 x interval + 1 s) cannot mistake a station still heartbeating at the Pending
+    # interval for one that took the Accepted interval (issue 22 pt 10).
+    pending_interval = 3 * heartbeat_setting(csms)
     csms.behaviour.boot_status = "Pending"
     csms.behaviour.heartbeat_interval = pending_interval
     generation = csms.generation

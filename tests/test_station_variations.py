@@ -27,11 +27,17 @@ from harness import (
     Runs,
     assert_fails,
     assert_passes,
+    free_port,
+    operator_command,
     reference_station,
+    run_pytest,
     run_suite,
     runs_fixture,
     station_job,
 )
+
+from pytest_ocpp.reference.runner import BackgroundLoop
+from pytest_ocpp.reference.station import ReferenceStation
 
 TESTCASES = str(Path(__file__).resolve().parent.parent / "testcases" / "ocpp16" / "cs")
 RESET_CASES = ("TC_013_CS", "TC_014_CS")
@@ -172,3 +178,34 @@ def test_missing_required_key_fails_citing_the_rule_optional_one_does_not(tmp_pa
         because="required configuration key ClockAlignedDataInterval (OCPP 1.6 §9.1",
     )
     assert_passes(report, ("TC_023_4_CS",))
+
+
+def test_last_case_of_a_run_is_cleaned_up_too(tmp_path: Path) -> None:
+    """No case follows the last one to run the post-conditions (OCTT 1.6 §1.3): the run's end
+    does, as far as no operator is needed. TC_003_CS fails with its transaction open; after
+    the run the station runs no transaction."""
+    port = free_port()
+    station = ReferenceStation(
+        csms_url=f"ws://127.0.0.1:{port}/ocpp",
+        defects=["preparing_to_reserved"],
+        control_port=0,
+        response_timeout=5.0,
+        reconnect_max_delay=1.0,
+    )
+    with BackgroundLoop("last-case") as loop:
+        loop.run(station.start())
+        assert station.control_url is not None
+        try:
+            done = run_pytest(
+                tmp_path,
+                f"--ocpp-listen=127.0.0.1:{port}",
+                "--ocpp-station-operator",
+                operator_command(station.control_url),
+                "--ocpp-message-timeout=3",
+                "-k",
+                "test_tc_003_cs and not csms",
+            )
+            assert "1 failed" in done.stdout, done.stdout
+            assert all(c.transaction is None for c in station.connectors), "left running"
+        finally:
+            loop.run(station.stop())

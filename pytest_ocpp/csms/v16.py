@@ -322,7 +322,13 @@ class FakeCsms16(FakeCsms):
                 )
 
     async def stop(self) -> None:
-        """Put back what the general conditions changed for the session, then stop."""
+        """The last case's post-conditions (OCTT 1.6 §1.3, as far as no operator is needed:
+        no case follows to run them), put back what the general conditions changed for the
+        session, then stop. Best effort, bounded: the verdicts are already in."""
+        connection = self.connection
+        if connection is not None and not connection.closed and self.left_behind():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.restore(None), 3 * self.config.timeouts.message)
         connection = self.connection
         if connection is not None and not connection.closed:
             for key, value in self.general_originals.items():

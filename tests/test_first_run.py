@@ -197,3 +197,33 @@ def test_standalone_reference_csms_knows_the_default_tags() -> None:
     assert {tag: spec.status for tag, spec in DEFAULT_ID_TAGS.items()} == expected
     assert DEFAULT_ID_TAGS["CHILD_TAG"].parent_id_tag == IdTags().parent
     assert IdTags().invalid not in DEFAULT_ID_TAGS
+
+
+def test_allure_results_carry_warnings_and_provisional_tags(tmp_path: Path) -> None:
+    """The warnings reach Allure as an attachment and a tag; a provisional case is tagged."""
+    (tmp_path / "test_reporting.py").write_text(REPORTING_MODULE, "utf-8")
+    results = tmp_path / "allure"
+    run_pytest(
+        tmp_path, "--ocpp-reference", "test_reporting.py", f"--alluredir={results}", "-k", "boot"
+    )
+    (result,) = [
+        json.loads(p.read_text("utf-8"))
+        for p in results.glob("*-result.json")
+        if "TC_001_CSMS" in p.read_text("utf-8")
+    ]
+    names = [a["name"] for a in result.get("attachments", [])]
+    assert any(n.startswith("OCPP warnings") for n in names), names
+    tags = {label["value"] for label in result["labels"] if label["name"] == "tag"}
+    assert "warnings" in tags and "TC_001_CSMS" in tags
+    bundled = tmp_path / "bundled"
+    run_pytest(
+        tmp_path,
+        "--ocpp-reference",
+        "--ocpp-version=2.0.1",
+        "-k",
+        "tc_b_58",
+        f"--alluredir={bundled}",
+    )
+    (b58,) = [json.loads(p.read_text("utf-8")) for p in bundled.glob("*-result.json")]
+    b58_tags = {label["value"] for label in b58["labels"] if label["name"] == "tag"}
+    assert "provisional (no OCTT table)" in b58_tags, b58_tags

@@ -24,6 +24,16 @@ from pytest_ocpp.verdicts import (
     check,
 )
 
+TUNABLE_KEYS: dict[str, str] = {
+    "MeterValueSampleInterval": "meter_value_sample_interval",
+    "ClockAlignedDataInterval": "clock_aligned_data_interval",
+    "HeartbeatInterval": "heartbeat_interval",
+    "ConnectionTimeOut": "connection_timeout",
+}
+"""Numeric keys whose scenario value comes from a ``[station]`` setting: a station may
+legitimately refuse a value outside its range (OCPP 1.6 §5.3 Rejected), so a refusal is "set
+a value it accepts", not a failure."""
+
 GENERAL_CONFIGURATION: dict[str, str] = {"MinimumStatusDuration": "0"}
 """OCTT 1.6 §1.3 general conditions that are configuration keys (optional ones: applied only
 where the station has the key)."""
@@ -298,6 +308,25 @@ class FakeCsms16(FakeCsms):
                 if answer.get("status") in ("Accepted", "RebootRequired"):
                     self.known_config[key] = before
             self.changed_config.pop(key, None)
+
+    def check_change_accepted(self, key: str, value: str, reply: Mapping[str, Any]) -> None:
+        """A scenario's ChangeConfiguration must be Accepted, except that a numeric key whose
+        value the user configures may be Rejected as out of the station's range: then the case
+        is not applicable and says which setting to change."""
+        status = reply.get("status")
+        if status == "Accepted":
+            return
+        if status == "Rejected" and key in TUNABLE_KEYS:
+            raise NotApplicable(
+                f"the station rejected {key} = {value} (OCPP 1.6 §5.3 lets it refuse a value "
+                f"outside its range); set [station] {TUNABLE_KEYS[key]} to a value it accepts"
+            )
+        check(
+            False,
+            f"ChangeConfiguration.conf status Accepted for {key} = {value} (a valid value for "
+            "a read-write key, OCPP 1.6 §5.3)",
+            reply,
+        )
 
     async def _general_conditions(self, sut: StationConnection) -> None:
         """OCTT 1.6 §1.3 general conditions that are configuration: MinimumStatusDuration 0
@@ -711,8 +740,9 @@ class FakeCsms16(FakeCsms):
         - a read-only key holding another value: not applicable (the station cannot be put in
           the scenario's state); skipped for an ``optional`` key;
         - a refused ChangeConfiguration: a failure for a ``required`` key (a valid value of a
-          read-write key, OCPP 1.6 §5.3), not applicable for a ``prerequisites`` key, skipped
-          for an ``optional`` one.
+          read-write key, OCPP 1.6 §5.3) unless it is a numeric key whose value the user sets
+          (:data:`TUNABLE_KEYS`: not applicable, naming the setting), not applicable for a
+          ``prerequisites`` key, skipped for an ``optional`` one.
 
         The restore after a failed scenario is best effort (the failure is the verdict); after
         a pass a broken restore fails the case, since the next case would inherit it."""
@@ -758,12 +788,7 @@ class FakeCsms16(FakeCsms):
                     if item.get("value") is not None:
                         changed.append((key, str(item["value"])))
                 elif key in required:
-                    check(
-                        False,
-                        f"ChangeConfiguration.conf status Accepted for {key} = {value} (a valid "
-                        "value for a read-write key, OCPP 1.6 §5.3)",
-                        reply,
-                    )
+                    self.check_change_accepted(key, value, reply)
                 elif key in prerequisites:
                     raise NotApplicable(
                         f"prerequisite: {key} = {value}; the station answered {status} "

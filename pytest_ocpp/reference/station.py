@@ -112,6 +112,8 @@ VARIANTS: dict[str, str] = {
     "Preparing again right before StartTransaction, passes through SuspendedEV between "
     "StartTransaction and Charging, and repeats Downloading, Installing and Uploading. "
     "Every case must still pass, with warnings.",
+    "long_meter_intervals": "Rejects MeterValueSampleInterval below 10 s (0 still disables "
+    "sampling), as chargers with a minimum sampling period do (OCPP 1.6 §5.3 Rejected).",
     "http_post_to_location": "Uploads diagnostics over HTTP as a multipart POST to exactly the "
     "location it was given (OCPP 1.6 §5.9 names a location, not a file path), instead of a PUT "
     "to location/fileName.",
@@ -211,6 +213,12 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
             overrides=config_overrides,
             removed=config_removed,
         )
+        if "long_meter_intervals" in self.variants:
+            entry = self.config.entry("MeterValueSampleInterval")
+            if entry is not None:
+                entry.validate = lambda value: (
+                    value.strip() == "0" or (value.strip().isdigit() and int(value) >= 10)
+                )
         self.control_port = control_port
         self.control_url: str | None = None
         self.response_timeout = response_timeout

@@ -12,6 +12,7 @@ import asyncio
 import csv
 import functools
 import inspect
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
@@ -21,7 +22,8 @@ from typing import Any
 import pytest
 
 from pytest_ocpp import case as case_module
-from pytest_ocpp.verdicts import TargetTimeout
+from pytest_ocpp.config import FEATURE_ID, PROFILES_201, Claims
+from pytest_ocpp.verdicts import TargetTimeout, not_applicable
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,29 @@ class CaseInfo:
         so the implementation is ours, built from the older tables and the specification.
         Every report says so and it never counts as certified coverage."""
         return "title only" in self.document
+
+    @property
+    def uncertified(self) -> str:
+        """Why the case does not count for certification although its table exists ("not
+        listed in Part 5", "removed from cert program by errata 2025-02"), or ''. Reported as
+        such, like a provisional case."""
+        text = self.profile.lower()
+        if "removed from cert program" in text:
+            return "removed from the certification program (errata 2025-02)"
+        if "not listed" in text or "not in part 5" in text or "not part of certification" in text:
+            return "not part of certification (not listed in Part 5)"
+        return ""
+
+    @property
+    def profiles(self) -> tuple[str, ...]:
+        """Every 2.0.1 certification profile the case belongs to (``Smart Charging (M);
+        ISO 15118 Support (M)`` belongs to two)."""
+        found = []
+        for part in self.profile.split(";"):
+            name = part.split(" (")[0].split(" [")[0].strip().rstrip("?")
+            if name in PROFILES_201:
+                found.append(name)
+        return tuple(found)
 
     @property
     def profile_name(self) -> str:
@@ -76,14 +101,20 @@ def lookup(case_id: str, version: str = "1.6") -> CaseInfo:
 
 
 def ocpp_case(
-    case_id: str, version: str = "1.6"
+    case_id: str, version: str = "1.6", *, requires: str | None = None
 ) -> Callable[[Callable[..., Awaitable[None]]], Any]:
     """Mark an async test function as the implementation of one OCA test case.
 
     The wrapper makes the case a pytest-asyncio test on the session loop (the fake CSMS of the
     station-side suite lives across cases), bounds the whole case by ``--ocpp-case-timeout``,
-    and fails it with any protocol violation that no step reported before the end."""
+    and fails it with any protocol violation that no step reported before the end.
+
+    ``requires`` is the Part 5 condition of a conditional (C) case, written as in Part 5:
+    feature ids joined by ``and`` / ``or`` / ``not`` with parentheses, e.g.
+    ``"C-44 or not AQ-6"``. A 2.0.1 case whose profiles or condition the target does not
+    claim (``[claims]`` in the config file) is not applicable, with the reason."""
     info = lookup(case_id, version)
+    condition = Condition.parse(requires) if requires else None
 
     def decorate(fn: Callable[..., Awaitable[None]]) -> Any:
         if not inspect.iscoroutinefunction(fn):
@@ -92,6 +123,7 @@ def ocpp_case(
         @functools.wraps(fn)
         async def wrapper(*args: Any, ocpp_case_context: Any, **kwargs: Any) -> None:
             ctx: case_module.CaseContext = ocpp_case_context
+            _check_claims(info, condition, ctx.config.claims)
             token = case_module.activate(ctx)
             limit = ctx.config.timeouts.case
 
@@ -131,7 +163,78 @@ def ocpp_case(
             block=info.block,
             title=info.title,
             provisional=info.provisional,
+            uncertified=info.uncertified,
+            requires=requires or "",
         )(wrapper)
         return pytest.mark.asyncio(loop_scope="session")(marked)
 
     return decorate
+
+
+def _check_claims(info: CaseInfo, condition: Condition | None, claims: Claims) -> None:
+    """Not applicable unless the target claims one of the case's profiles and meets its
+    Part 5 condition (2.0.1 cases only: 1.6 has no certification profiles of this kind)."""
+    if info.version == "1.6":
+        return
+    if info.profiles and not any(claims.has_profile(p) for p in info.profiles):
+        raise not_applicable(
+            f"the target does not claim the {' or '.join(info.profiles)} profile "
+            "([claims] profiles in the config file)"
+        )
+    if condition is not None and not condition.holds(claims.has_feature):
+        raise not_applicable(
+            f"{info.id} is conditional on {condition.text} (Part 5), which the target's claims "
+            "do not meet ([claims] features in the config file)"
+        )
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A Part 5 applicability condition over feature ids: ``C-44 or not AQ-6``."""
+
+    text: str
+    tokens: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> Condition:
+        tokens = tuple(re.findall(r"\(|\)|[^\s()]+", text))
+        condition = cls(text, tokens)
+        condition.holds(lambda _: True)  # a malformed condition is a bug found at import
+        return condition
+
+    def holds(self, has: Callable[[str], bool]) -> bool:
+        tokens = list(self.tokens)
+
+        def expr() -> bool:
+            value = term()
+            while tokens and tokens[0] == "or":
+                tokens.pop(0)
+                value = term() or value
+            return value
+
+        def term() -> bool:
+            value = factor()
+            while tokens and tokens[0] == "and":
+                tokens.pop(0)
+                value = factor() and value
+            return value
+
+        def factor() -> bool:
+            if not tokens:
+                raise ValueError(f"incomplete condition {self.text!r}")
+            token = tokens.pop(0)
+            if token == "not":
+                return not factor()
+            if token == "(":
+                value = expr()
+                if not tokens or tokens.pop(0) != ")":
+                    raise ValueError(f"unbalanced parentheses in {self.text!r}")
+                return value
+            if not FEATURE_ID.match(token):
+                raise ValueError(f"{token!r} in condition {self.text!r} is not a feature id")
+            return has(token)
+
+        value = expr()
+        if tokens:
+            raise ValueError(f"unexpected {tokens[0]!r} in condition {self.text!r}")
+        return value

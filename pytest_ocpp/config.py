@@ -9,6 +9,7 @@ ini file (``ocpp_response_timeout``) and the TOML config file (``response_timeou
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -172,6 +173,41 @@ class StationSpec:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+PROFILES_201 = (
+    "Core",
+    "Advanced Security",
+    "Local Authorization List Management",
+    "Smart Charging",
+    "Advanced Device Management",
+    "Reservation",
+    "Advanced User Interface",
+    "ISO 15118 Support",
+)
+"""The OCPP 2.0.1 certification profiles (Part 5 §2)."""
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What the target under test claims to implement, as in a Protocol Implementation
+    Conformance Statement: the certification profiles of 2.0.1 Part 5 §2, and the optional
+    features (Part 5 §3: ``C-13``, ``R-2``, ``UI-1.2`` ...), the answers to its additional
+    questions (``AQ-1`` ...) and the hardware features (``HFS-1`` ...) that make a conditional
+    case apply. A case the claims rule out is not applicable, with the reason; it is never run
+    against a target that does not claim it.
+
+    ``None`` (the default) claims everything: every case runs, so a target that lacks a
+    feature fails its cases until the user lists what it does implement."""
+
+    profiles: tuple[str, ...] | None = None
+    features: tuple[str, ...] | None = None
+
+    def has_profile(self, name: str) -> bool:
+        return self.profiles is None or name in self.profiles
+
+    def has_feature(self, feature: str) -> bool:
+        return self.features is None or feature in self.features
+
+
 @dataclass(frozen=True)
 class Timeouts:
     connect: float = 10.0
@@ -206,6 +242,10 @@ class OcppConfig:
     timeouts: Timeouts
     tags: IdTags
     station: StationSpec
+    claims: Claims
+    device_model: Mapping[str, Any]
+    """``[device_model]``: 2.0.1 variables of the fake station (``"Component.Variable" =
+    value``, see :mod:`pytest_ocpp.station.device_model`), over its defaults."""
     csms_operator: str | None
     station_operator: str | None
     public_host: str | None
@@ -284,6 +324,13 @@ def build_config(
     except ValueError as exc:
         raise ConfigError(f"--ocpp-version: {exc}") from None
 
+    station = _build_station(document.get("station", {}))
+    device_model = _table(document, "device_model")
+    # Built once here so a malformed [device_model] is a usage error before any case runs.
+    from pytest_ocpp.station.device_model import DeviceModel
+
+    DeviceModel.build(station.connectors, device_model)
+
     return OcppConfig(
         target=target,
         listen=listen,
@@ -303,7 +350,9 @@ def build_config(
             pause=get("case_pause"),
         ),
         tags=_build_tags(document.get("tags", {})),
-        station=_build_station(document.get("station", {})),
+        station=station,
+        claims=_build_claims(_table(document, "claims")),
+        device_model=device_model,
         csms_operator=get("csms_operator"),
         station_operator=get("station_operator"),
         public_host=get("public_host"),
@@ -380,7 +429,7 @@ def _build_station(values: Mapping[str, Any]) -> StationSpec:
     return StationSpec(**typed, extra=extra)
 
 
-SECTIONS = ("ocpp", "tags", "station")
+SECTIONS = ("ocpp", "tags", "station", "claims", "device_model")
 """Top-level tables of the config file."""
 
 
@@ -434,3 +483,42 @@ def _build_tags(values: Mapping[str, Any]) -> IdTags:
                 f"one of {', '.join(ID_TOKEN_TYPES)}"
             )
     return tags
+
+
+def _table(document: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = document.get(name, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"[{name}] in the config file must be a table, got {value!r}")
+    return value
+
+
+FEATURE_ID = re.compile(r"^(?:[A-Z]{1,3}-\d+(?:\.\d+)?)$")
+"""A Part 5 feature, question or hardware-feature id: ``C-13``, ``C-29.1``, ``AQ-6``,
+``HFS-1``, ``UI-1.2``."""
+
+
+def _build_claims(values: Mapping[str, Any]) -> Claims:
+    claims = _build(Claims, values, "claims")
+    profiles = claims.profiles
+    if profiles is not None:
+        if isinstance(profiles, str) or not all(isinstance(p, str) for p in profiles):
+            raise ConfigError("[claims] profiles must be a list of profile names")
+        unknown = sorted(set(profiles) - set(PROFILES_201))
+        if unknown:
+            raise ConfigError(
+                f"[claims] profiles: unknown profile(s) {unknown}; the 2.0.1 certification "
+                f"profiles are {', '.join(repr(p) for p in PROFILES_201)}"
+            )
+        profiles = tuple(profiles)
+    features = claims.features
+    if features is not None:
+        if isinstance(features, str) or not all(isinstance(f, str) for f in features):
+            raise ConfigError('[claims] features must be a list of feature ids like "C-13"')
+        bad = sorted(f for f in features if not FEATURE_ID.match(f))
+        if bad:
+            raise ConfigError(
+                f'[claims] features: {bad} are not Part 5 feature ids (e.g. "C-13", '
+                '"AQ-6", "HFS-1", "UI-1.2")'
+            )
+        features = tuple(features)
+    return Claims(profiles=profiles, features=features)

@@ -59,12 +59,10 @@ class EmbeddedCsms:
 
     def performer(self) -> Performer:
         async def perform(job: dict[str, Any]) -> None:
-            future = self.loop.submit(
-                self.csms.send_request(job["station_id"], job["action"], job["payload"])
-            )
+            future = self.loop.submit(self.csms.handle_command(job))
             try:
                 await asyncio.wrap_future(future)
-            except (LookupError, ValueError) as exc:
+            except (LookupError, ValueError, TypeError) as exc:
                 raise OperatorFailed(
                     f"the reference CSMS could not send {job['action']}: {exc}"
                 ) from None

@@ -67,6 +67,16 @@ STATION_ACTIONS: dict[str, tuple[str, ...]] = {
     "set_local_list_failure": ("failing",),
 }
 
+#: The CSMS operator's setup vocabulary (:meth:`CsmsOperator.setup`): setting → what it
+#: means. A public interface (README); ``value`` None restores the CSMS's normal behaviour.
+CSMS_SETTINGS: dict[str, str] = {
+    "boot_status": (
+        "the status the CSMS answers this station's next BootNotificationRequests with "
+        "(Accepted, Pending or Rejected), as in 'The CSMS is configured to first respond to "
+        "a BootNotificationRequest with status Pending' (2.0.1 TC_B_02/B_30/B_31_CSMS)"
+    ),
+}
+
 Performer = Callable[[dict[str, Any]], Awaitable[None]]
 """Performs one action described by a JSON-able dict; raises OperatorFailed/NotApplicable."""
 
@@ -104,6 +114,7 @@ class CsmsOperator:
             raise RuntimeError("the station must be connected before the CSMS operator acts")
         claim = link.claim(action)
         job = {
+            "kind": "request",
             "station_id": station.station_id,
             "action": action,
             "payload": payload,
@@ -137,6 +148,33 @@ class CsmsOperator:
                 case = current()
                 case.checks.append(lambda: self._finish(performing, action, wait))
                 case.closers.append(lambda: _settle(performing, wait))
+
+    async def setup(self, station: _Station, setting: str, value: Any, *, why: str = "") -> None:
+        """Configure the CSMS under test for a scenario's prerequisite ("The CSMS is
+        configured to first respond to a BootNotificationRequest with status Pending"), as
+        the OCTT user does by hand before such a case.
+
+        The job is ``{"kind": "setup", "action": "setup", "setting", "value", "station_id",
+        "ocpp_version"}``; its settings are a public vocabulary (:data:`CSMS_SETTINGS`).
+        A rig that cannot configure the setting makes the case not applicable (exit 77).
+        ``value`` None asks the CSMS to go back to its normal behaviour."""
+        if setting not in CSMS_SETTINGS:
+            raise ValueError(f"{setting!r} is not a documented CSMS setup setting")
+        link = station.link
+        job = {
+            "kind": "setup",
+            "action": "setup",
+            "setting": setting,
+            "value": value,
+            "station_id": station.station_id,
+            "ocpp_version": link.version.name if link is not None else None,
+        }
+        note = f" ({why})" if why else ""
+        current().trace.event(
+            station.station_id,
+            f"{self.name} operator: configure the CSMS: {setting} = {json.dumps(value)}{note}",
+        )
+        await asyncio.wait_for(self._perform(job), self.timeout)
 
     async def _finish(self, performing: asyncio.Future[None], action: str, wait: float) -> None:
         try:
@@ -282,7 +320,7 @@ def prompt_performer(
             ) from None
         with reader, writer:
             writer.write(f"\n[pytest-ocpp] please {describe(job)}\n")
-            if not confirm:
+            if not confirm and job.get("kind") != "setup":
                 # Nothing to confirm: the caller now waits for the request on the wire.
                 writer.write(f"[pytest-ocpp] waiting up to {timeout:g} s for it on the wire...\n")
                 return
@@ -322,6 +360,11 @@ def _open_tty(path: str) -> tuple[TextIO, TextIO]:
 
 
 def describe_csms_job(job: dict[str, Any]) -> str:
+    if job.get("kind") == "setup":
+        return (
+            f"configure the CSMS for station {job['station_id']}: {job['setting']} = "
+            f"{json.dumps(job['value'])} ({CSMS_SETTINGS.get(job['setting'], '')})"
+        )
     return (
         f"make the CSMS send {job['action']} to station {job['station_id']} with "
         f"{json.dumps(job['payload'])}"

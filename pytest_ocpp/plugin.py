@@ -59,7 +59,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "ocpp_case(id, version, side, profile, block, title, provisional): an OCA test case",
+        "ocpp_case(id, version, side, profile, block, title, provisional, uncertified, "
+        "requires): an OCA test case",
     )
     _default_asyncio_loop_scope(config)
     try:

@@ -271,6 +271,32 @@ def csms16_defect_run(
         )
 
 
+def csms201_defect_run(
+    defect: Defect,
+    controls: tuple[str, ...],
+    workdir: Path,
+    *,
+    operator_timeout: float = 10.0,
+    extra_args: tuple[str, ...] = (),
+) -> Report:
+    """The proof run of one 2.0.1 CSMS-side defect: ``defect.cases`` and the ``controls`` that
+    must still pass, against a reference CSMS with just that defect, 2.0.1 only, with 2 s
+    timeouts (the reference answers in milliseconds, so only a broken behaviour waits them
+    out). ``extra_args`` go to pytest (e.g. ``--ocpp-config``)."""
+    with reference_csms([defect.name], versions=("2.0.1",)) as csms:
+        return run_suite(
+            workdir,
+            *csms.args,
+            "--ocpp-version",
+            "2.0.1",
+            *extra_args,
+            ids=defect.cases + controls,
+            response_timeout=2,
+            message_timeout=2,
+            operator_timeout=operator_timeout,
+        )
+
+
 @contextmanager
 def reference_station(defects: Collection[str] = (), **options: Any) -> Iterator[Hosted]:
     """A reference station with ``defects`` (none: conformant) in a background loop, connecting

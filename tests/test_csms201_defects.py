@@ -147,7 +147,7 @@ NOT_IN_THIS_SLICE: dict[str, str] = {
     "v201_reset_wrong_type": "ResetRequest belongs to the B reset cases (TC_B_20.. _CSMS)",
     "accept_wrong_password": "security profile 1 belongs to the A cases",
 }
-"""Reference defects that 2.0.1 sessions feel but no case of testcases/ocpp201/csms/test_core.py
+"""Reference defects that 2.0.1 sessions feel but no case of testcases/ocpp201/csms
 checks; listed so a new defect cannot be forgotten silently."""
 
 

@@ -318,6 +318,58 @@ async def test_control_cli_unreachable() -> None:
     assert code == 1 and "Could not connect" in stderr
 
 
+async def control(url: str, command: Any) -> Any:
+    """One command over a plain websocket to ``/_control``, as a team's own tooling would."""
+    async with await asyncio.wait_for(connect(url, open_timeout=TIMEOUT), TIMEOUT) as ws:
+        await ws.send(json.dumps(command))
+        return await recv(ws)
+
+
+@pytest.mark.asyncio
+async def test_control_setup_outlives_the_connection(csms: ReferenceCsms) -> None:
+    """``"kind": "setup"`` stores a per-station setting in the server: each session of that
+    station reads it with ``setting()``, across reconnects and both versions; a setting sent
+    for one version reaches only that version; JSON null removes it again."""
+    value = {"status": "Pending", "retry": [1, 2]}
+    setup = {"kind": "setup", "station_id": "CP1", "setting": "boot", "value": value}
+    # The shape the CSMS operator sends: the extra "action" is ignored, a null version is none.
+    job = {**setup, "action": "setup", "ocpp_version": None}
+    assert await control(csms.control_url, job) == {"ok": True}
+    # The operator command forwards a setup job from stdin unchanged, like a send job.
+    scoped = {**setup, "setting": "only_201", "value": 7, "ocpp_version": "2.0.1"}
+    code, stderr = await run_control(csms.control_url, scoped)
+    assert code == 0, stderr
+    for subprotocol, only_201 in (("ocpp1.6", "unset"), ("ocpp2.0.1", 7), ("ocpp1.6", "unset")):
+        async with await open_station(f"{csms.url}/CP1", [subprotocol]) as ws:
+            await call(ws, "Heartbeat", {})  # the session is up once it answers
+            session = csms._sessions["CP1"]
+            assert session.setting("boot") == value
+            session.setting("boot")["status"] = "changed by a session"
+            assert session.setting("boot") == value
+            assert session.setting("only_201", "unset") == only_201
+            assert session.setting("nobody_set_this", 3) == 3
+            assert await control(csms.control_url, {**setup, "value": None}) == {"ok": True}
+            assert session.setting("boot", "default") == "default"
+            assert await control(csms.control_url, setup) == {"ok": True}
+    assert csms.station_setting("CP2", "1.6", "boot") is None  # per station
+
+
+@pytest.mark.asyncio
+async def test_control_setup_refusals(csms: ReferenceCsms) -> None:
+    """A setup without a station id or a setting is refused with a sentence, not stored."""
+    setup = {"kind": "setup", "station_id": "CP1", "setting": "boot", "value": 1}
+    for missing in ("station_id", "setting"):
+        reply = await control(csms.control_url, {k: v for k, v in setup.items() if k != missing})
+        assert reply["ok"] is False and missing in reply["error"], reply
+    reply = await control(csms.control_url, {**setup, "setting": ""})
+    assert reply["ok"] is False and "setting" in reply["error"], reply
+    reply = await control(csms.control_url, {**setup, "kind": "teardown"})
+    assert reply["ok"] is False and "teardown" in reply["error"], reply
+    assert csms.station_setting("CP1", "1.6", "boot") is None
+    code, stderr = await run_control(csms.control_url, {"kind": "setup", "station_id": "CP1"})
+    assert code == 1 and "lacks setting" in stderr, stderr
+
+
 # --- defects -----------------------------------------------------------------------------
 
 

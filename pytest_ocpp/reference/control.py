@@ -5,8 +5,12 @@ bundled reference targets that command is::
 
     python -m pytest_ocpp.reference.control ws://127.0.0.1:PORT/_control
 
-The JSON object is sent unchanged as one text message; the endpoint answers
-``{"ok": true}`` or ``{"ok": false, "error": "..."}``. Exit status 0 means ok, 1 anything else
+The JSON object is sent unchanged as one text message, whatever its kind: a request to send
+(``{"station_id", "action", "payload", "ocpp_version"?}``) or, for the reference CSMS, a
+per-station setting (``{"kind": "setup", "station_id", "setting", "value", "ocpp_version"?}``,
+see :meth:`pytest_ocpp.reference.csms.ReferenceCsms.setup`). Keeping this a dumb pipe means a
+new command kind needs no change here. The endpoint answers ``{"ok": true}`` or
+``{"ok": false, "error": "..."}``. Exit status 0 means ok, 1 anything else
 (with a sentence on stderr). Only the standard library and ``websockets`` are imported: this
 runs once per operator action, so it must start fast.
 """

@@ -34,6 +34,11 @@ def _markers(case: dict[str, Any]) -> list[pytest.MarkDecorator]:
             if case.get("provisional")
             else []
         ),
+        *(
+            [pytest.mark.allure_label(f"not certified: {case['uncertified']}", label_type="tag")]
+            if case.get("uncertified")
+            else []
+        ),
     ]
 
 

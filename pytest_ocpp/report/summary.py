@@ -47,6 +47,11 @@ class CaseResult:
     def provisional(self) -> bool:
         return bool(self.case.get("provisional"))
 
+    @property
+    def uncertified(self) -> str:
+        """Why a case with a table still does not count for certification, or ''."""
+        return str(self.case.get("uncertified") or "")
+
 
 @dataclass
 class Results:
@@ -199,6 +204,9 @@ def write_terminal(reporter: Any, results: Results, active: bool = False) -> Non
         in_catalog = _catalog_size(version, side, profile)
         provisional = sum(1 for r in cases if r.provisional)
         extra = f"; {provisional} provisional, not certified coverage" if provisional else ""
+        uncertified = sum(1 for r in cases if r.uncertified)
+        if uncertified:
+            extra += f"; {uncertified} not part of certification"
         reporter.write_line(
             f"OCPP {version} · {under_test} under test · {profile}: {tally} "
             f"({len(cases)} of the catalogue's {in_catalog} cases in this run{extra})",
@@ -209,6 +217,7 @@ def write_terminal(reporter: Any, results: Results, active: bool = False) -> Non
                 f" [{tag}]"
                 for tag, on in (
                     ("provisional", r.provisional),
+                    ("not certified", bool(r.uncertified)),
                     ("OCTT-specific", r.octt_specific),
                     ("cascade", r.cascade),
                 )
@@ -314,6 +323,7 @@ def write_json(path: Path, results: Results, config: OcppConfig) -> None:
                 "secondary": r.secondary,
                 "octt_specific": r.octt_specific,
                 "provisional": r.provisional,
+                "uncertified": r.uncertified or None,
                 "cascade": r.cascade,
                 "root_cause": r.root_cause or None,
                 "trace": r.trace,

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pytest_ocpp.link import Handler
+from pytest_ocpp.case import step
+from pytest_ocpp.link import Handler, IncomingCall
 from pytest_ocpp.station.base import FakeStation
+from pytest_ocpp.station.device_model import DeviceModel
 from pytest_ocpp.verdicts import CallErrorReceived, check
+
+if TYPE_CHECKING:
+    from pytest_ocpp.operators import CsmsOperator
+
+PROCESSING_WAIT = 60.0
+"""Table 710 note: after a NotifyEVChargingNeedsResponse Processing, OCTT waits 60 s for the
+CSMS's SetChargingProfileRequest."""
 
 
 class Station201(FakeStation):
@@ -40,31 +50,87 @@ class Station201(FakeStation):
         """The EV is plugged in (Part 6 Table 703, post condition "EVConnected is true")."""
         self.authorized_token: str | None = None
         """The idToken that authorized the running transaction (reusable state Authorized)."""
+        self.state: str | None = None
+        """The last reusable state reached (Part 6 §3.18 names): the tables branch on it
+        ("If State is NOT EnergyTransferStarted then execute ...")."""
+        self.device_model = DeviceModel.build(self.spec.connectors, self.ctx.config.device_model)
+        self._background: set[asyncio.Task[None]] = set()
 
     def default_handlers(self) -> dict[str, Handler]:
+        """Answers from the device model to what a CSMS may send at any time (B05-B08): a
+        CSMS that reads or writes variables right after a boot, or reports the inventory, is
+        conformant and must not stall a scenario that did not name it."""
         return {
             "GetVariables": lambda call: {
                 "getVariableResult": [
-                    {
-                        "attributeStatus": "UnknownVariable",
-                        "component": item["component"],
-                        "variable": item["variable"],
-                    }
-                    for item in call.payload["getVariableData"]
+                    self.device_model.get_result(item) for item in call.payload["getVariableData"]
                 ]
             },
-            "GetBaseReport": lambda call: {"status": "NotSupported"},
             "SetVariables": lambda call: {
                 "setVariableResult": [
-                    {
-                        "attributeStatus": "Accepted",
-                        "component": item["component"],
-                        "variable": item["variable"],
-                    }
-                    for item in call.payload["setVariableData"]
+                    self.device_model.set_result(item) for item in call.payload["setVariableData"]
                 ]
             },
+            "GetBaseReport": self._answer_base_report,
+            "GetReport": self._answer_report,
         }
+
+    async def _answer_base_report(self, call: IncomingCall) -> None:
+        await call.reply({"status": "Accepted"})
+        summary = call.payload["reportBase"] == "SummaryInventory"
+        self.in_background(
+            self.notify_report(
+                call.payload["requestId"], self.device_model.report_data(summary=summary)
+            )
+        )
+
+    async def _answer_report(self, call: IncomingCall) -> None:
+        keys = self.device_model.matching(
+            call.payload.get("componentVariable"), call.payload.get("componentCriteria")
+        )
+        if not keys:
+            await call.reply({"status": "EmptyResultSet"})
+            return
+        await call.reply({"status": "Accepted"})
+        self.in_background(
+            self.notify_report(call.payload["requestId"], self.device_model.report_data(keys))
+        )
+
+    def in_background(self, work: Any) -> None:
+        """Run ``work`` (e.g. the NotifyReport pages after a GetBaseReportResponse) beside the
+        link's reader, which must stay free to read the CSMS's answers; the case waits for it
+        before closing."""
+        task: asyncio.Task[None] = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+        async def settle() -> None:
+            if not task.done():
+                await asyncio.wait({task}, timeout=self.ctx.config.timeouts.response)
+            if not task.done():
+                task.cancel()
+
+        self.ctx.closers.append(settle)
+
+    async def notify_report(
+        self, request_id: int, report: list[dict[str, Any]], *, per_message: int | None = None
+    ) -> None:
+        """NotifyReportRequest pages of ``report`` (B07.FR.03, B08.FR.04: seqNo from 0,
+        tbc true on every page but the last), ItemsPerMessage[GetReport] entries each."""
+        size = per_message or int(
+            self.device_model.value("DeviceDataCtrlr.ItemsPerMessage[GetReport]") or 20
+        )
+        pages = [report[i : i + size] for i in range(0, len(report), size)] or [[]]
+        for number, page in enumerate(pages):
+            payload: dict[str, Any] = {
+                "requestId": request_id,
+                "generatedAt": self.now(),
+                "seqNo": number,
+                "tbc": number < len(pages) - 1,
+            }
+            if page:
+                payload["reportData"] = page
+            await self.call("NotifyReport", payload)
 
     # -- connection ------------------------------------------------------------------------
     async def connect_unchecked(self, subprotocols: list[str]) -> None:
@@ -227,26 +293,118 @@ class Station201(FakeStation):
         return conf
 
     # -- reusable states (2.0.1 Part 6 §3.18, CSMS under test) -----------------------------
+    # One method per table, written from it; every case that names a state calls its method.
     async def booted(self) -> None:
-        """Booted (Table 698): BootNotificationRequest reason PowerUp, answered Accepted;
-        then every connector reported Available (B01.FR.05)."""
+        """Booted (Table 698): BootNotificationRequest reason PowerUp with the configured
+        model and vendorName, answered Accepted; then every connector reported Available with
+        a StatusNotificationRequest and a NotifyEventRequest (B01.FR.05)."""
         self.transaction_id = None
         self.authorized_token = None
         self.ev_connected = False
         await self.boot("PowerUp")
+        await self.report_all_connectors("Available")
+        self.state = "Booted"
+
+    async def report_all_connectors(self, status: str) -> None:
+        """ "The OCTT notifies the CSMS about the current state of all connectors" (Tables
+        698, 463 ...): one connector per EVSE, each both ways."""
         for evse in range(1, self.spec.connectors + 1):
-            await self.connector_status(evse, 1, "Available")
+            await self.connector_status(evse, 1, status)
+
+    async def reserved(
+        self,
+        csms_operator: CsmsOperator,
+        evse_id: int | None = None,
+        *,
+        id_token: str | None = None,
+        reservation_id: int = 1,
+        expiry_seconds: int = 3600,
+    ) -> dict[str, Any]:
+        """Reserved (Table 699): the CSMS is made to send ReserveNowRequest for the specified
+        EVSE with the configured valid idToken; answered Accepted; the EVSE's connector is
+        reported Reserved both ways. Returns the request payload (its ``id`` is the
+        reservation id later steps name).
+
+        Tool validations: evseId the specified one, connectorType omitted, idToken and its
+        type the configured valid ones."""
+        evse = self.evse_id if evse_id is None else evse_id
+        token = self.id_token(id_token)
+        expiry = _in_seconds(expiry_seconds)
+        step("Reserved 1. The CSMS sends a ReserveNowRequest (manual action)")
+        request = await csms_operator.request(
+            self,
+            "ReserveNow",
+            {"id": reservation_id, "expiryDateTime": expiry, "idToken": token, "evseId": evse},
+        )
+        step("Reserved 2. The OCTT responds with a ReserveNowResponse with status Accepted")
+        await request.reply({"status": "Accepted"})
+        payload = request.payload
+        check(
+            payload.get("evseId") == evse,
+            f"Reserved step 1: ReserveNowRequest evseId {evse}",
+            payload,
+        )
+        check(
+            "connectorType" not in payload,
+            "Reserved step 1: ReserveNowRequest connectorType omitted",
+            payload,
+        )
+        got = payload.get("idToken", {})
+        check(
+            got.get("idToken") == token["idToken"] and got.get("type") == token["type"],
+            f"Reserved step 1: ReserveNowRequest idToken {token['idToken']} of type "
+            f"{token['type']}",
+            payload,
+        )
+        step("Reserved 3. The OCTT reports the EVSE's connector Reserved")
+        await self.connector_status(evse, self.connector_id, "Reserved")
+        self.state = "Reserved"
+        return payload
+
+    async def unavailable(
+        self, csms_operator: CsmsOperator, evse_id: int | None = None
+    ) -> dict[str, Any]:
+        """Unavailable (Table 700): the CSMS is made to change the specified EVSE to
+        Inoperative (ChangeAvailabilityRequest operationalStatus Inoperative, evse the
+        specified one, connectorId omitted); answered Accepted; its connector reported
+        Unavailable both ways. Returns the request payload."""
+        evse = self.evse_id if evse_id is None else evse_id
+        step("Unavailable 1. The CSMS sends a ChangeAvailabilityRequest (manual action)")
+        request = await csms_operator.request(
+            self,
+            "ChangeAvailability",
+            {"operationalStatus": "Inoperative", "evse": {"id": evse}},
+        )
+        step("Unavailable 2. The OCTT responds with a ChangeAvailabilityResponse Accepted")
+        await request.reply({"status": "Accepted"})
+        payload = request.payload
+        check(
+            payload.get("operationalStatus") == "Inoperative",
+            "Unavailable step 1: ChangeAvailabilityRequest operationalStatus Inoperative",
+            payload,
+        )
+        target = payload.get("evse") or {}
+        check(
+            target.get("id") == evse and "connectorId" not in target,
+            f"Unavailable step 1: ChangeAvailabilityRequest evse.id {evse}, connectorId omitted",
+            payload,
+        )
+        step("Unavailable 3. The OCTT reports the EVSE's connector Unavailable")
+        await self.connector_status(evse, self.connector_id, "Unavailable")
+        self.state = "Unavailable"
+        return payload
 
     async def ev_connected_pre_session(
         self, evse_id: int | None = None, connector_id: int | None = None
     ) -> dict[str, Any]:
-        """EVConnectedPreSession (Table 701): the connector turns Occupied, then a
-        TransactionEventRequest CablePluggedIn / EVConnected with the evse, eventType Updated
-        when the transaction is already Authorized, else Started. Returns its response."""
+        """EVConnectedPreSession (Table 701): the connector turns Occupied (both ways), then a
+        TransactionEventRequest CablePluggedIn / EVConnected with the configured evse and
+        connector, eventType Updated when the state is Authorized, else Started. Returns its
+        response."""
         evse = self.evse_id if evse_id is None else evse_id
         connector = self.connector_id if connector_id is None else connector_id
         await self.connector_status(evse, connector, "Occupied")
-        event = "Updated" if self.authorized_token is not None else "Started"
+        event = "Updated" if self.state == "Authorized" else "Started"
         conf = await self.transaction_event(
             event,
             "CablePluggedIn",
@@ -256,16 +414,15 @@ class Station201(FakeStation):
             meter=event == "Started",
         )
         self.ev_connected = True
+        self.state = "EVConnectedPreSession"
         return conf
 
-    async def authorized(
-        self, id_token: str | None = None, *, in_transaction: bool | None = None
-    ) -> dict[str, Any]:
-        """Authorized (Table 702): AuthorizeRequest with the valid idToken, answered Accepted;
-        then a TransactionEventRequest triggerReason Authorized with that idToken, eventType
-        Updated after EVConnectedPreSession (``in_transaction``; default: whether a
-        transaction runs), else Started; its idTokenInfo.status must be Accepted (E02.FR.02,
-        E03.FR.02). Returns the AuthorizeResponse idTokenInfo."""
+    async def authorized(self, id_token: str | None = None) -> dict[str, Any]:
+        """Authorized (Table 702): AuthorizeRequest with the configured valid idToken (and
+        type), answered Accepted; then a TransactionEventRequest triggerReason Authorized with
+        that idToken, eventType Updated when the state is EVConnectedPreSession, else Started;
+        its idTokenInfo.status must be Accepted (E02.FR.02, E03.FR.02). Returns the
+        AuthorizeResponse idTokenInfo."""
         token = id_token or self.tags.valid
         info = await self.authorize(token)
         check(
@@ -273,7 +430,7 @@ class Station201(FakeStation):
             "Authorized step 2: AuthorizeResponse idTokenInfo.status Accepted",
             info,
         )
-        running = self.transaction_id is not None if in_transaction is None else in_transaction
+        running = self.state == "EVConnectedPreSession" and self.transaction_id is not None
         conf = await self.transaction_event(
             "Updated" if running else "Started",
             "Authorized",
@@ -287,15 +444,16 @@ class Station201(FakeStation):
             conf,
         )
         self.authorized_token = token
+        self.state = "Authorized"
         return info
 
     async def energy_transfer_started(
         self, evse_id: int | None = None, connector_id: int | None = None
     ) -> None:
-        """EnergyTransferStarted (Table 703): Authorized first if it is not the state yet;
-        part 1 only when no EV is connected (connector Occupied, TransactionEventRequest
-        Updated CablePluggedIn / EVConnected with the evse), then part 2:
-        TransactionEventRequest Updated ChargingStateChanged / Charging."""
+        """EnergyTransferStarted (Table 703): Authorized first if the transaction is not
+        authorized yet; part 1 only when no EV is connected (connector Occupied both ways,
+        TransactionEventRequest Updated CablePluggedIn / EVConnected with the evse), then
+        part 2: TransactionEventRequest Updated ChargingStateChanged / Charging."""
         evse = self.evse_id if evse_id is None else evse_id
         connector = self.connector_id if connector_id is None else connector_id
         if self.authorized_token is None:
@@ -313,6 +471,204 @@ class Station201(FakeStation):
         await self.transaction_event(
             "Updated", "ChargingStateChanged", charging_state="Charging", meter=True
         )
+        self.state = "EnergyTransferStarted"
+
+    async def transaction_duration(self) -> None:
+        """ "The tool will wait for <Configured Transaction Duration> seconds" (Tables 704,
+        705): ``[station] transaction_duration``, 0 by default (the CSMS imposes nothing)."""
+        duration = float(self.spec.extra.get("transaction_duration", 0))
+        if duration:
+            await asyncio.sleep(duration)
+
+    async def energy_transfer_suspended(self) -> None:
+        """EnergyTransferSuspended (Table 704): EnergyTransferStarted first if it is not the
+        state; after the configured transaction duration, TransactionEventRequest
+        ChargingStateChanged / SuspendedEV (eventType Updated)."""
+        if self.state != "EnergyTransferStarted":
+            await self.energy_transfer_started()
+        await self.transaction_duration()
+        await self.transaction_event(
+            "Updated", "ChargingStateChanged", charging_state="SuspendedEV"
+        )
+        self.state = "EnergyTransferSuspended"
+
+    async def stop_authorized(self, id_token: str | None = None) -> dict[str, Any]:
+        """StopAuthorized (Table 705): EnergyTransferStarted first if it is not the state;
+        after the configured transaction duration, TransactionEventRequest Updated
+        triggerReason StopAuthorized, whose idTokenInfo.status must be Accepted.
+
+        The table lists no idToken, yet validates the response's idTokenInfo, which a CSMS
+        returns only for a request carrying one (E01/E06: "idTokenInfo ... SHALL be sent if
+        idToken is present"); the idToken that stops the transaction is sent, as a station
+        does when a driver presents a card to stop (E06 StopAuthorized)."""
+        if self.state != "EnergyTransferStarted":
+            await self.energy_transfer_started()
+        await self.transaction_duration()
+        token = id_token or self.authorized_token or self.tags.valid
+        conf = await self.transaction_event(
+            "Updated", "StopAuthorized", id_token=self.id_token(token)
+        )
+        tx_info = conf.get("idTokenInfo")
+        check(
+            tx_info is not None and tx_info.get("status") == "Accepted",
+            "StopAuthorized step 2: TransactionEventResponse idTokenInfo.status Accepted",
+            conf,
+        )
+        self.state = "StopAuthorized"
+        return conf
+
+    async def ev_connected_post_session(self) -> None:
+        """EVConnectedPostSession (Table 706): StopAuthorized first if it is not the state;
+        TransactionEventRequest Updated ChargingStateChanged / EVConnected."""
+        if self.state != "StopAuthorized":
+            await self.stop_authorized()
+        await self.transaction_event(
+            "Updated", "ChargingStateChanged", charging_state="EVConnected"
+        )
+        self.state = "EVConnectedPostSession"
+
+    async def ev_disconnected(self) -> None:
+        """EVDisconnected (Table 707): EVConnectedPostSession first if it is not the state;
+        the connector Available (both ways); TransactionEventRequest Ended triggerReason
+        EVCommunicationLost, chargingState Idle, stoppedReason EVDisconnected."""
+        if self.state != "EVConnectedPostSession":
+            await self.ev_connected_post_session()
+        await self.connector_status(self.evse_id, self.connector_id, "Available")
+        await self.transaction_event(
+            "Ended",
+            "EVCommunicationLost",
+            charging_state="Idle",
+            stopped_reason="EVDisconnected",
+            meter=True,
+        )
+        self.ev_connected = False
+        self.state = "EVDisconnected"
+
+    async def get_installed_certificates(
+        self,
+        csms_operator: CsmsOperator,
+        certificate_type: str,
+        hash_data: list[dict[str, Any]],
+    ) -> dict[str, Any]:
+        """GetInstalledCertificates (Table 708): the CSMS is made to send
+        GetInstalledCertificateIdsRequest for the specified certificateType; answered
+        Accepted with ``hash_data`` (the configured certificate's CertificateHashDataChain).
+        Validation: certificateType is the specified one. Returns the request payload.
+
+        The table names the 2.1 message spelling ("GetInstalledCertificatesRequest",
+        "certificateDataChain"); 2.0.1 has only GetInstalledCertificateIds with
+        certificateHashDataChain, which is what is exchanged."""
+        step("GetInstalledCertificates 1. The CSMS sends a GetInstalledCertificateIdsRequest")
+        request = await csms_operator.request(
+            self, "GetInstalledCertificateIds", {"certificateType": [certificate_type]}
+        )
+        step("GetInstalledCertificates 2. The OCTT responds Accepted with the certificate")
+        await request.reply({"status": "Accepted", "certificateHashDataChain": hash_data})
+        types = request.payload.get("certificateType")
+        check(
+            types == [certificate_type],
+            f"GetInstalledCertificates step 1: certificateType {certificate_type}",
+            request.payload,
+        )
+        return request.payload
+
+    async def certificate_installed(
+        self, csms_operator: CsmsOperator, certificate_type: str, certificate: str
+    ) -> dict[str, Any]:
+        """CertificateInstalled (Table 709): the CSMS is made to send InstallCertificateRequest
+        with the specified certificateType; answered Accepted. Validations: certificateType
+        the specified one, certificate the configured one. Returns the request payload."""
+        step("CertificateInstalled 1. The CSMS sends an InstallCertificateRequest")
+        request = await csms_operator.request(
+            self,
+            "InstallCertificate",
+            {"certificateType": certificate_type, "certificate": certificate},
+        )
+        step("CertificateInstalled 2. The OCTT responds with status Accepted")
+        await request.reply({"status": "Accepted"})
+        payload = request.payload
+        check(
+            payload.get("certificateType") == certificate_type,
+            f"CertificateInstalled step 1: certificateType {certificate_type}",
+            payload,
+        )
+        check(
+            payload.get("certificate", "").strip() == certificate.strip(),
+            "CertificateInstalled step 1: certificate is the configured one",
+            payload,
+        )
+        return payload
+
+    async def iso15118_smart_charging(
+        self, charging_needs: dict[str, Any], *, max_schedule_tuples: int | None = None
+    ) -> dict[str, Any]:
+        """ISO15118SmartCharging (Table 710): NotifyEVChargingNeedsRequest for the configured
+        EVSE with the mock EV's needs, answered Accepted or Processing; the CSMS sends a
+        SetChargingProfileRequest (TxProfile for the running transaction; OCTT waits 60 s
+        after Processing), answered Accepted; NotifyEVChargingScheduleRequest with that
+        schedule, answered Accepted; TransactionEventRequest ChargingStateChanged / Charging.
+        Returns the SetChargingProfileRequest payload."""
+        payload: dict[str, Any] = {"evseId": self.evse_id, "chargingNeeds": charging_needs}
+        if max_schedule_tuples is not None:
+            payload["maxScheduleTuples"] = max_schedule_tuples
+        link = self._link()
+        claim = link.claim("SetChargingProfile")
+        try:
+            step("ISO15118SmartCharging 1. The OCTT sends a NotifyEVChargingNeedsRequest")
+            conf = await self.call("NotifyEVChargingNeeds", payload)
+            check(
+                conf.get("status") in ("Accepted", "Processing"),
+                "ISO15118SmartCharging step 2: NotifyEVChargingNeedsResponse status Accepted "
+                "or Processing",
+                conf,
+            )
+            wait = (
+                PROCESSING_WAIT
+                if conf.get("status") == "Processing"
+                else self.ctx.config.timeouts.message
+            )
+            step("ISO15118SmartCharging 3. The CSMS sends a SetChargingProfileRequest")
+            done, _ = await asyncio.wait({claim}, timeout=wait)
+            check(
+                bool(done),
+                f"ISO15118SmartCharging step 3: a SetChargingProfileRequest within {wait:g} s",
+                "nothing",
+            )
+            request: IncomingCall = claim.result()
+        finally:
+            link.unclaim(claim)
+        step("ISO15118SmartCharging 4. The OCTT responds with status Accepted")
+        await request.reply({"status": "Accepted"})
+        profile = request.payload.get("chargingProfile", {})
+        check(
+            profile.get("chargingProfilePurpose") == "TxProfile",
+            "ISO15118SmartCharging step 3: chargingProfilePurpose TxProfile",
+            request.payload,
+        )
+        check(
+            profile.get("transactionId") == self.transaction_id,
+            f"ISO15118SmartCharging step 3: transactionId {self.transaction_id}",
+            request.payload,
+        )
+        schedules = profile.get("chargingSchedule") or [{}]
+        schedule = dict(schedules[0])
+        schedule.setdefault("startSchedule", self.now())
+        step("ISO15118SmartCharging 5. The OCTT sends a NotifyEVChargingScheduleRequest")
+        answer = await self.call(
+            "NotifyEVChargingSchedule",
+            {"timeBase": self.now(), "evseId": self.evse_id, "chargingSchedule": schedule},
+        )
+        check(
+            answer.get("status") == "Accepted",
+            "ISO15118SmartCharging: NotifyEVChargingScheduleResponse status Accepted",
+            answer,
+        )
+        step("ISO15118SmartCharging 7. The OCTT sends a TransactionEventRequest (Charging)")
+        await self.transaction_event(
+            "Updated", "ChargingStateChanged", charging_state="Charging", meter=True
+        )
+        self.state = "ISO15118SmartCharging"
+        return request.payload
 
     async def leave_idle(self) -> None:
         """Back to an idle station, as every Part 6 case starts: end the running transaction
@@ -336,3 +692,11 @@ class Station201(FakeStation):
             self.transaction_id = None
             self.authorized_token = None
         self.ev_connected = False
+        self.state = "EVDisconnected"
+
+
+def _in_seconds(seconds: int) -> str:
+    from datetime import datetime, timedelta, timezone
+
+    stamp = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"

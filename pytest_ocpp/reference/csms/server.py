@@ -1,0 +1,508 @@
+"""The reference CSMS server: websocket endpoint, ``/_control`` channel and command line.
+
+Version-neutral on purpose: it negotiates the subprotocol, hands the connection to the session
+class of that version (:data:`SESSION_CLASSES`) and otherwise only keeps what must outlive a
+connection: the transaction-id counter, the replies to requests it sent, and the per-station
+settings of ``"kind": "setup"`` commands (a station reconnecting keeps them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import copy
+import http
+import itertools
+import json
+import logging
+import signal
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed, InvalidHeader, NegotiationError
+from websockets.headers import build_www_authenticate_basic, parse_authorization_basic
+from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
+
+from pytest_ocpp.reference.csms.session import (
+    DEFAULT_ID_TAGS,
+    LOGGER,
+    IdTagSpec,
+    _ReferenceSession,
+)
+from pytest_ocpp.reference.csms.v16 import Session16
+from pytest_ocpp.reference.csms.v201 import Session201
+
+__all__ = [
+    "CONTROL_PATH",
+    "DEFECTS_HANDSHAKE",
+    "SESSION_CLASSES",
+    "SUBPROTOCOLS",
+    "ReferenceCsms",
+    "main",
+]
+
+CONTROL_PATH = "/_control"
+
+#: OCPP version -> websocket subprotocol (OCPP-J 1.6 §3.1.2, OCPP 2.0.1 Part 4 §3.1.2).
+SUBPROTOCOLS: dict[str, str] = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}
+
+#: OCPP version -> the session class serving a station connected with it.
+SESSION_CLASSES: dict[str, type[_ReferenceSession]] = {"1.6": Session16, "2.0.1": Session201}
+
+#: Defects of the websocket handshake: it happens before a version is chosen, so these act
+#: on both versions. Part of the public :data:`~pytest_ocpp.reference.csms.DEFECTS`.
+DEFECTS_HANDSHAKE: dict[str, str] = {
+    "accept_unsupported_subprotocol": (
+        "A client offering no supported OCPP subprotocol is accepted instead of refused."
+    ),
+    "accept_wrong_password": "HTTP Basic authentication accepts any password.",
+}
+
+
+def _defect_catalogue() -> Mapping[str, str]:
+    """The public :data:`~pytest_ocpp.reference.csms.DEFECTS`.
+
+    Imported on use: the package assembles it from :data:`DEFECTS_HANDSHAKE` and the version
+    modules' tables *after* importing this module, so it does not exist while this one loads.
+    """
+    from pytest_ocpp.reference.csms import DEFECTS
+
+    return DEFECTS
+
+
+class ReferenceCsms:
+    """A conformant CSMS serving ``ws://HOST:PORT/<path>/<station_id>``.
+
+    ``id_tags`` maps id tags (case-insensitive) to :class:`IdTagSpec` or a status string.
+    ``basic_auth`` maps station id -> password (security profile 1, OCPP 1.6 Security
+    Whitepaper §2.1 / 2.0.1 A00.FR.2xx): the username must be the station id.
+    ``defects`` names entries of :data:`DEFECTS`.
+
+    Per-station settings (:meth:`setup`, or a ``"kind": "setup"`` control command) are held
+    here rather than in the sessions, so they survive a station reconnecting.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        path: str = "/ocpp",
+        versions: Sequence[str] = ("1.6", "2.0.1"),
+        id_tags: Mapping[str, IdTagSpec | str | Mapping[str, Any]] | None = None,
+        heartbeat_interval: int = 300,
+        basic_auth: Mapping[str, str] | None = None,
+        defects: Collection[str] = (),
+        response_timeout: float = 30.0,
+    ) -> None:
+        unknown_versions = [v for v in versions if v not in SUBPROTOCOLS]
+        if unknown_versions or not versions:
+            raise ValueError(
+                f"Unsupported OCPP version(s) {unknown_versions or list(versions)}; "
+                f"the reference CSMS speaks {', '.join(SUBPROTOCOLS)}."
+            )
+        catalogue = _defect_catalogue()
+        unknown_defects = sorted(set(defects) - set(catalogue))
+        if unknown_defects:
+            raise ValueError(
+                f"Unknown defect(s) {', '.join(unknown_defects)}; "
+                f"valid defects are: {', '.join(catalogue)}."
+            )
+        self.host = host
+        self.port = port
+        self.path = "/" + path.strip("/") if path.strip("/") else ""
+        self.versions: tuple[str, ...] = tuple(versions)
+        tags = DEFAULT_ID_TAGS if id_tags is None else id_tags
+        self.id_tags: dict[str, IdTagSpec] = {
+            tag.casefold(): IdTagSpec.from_mapping(spec) for tag, spec in tags.items()
+        }
+        self.heartbeat_interval = heartbeat_interval
+        self.basic_auth = dict(basic_auth) if basic_auth is not None else None
+        self.defects: frozenset[str] = frozenset(defects)
+        self.response_timeout = response_timeout
+        #: (station_id, action, "CallResult" | "CallError", payload or error code), in order.
+        self.responses: list[tuple[str, str, str, Any]] = []
+        self._tx_ids = itertools.count(1)
+        self._sessions: dict[str, _ReferenceSession] = {}
+        self._server: Server | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+        #: (station id, OCPP version or None for any) -> setting -> value; see :meth:`setup`.
+        self._settings: dict[tuple[str, str | None], dict[str, Any]] = {}
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Bind and start serving; afterwards :attr:`url` carries the real port."""
+        self._server = await serve(
+            self._handle_connection,
+            self.host,
+            self.port,
+            subprotocols=[Subprotocol(SUBPROTOCOLS[v]) for v in self.versions],
+            select_subprotocol=self._select_subprotocol,
+            process_request=self._process_request,
+            logger=LOGGER,
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        LOGGER.info("reference CSMS listening on %s", self.url)
+
+    async def stop(self) -> None:
+        """Close every station connection and the listening socket."""
+        for session in list(self._sessions.values()):
+            session.cancel_pending()
+        for task in list(self._background):
+            task.cancel()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def __aenter__(self) -> ReferenceCsms:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def url(self) -> str:
+        """Base URL stations connect to; append ``/<station_id>``."""
+        return f"ws://{self._url_host}:{self.port}{self.path}"
+
+    @property
+    def control_url(self) -> str:
+        return f"ws://{self._url_host}:{self.port}{CONTROL_PATH}"
+
+    @property
+    def _url_host(self) -> str:
+        return f"[{self.host}]" if ":" in self.host else self.host
+
+    @property
+    def connected_stations(self) -> dict[str, str]:
+        """station id -> OCPP version of its current connection."""
+        return {sid: s._ocpp_version for sid, s in self._sessions.items()}
+
+    # --- state --------------------------------------------------------------------------------
+
+    def next_tx_id(self) -> int:
+        """Unique and increasing over all stations and connections of this CSMS."""
+        return next(self._tx_ids)
+
+    def lookup_id_tag(self, id_tag: str) -> IdTagSpec | None:
+        """IdToken comparison is case-insensitive (OCPP 1.6 §7.28 IdToken)."""
+        return self.id_tags.get(id_tag.casefold())
+
+    def setup(
+        self, station_id: str, setting: str, value: Any, ocpp_version: str | None = None
+    ) -> None:
+        """Store ``value`` (any JSON value) under ``setting`` for ``station_id``.
+
+        This is how a test case configures the reference for one station (the control
+        command ``{"kind": "setup", ...}``): sessions read it with
+        :meth:`_ReferenceSession.setting <pytest_ocpp.reference.csms.session._ReferenceSession.setting>`.
+        The station need not be connected, and the setting outlives its connections, so it can
+        be set before the station boots and holds across reconnects.
+
+        The server stores any name: which settings exist is up to the block modules that read
+        them, so **a setting no session reads is ignored**, silently. With ``ocpp_version``
+        it applies only to sessions of that version and wins over a version-less one. A
+        ``None`` (JSON null) value removes the setting: sessions fall back to their default,
+        which is how a case undoes its setup.
+
+        Raises ValueError for a missing station id or setting or a version this CSMS does not
+        serve, TypeError for a value that is not JSON.
+        """
+        if not isinstance(station_id, str) or not station_id:
+            raise ValueError(f"the station id must be a non-empty string, not {station_id!r}")
+        if not isinstance(setting, str) or not setting:
+            raise ValueError(f"the setting must be a non-empty string, not {setting!r}")
+        if ocpp_version is not None and ocpp_version not in self.versions:
+            raise ValueError(
+                f"OCPP {ocpp_version} is not served here (versions: {', '.join(self.versions)})"
+            )
+        # A JSON round trip: the same value whether it came over the control channel or from
+        # Python, and a copy the caller can no longer change behind the sessions' back.
+        stored = json.loads(json.dumps(value))
+        scope = (station_id, ocpp_version)
+        if stored is None:
+            self._settings.get(scope, {}).pop(setting, None)
+        else:
+            self._settings.setdefault(scope, {})[setting] = stored
+        LOGGER.info(
+            "%s: setting %s = %s (OCPP %s)",
+            station_id,
+            setting,
+            json.dumps(stored),
+            ocpp_version or "any",
+        )
+
+    def station_setting(
+        self, station_id: str, ocpp_version: str, setting: str, default: Any = None
+    ) -> Any:
+        """What a session of ``station_id`` speaking ``ocpp_version`` reads for ``setting``:
+        the version's value, else the version-less one, else ``default``. A copy, so a
+        session changing it does not change what the next connection reads."""
+        for scope in ((station_id, ocpp_version), (station_id, None)):
+            values = self._settings.get(scope)
+            if values is not None and setting in values:
+                return copy.deepcopy(values[setting])
+        return default
+
+    # --- requests to stations -----------------------------------------------------------------
+
+    async def send_request(
+        self,
+        station_id: str,
+        action: str,
+        payload: Mapping[str, Any],
+        ocpp_version: str | None = None,
+    ) -> None:
+        """Send ``action`` with the camelCase ``payload`` to a connected station.
+
+        Returns as soon as the Call is written; the reply is logged and appended to
+        :attr:`responses`. Raises LookupError when the station is not connected, ValueError
+        when the action or payload is not valid for the station's OCPP version.
+        """
+        session = self._sessions.get(station_id)
+        if session is None:
+            connected = ", ".join(sorted(self._sessions)) or "none"
+            raise LookupError(
+                f"Station {station_id!r} is not connected to the reference CSMS "
+                f"(connected: {connected}); connect it before asking the CSMS to send {action}."
+            )
+        if ocpp_version is not None and ocpp_version != session._ocpp_version:
+            raise ValueError(
+                f"Station {station_id!r} is connected with OCPP {session._ocpp_version}, "
+                f"not {ocpp_version}."
+            )
+        await session.send_call(action, payload)
+
+    # --- websocket plumbing -------------------------------------------------------------------
+
+    def _station_id(self, request_path: str) -> str | None:
+        path = urlsplit(request_path).path
+        prefix = self.path + "/"
+        if not path.startswith(prefix):
+            return None
+        station_id = unquote(path[len(prefix) :])
+        return station_id if station_id and "/" not in station_id else None
+
+    def _select_subprotocol(
+        self, connection: ServerConnection, subprotocols: Sequence[Subprotocol]
+    ) -> Subprotocol | None:
+        """Pick the first of the *client's* subprotocols we support (OCPP-J 1.6 §3.1.2:
+        the client lists them in order of preference); refuse with HTTP 400 otherwise
+        (TC_B_58_CSMS)."""
+        offered = [SUBPROTOCOLS[v] for v in self.versions]
+        for subprotocol in subprotocols:
+            if subprotocol in offered:
+                return subprotocol
+        request = connection.request
+        if request is not None and urlsplit(request.path).path == CONTROL_PATH:
+            return None
+        if "accept_unsupported_subprotocol" in self.defects:
+            return None
+        raise NegotiationError(
+            f"no supported subprotocol offered; expected one of {', '.join(offered)}"
+        )
+
+    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        path = urlsplit(request.path).path
+        if path == CONTROL_PATH:
+            return None
+        station_id = self._station_id(request.path)
+        if station_id is None:
+            return connection.respond(
+                http.HTTPStatus.NOT_FOUND,
+                f"Connect to {self.path}/<station_id>, not {path}.\n",
+            )
+        if self.basic_auth is not None:
+            return self._check_basic_auth(connection, request.headers, station_id)
+        return None
+
+    def _check_basic_auth(
+        self, connection: ServerConnection, headers: Headers, station_id: str
+    ) -> Response | None:
+        """Security profile 1: HTTP Basic, username = station id (OCPP 1.6 Security WP §2.1)."""
+        try:
+            username, password = parse_authorization_basic(headers["Authorization"])
+        except (KeyError, InvalidHeader):
+            username = password = None
+        expected = self.basic_auth.get(station_id) if self.basic_auth is not None else None
+        ok = (
+            username == station_id
+            and expected is not None
+            and (password == expected or "accept_wrong_password" in self.defects)
+        )
+        if ok:
+            return None
+        response = connection.respond(http.HTTPStatus.UNAUTHORIZED, "Invalid credentials.\n")
+        response.headers["WWW-Authenticate"] = build_www_authenticate_basic("OCPP")
+        return response
+
+    async def _handle_connection(self, connection: ServerConnection) -> None:
+        assert connection.request is not None
+        if urlsplit(connection.request.path).path == CONTROL_PATH:
+            await self._serve_control(connection)
+            return
+        station_id = self._station_id(connection.request.path)
+        assert station_id is not None
+        version = next(
+            (v for v, sp in SUBPROTOCOLS.items() if sp == connection.subprotocol),
+            self.versions[0],
+        )
+        session = SESSION_CLASSES[version](station_id, connection, self)
+        previous = self._sessions.get(station_id)
+        self._sessions[station_id] = session
+        if previous is not None:
+            # A new connection for the same station replaces the old one.
+            LOGGER.info("%s: new connection replaces the previous one", station_id)
+            previous.cancel_pending()
+            self._spawn(previous._connection.close(1000, "Replaced by a newer connection."))
+        LOGGER.info("%s: connected with OCPP %s", station_id, version)
+        try:
+            await session.start()  # type: ignore[attr-defined]
+        except ConnectionClosed:
+            pass
+        finally:
+            session.cancel_pending()
+            if self._sessions.get(station_id) is session:
+                del self._sessions[station_id]
+            LOGGER.info("%s: disconnected", station_id)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def handle_command(self, command: Any) -> None:
+        """Carry out one control command, as received on ``/_control``.
+
+        ``{"station_id", "action", "payload"?, "ocpp_version"?}`` (``"kind": "request"``, the
+        default, so commands written before kinds existed still work): :meth:`send_request`.
+        ``{"kind": "setup", "station_id", "setting", "value", "ocpp_version"?}``: :meth:`setup`;
+        other keys (the CSMS operator also sends ``"action": "setup"``) are ignored. An unknown
+        kind is refused rather than guessed at. Raises LookupError, ValueError or TypeError with
+        a sentence for the operator when the command cannot be carried out.
+
+        The kinds are those of :class:`pytest_ocpp.operators.CsmsOperator` jobs, so an
+        in-process performer can hand a job straight to this method.
+        """
+        if not isinstance(command, dict):
+            raise ValueError("the command must be a JSON object")
+        kind = command.get("kind", "request")
+        if kind == "setup":
+            missing = [k for k in ("station_id", "setting", "value") if k not in command]
+            if missing:
+                raise ValueError(f"the setup command lacks {', '.join(missing)}")
+            self.setup(
+                command["station_id"],
+                command["setting"],
+                command["value"],
+                ocpp_version=command.get("ocpp_version"),
+            )
+        elif kind == "request":
+            missing = [k for k in ("station_id", "action") if k not in command]
+            if missing:
+                raise ValueError(f"the command lacks {', '.join(missing)}")
+            await self.send_request(
+                str(command["station_id"]),
+                str(command["action"]),
+                command.get("payload") or {},
+                ocpp_version=command.get("ocpp_version"),
+            )
+        else:
+            raise ValueError(f"unknown command kind {kind!r}; expected 'request' or 'setup'")
+
+    async def _serve_control(self, connection: ServerConnection) -> None:
+        """``/_control``: one JSON command per text message (see :meth:`handle_command`), one
+        JSON verdict back: ``{"ok": true}`` once sent or stored, or
+        ``{"ok": false, "error": "..."}``.
+        """
+        async for message in connection:
+            try:
+                await self.handle_command(json.loads(message))
+                reply: dict[str, Any] = {"ok": True}
+            except (LookupError, ValueError, TypeError) as error:
+                reply = {"ok": False, "error": str(error)}
+            except Exception as error:  # the control channel must answer whatever happens
+                LOGGER.exception("control command failed")
+                reply = {"ok": False, "error": f"{type(error).__name__}: {error}"}
+            await connection.send(json.dumps(reply))
+
+
+# --- command line ---------------------------------------------------------------------------
+
+
+def _parse_tags(items: Iterable[str]) -> dict[str, IdTagSpec]:
+    tags: dict[str, IdTagSpec] = {}
+    for item in items:
+        tag, sep, status = item.partition("=")
+        if not sep or not tag:
+            raise argparse.ArgumentTypeError(f"--tag expects TAG=STATUS, got {item!r}")
+        tags[tag] = IdTagSpec(status=status)
+    return tags
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m pytest_ocpp.reference.csms``: serve until Ctrl-C or SIGTERM."""
+    catalogue = _defect_catalogue()
+    parser = argparse.ArgumentParser(
+        prog="python -m pytest_ocpp.reference.csms",
+        description="Conformant reference CSMS (OCPP 1.6J / 2.0.1) built on the ocpp library.",
+        epilog="Defects: " + "; ".join(f"{k}: {v}" for k, v in catalogue.items()),
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=9000)
+    parser.add_argument("--path", default="/ocpp")
+    parser.add_argument(
+        "--version",
+        dest="versions",
+        action="append",
+        choices=list(SUBPROTOCOLS),
+        help="OCPP version to offer (repeatable; default: all)",
+    )
+    parser.add_argument(
+        "--tag", action="append", default=[], metavar="TAG=STATUS", help="known id tag"
+    )
+    parser.add_argument("--heartbeat-interval", type=int, default=300)
+    parser.add_argument("--basic-auth", action="append", default=[], metavar="STATION=PASSWORD")
+    parser.add_argument("--defect", action="append", default=[], choices=list(catalogue))
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    try:
+        tags = _parse_tags(args.tag) if args.tag else None
+    except (argparse.ArgumentTypeError, ValueError) as error:
+        parser.error(str(error))
+    basic_auth = dict(item.partition("=")[::2] for item in args.basic_auth) or None
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    csms = ReferenceCsms(
+        host=args.host,
+        port=args.port,
+        path=args.path,
+        versions=args.versions or tuple(SUBPROTOCOLS),
+        id_tags=tags,
+        heartbeat_interval=args.heartbeat_interval,
+        basic_auth=basic_auth,
+        defects=args.defect,
+    )
+
+    async def serve_forever() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        async with csms:
+            print(
+                f"reference CSMS: {csms.url}/<station_id>  control: {csms.control_url}", flush=True
+            )
+            await stop.wait()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_forever())
+    return 0

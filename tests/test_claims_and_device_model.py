@@ -236,3 +236,12 @@ async def test_station_answers_variables_and_reports_from_its_device_model(
     heartbeat = [e for e in entries if e["variable"]["name"] == "HeartbeatInterval"]
     assert heartbeat[0]["variableAttribute"][0]["value"] == "30"  # the SetVariables took
     ctx.raise_findings()  # every frame the station sent was valid and answered
+
+
+def test_readme_claims_and_device_model_examples_are_valid(tmp_path: Path) -> None:
+    """The README's [claims] and [device_model] examples, copied verbatim, are accepted."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    blocks = [b.split("```", 1)[0] for b in readme.split("```toml")[1:]]
+    for table in ("[claims]", "[device_model]"):
+        (block,) = [b for b in blocks if b.lstrip().startswith(table)]
+        _config(tmp_path, block)

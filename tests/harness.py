@@ -13,6 +13,8 @@ an unrelated reason does not count).
 from __future__ import annotations
 
 import json
+import os
+import random
 import shlex
 import socket
 import subprocess
@@ -55,12 +57,34 @@ class Defect:
 
 
 # -- addresses and command lines -------------------------------------------------------------
+_PORTS_BELOW_EPHEMERAL = (10000, 32000)
+"""Where :func:`free_port` looks: below Linux's ephemeral range (32768-60999), which every
+outgoing connection and every ``bind(0)`` draws from. A port taken from that range can be
+handed to some client socket before the pytest process that was told to listen on it is up
+(seen with two xdist workers: "Address already in use")."""
+
+
 def free_port() -> int:
     """A loopback port nobody listens on right now: for ``--ocpp-listen``, whose station must
-    know the address before the pytest process is up, and for an unreachable target."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    know the address before the pytest process is up, and for an unreachable target.
+
+    Chosen at random below the ephemeral range, each xdist worker in its own slice, so neither
+    another worker nor an outgoing connection takes it in the meantime."""
+    low, high = _PORTS_BELOW_EPHEMERAL
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(worker) if worker.isdigit() else 0
+    span = (high - low) // max(workers, 1)
+    start = low + index * span
+    for _ in range(200):
+        port = random.randrange(start, start + span)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free loopback port in {start}-{start + span}")
 
 
 def keyword(ids: Iterable[str]) -> str:

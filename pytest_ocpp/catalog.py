@@ -71,7 +71,7 @@ class CaseInfo:
     @property
     def profile_name(self) -> str:
         """The profile without Part 5's condition codes: ``Core (M, C-40)`` → ``Core``."""
-        return self.profile.split(" (")[0].split(" [")[0].strip()
+        return self.profile.split(" (")[0].split(" [")[0].strip().rstrip("?")
 
 
 @cache

@@ -129,6 +129,16 @@ class IdTags:
     parent: str = "GROUP_TAG"
     """The parentIdTag / groupIdToken that ``valid_with_parent`` belongs to."""
     valid_with_parent: str = "CHILD_TAG"
+    valid_2_with_parent: str = "CHILD_TAG_2"
+    """A second Accepted tag of ``parent``'s group (2.0.1 GroupId cases: OCTT's
+    valid_idtoken2 "with the same GroupId")."""
+    masterpass: str = "MASTERPASS_TAG"
+    """Accepted, with groupIdToken ``masterpass_group`` (OCTT's masterpass_idtoken)."""
+    masterpass_group: str = "MASTERPASS_GROUP"
+    """OCTT's masterPassGroupId: the group of ``masterpass`` (2.0.1 C16)."""
+    emaid: str = "NLPYTC000000010"
+    """An Accepted eMAID (OCTT's <Configured eMAID>, 2.0.1 C07): the CN of the contract
+    certificate."""
     types: Mapping[str, str] = field(default_factory=dict)
     """2.0.1 ``idToken.type`` per tag name (``[tags.types]``, e.g. ``valid = "Central"``);
     a tag without an entry is ``ISO14443``, OCTT's default."""
@@ -143,6 +153,10 @@ class IdTags:
             "expired",
             "parent",
             "valid_with_parent",
+            "valid_2_with_parent",
+            "masterpass",
+            "masterpass_group",
+            "emaid",
         ):
             if getattr(self, name) == value and name in self.types:
                 return self.types[name]
@@ -405,6 +419,75 @@ STATION_SCENARIO_KEYS: dict[str, type | tuple[type, ...]] = {
     # CSMS-side: the file locations the CSMS under test is configured with (TC_044/045_CSMS).
     "firmware_location": str,
     "diagnostics_location": str,
+    # 2.0.1 CSMS-side K SmartCharging: OCTT's <Configured ...> values of the profiles asked for.
+    "charging_profile_id": int,
+    "stack_level": int,
+    "charging_rate_unit": str,
+    "charging_schedule_duration": int,
+    "number_phases": int,
+    "recurrency_kind": str,
+    "charging_profile_purpose": str,
+    "charging_limit_source": str,
+    # 2.0.1 ISO 15118 (K15-K17): the mock EV's NotifyEVChargingNeedsRequest values.
+    "ev_charging_needs": dict,
+    "ev_max_schedule_tuples": int,
+    # 2.0.1 CSMS-side L Firmware Management: OCTT's <Configured signingCertificate>, <Configured
+    # signature> (PEM text or a PEM file path; base64), the MD5 checksum PublishFirmware asks
+    # for, and how far ahead the scheduled retrieve/install dateTimes are asked for (s).
+    "firmware_signing_certificate": str,
+    "firmware_signature": str,
+    "firmware_checksum": str,
+    "firmware_schedule_delay": (int, float),
+    # 2.0.1 CSMS-side M ISO 15118 CertificateManagement: "the configured certificate of the
+    # specified certificateType" (PEM text or a PEM file path; the chain leaf first), and the
+    # mock EV's Get15118EVCertificateRequest (schema version, base64 EXI requests).
+    "csms_root_certificate": str,
+    "manufacturer_root_certificate": str,
+    "v2g_root_certificate": str,
+    "mo_root_certificate": str,
+    "v2g_certificate_chain": str,
+    "iso15118_schema_version": str,
+    "ev_certificate_install_exi_request": str,
+    "ev_certificate_update_exi_request": str,
+    # 2.0.1 CSMS-side H Reservation: OCTT's <Configured connectorType> (ConnectorEnumType).
+    "connector_type": str,
+    # 2.0.1 CSMS-side O DisplayMessage: OCTT's <Configured_Id>, <Configured Priority>, <Configured
+    # State>, <Configured Format>, the message text, and the start/end dateTimes as offsets from
+    # now in seconds (errata 2025-06 §6.2.111 made them offsets).
+    "display_message_id": int,
+    "display_message_priority": str,
+    "display_message_state": str,
+    "display_message_format": str,
+    "display_message_content": str,
+    "display_message_start_offset": (int, float),
+    "display_message_end_offset": (int, float),
+    # 2.0.1 CSMS-side F Remote Control: the requestedMessage TC_F_27_CSMS asks the CSMS to
+    # trigger (answered NotImplemented).
+    "not_implemented_trigger": str,
+    # 2.0.1 CSMS-side C Authorization: OCTT's contract certificate chain for ISO 15118 Plug &
+    # Charge (PEM text or a PEM file path; leaf first, then its sub-CA(s), optionally the root).
+    "contract_certificate_chain": str,
+    # 2.0.1 CSMS-side D Local Authorization List: OCTT's <Configured versionNumber>.
+    "local_list_version": int,
+    # 2.0.1 CSMS-side B Provisioning: the status the CSMS is configured to first answer in
+    # TC_B_30/B_31_CSMS (Pending, or Rejected for a CSMS without Pending, Part 5 "C-44 or NOT
+    # AQ-16"), and OCTT's <Configured configurationSlot/messageTimeout/ocppCsmsUrl/
+    # ocppInterface/securityProfile> of the SetNetworkProfileRequest of TC_B_42/B_44_CSMS.
+    "not_accepted_boot_status": str,
+    "network_configuration_slot": int,
+    "network_message_timeout": int,
+    "network_ocpp_csms_url": str,
+    "network_ocpp_interface": str,
+    "network_security_profile": int,
+    # 2.0.1 CSMS-side P DataTransfer: OCTT's <Configured vendorId> and <Configured messageId>
+    # (TC_P_02_CSMS); the vendorId also tags the customData of TC_P_03_CSMS.
+    "data_transfer_vendor_id": str,
+    "data_transfer_message_id": str,
+    # 2.0.1 CSMS-side E Transactions: OCTT's <Configured EV connection timeout> (s, TC_E_39).
+    "ev_connection_timeout": (int, float),
+    # 2.0.1 CSMS-side N Diagnostics: OCTT's <customer certificate hash data> (TC_N_63_CSMS: a
+    # table with hashAlgorithm, issuerNameHash, issuerKeyHash, serialNumber).
+    "customer_certificate_hash": dict,
 }
 
 

@@ -27,6 +27,9 @@ def reference_id_tags(tags: IdTags) -> dict[str, IdTagSpec]:
         tags.valid_2: IdTagSpec(status="Accepted"),
         tags.parent: IdTagSpec(status="Accepted"),
         tags.valid_with_parent: IdTagSpec(status="Accepted", parent_id_tag=tags.parent),
+        tags.valid_2_with_parent: IdTagSpec(status="Accepted", parent_id_tag=tags.parent),
+        tags.masterpass: IdTagSpec(status="Accepted", parent_id_tag=tags.masterpass_group),
+        tags.emaid: IdTagSpec(status="Accepted"),
         tags.blocked: IdTagSpec(status="Blocked"),
         tags.expired: IdTagSpec(status="Expired", expiry_date=past),
     }

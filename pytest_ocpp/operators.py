@@ -75,6 +75,17 @@ CSMS_SETTINGS: dict[str, str] = {
         "(Accepted, Pending or Rejected), as in 'The CSMS is configured to first respond to "
         "a BootNotificationRequest with status Pending' (2.0.1 TC_B_02/B_30/B_31_CSMS)"
     ),
+    "energy_tariff": (
+        "a tariff based on energy consumed applies to this station's transactions (value: the "
+        "price per kWh, a number in the CSMS's currency), as in 'CSMS is configured with a "
+        "tariff which is based on energy consumed' (2.0.1 TC_I_01/I_02_CSMS)"
+    ),
+    "contract_certificate_revoked": (
+        "true: the contract certificate chain this station presents (``[station] "
+        "contract_certificate_chain``) is revoked, so the CSMS's OCSP check of its next "
+        "AuthorizeRequests says so; the rig makes the OCSP responder answer 'revoked', as OCTT's "
+        "own OCSP service does for 'The contract certificate is revoked' (2.0.1 TC_C_51_CSMS)"
+    ),
 }
 
 Performer = Callable[[dict[str, Any]], Awaitable[None]]

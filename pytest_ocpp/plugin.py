@@ -304,14 +304,21 @@ class _Deferred:
         self, ctx: CaseContext, prepare: Callable[[], Awaitable[None]], holder: dict[str, Any]
     ) -> None:
         ctx.preparations.append(prepare)
-        self._holder = holder
+        object.__setattr__(self, "_holder", holder)
 
-    def __getattr__(self, name: str) -> Any:
+    def _target(self) -> Any:
         try:
-            target = self._holder["station"]
+            return self._holder["station"]
         except KeyError:
             raise RuntimeError("the station is not prepared yet") from None
-        return getattr(target, name)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # State a scenario writes (a transaction id the CSMS handed out) must land on the
+        # station itself, where its reusable states read it.
+        setattr(self._target(), name, value)
 
 
 @pytest.fixture

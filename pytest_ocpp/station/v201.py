@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_ocpp.case import step
 from pytest_ocpp.link import Handler, IncomingCall
 from pytest_ocpp.station.base import FakeStation
+from pytest_ocpp.station.charging_profiles import check_set_charging_profile
 from pytest_ocpp.station.device_model import DeviceModel
 from pytest_ocpp.verdicts import CallErrorReceived, check
 
@@ -73,6 +74,8 @@ class Station201(FakeStation):
             },
             "GetBaseReport": self._answer_base_report,
             "GetReport": self._answer_report,
+            # I02.FR.02: a station shows the running cost it is sent, at any time.
+            "CostUpdated": lambda call: {},
         }
 
     async def _answer_base_report(self, call: IncomingCall) -> None:
@@ -172,16 +175,23 @@ class Station201(FakeStation):
         self.heartbeat_interval = conf["interval"]
         return conf
 
-    async def status(self, evse_id: int, connector_id: int, status: str) -> dict[str, Any]:
-        return await self.call(
-            "StatusNotification",
-            {
-                "timestamp": self.now(),
-                "connectorStatus": status,
-                "evseId": evse_id,
-                "connectorId": connector_id,
-            },
-        )
+    async def status(
+        self,
+        evse_id: int,
+        connector_id: int,
+        status: str,
+        *,
+        custom_data: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "timestamp": self.now(),
+            "connectorStatus": status,
+            "evseId": evse_id,
+            "connectorId": connector_id,
+        }
+        if custom_data is not None:
+            payload["customData"] = custom_data
+        return await self.call("StatusNotification", payload)
 
     async def notify_event(
         self,
@@ -242,12 +252,23 @@ class Station201(FakeStation):
         id_token: dict[str, str] | None = None,
         meter: bool = False,
         stopped_reason: str | None = None,
+        remote_start_id: int | None = None,
+        meter_values: list[dict[str, Any]] | None = None,
+        with_connector: bool = True,
+        offline: bool = False,
+        timestamp: str | None = None,
+        custom_data: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """TransactionEventRequest with the bookkeeping done right: a fresh transactionId
         (a UUID: unique forever, E01.FR.08, and within the schema's 36 characters) and seqNo 0
         at Started, seqNo + 1 after (Part 2 §1.3.2.1). ``evse`` is sent only when ``evse_id``
         is given: E01.FR.16 requires it once the EV is connected, and the Authorized state's
-        Started (Table 702) omits it, so a CSMS that needs it there is caught."""
+        Started (Table 702) omits it, so a CSMS that needs it there is caught.
+        ``remote_start_id`` goes to transactionInfo (F01.FR.25); ``meter_values`` replaces the
+        default Energy register sample (e.g. a Trigger-context value, F06.FR.07);
+        ``with_connector`` False sends ``evse`` with its id only, where a table names no
+        connector; ``offline`` and ``timestamp`` describe an event queued while offline and
+        delivered later with its original time (E12.FR.xx)."""
         if event_type == "Started" or self.transaction_id is None:
             self.transaction_id = str(uuid.uuid4())
             self.seq_no = itertools.count(0)
@@ -256,21 +277,30 @@ class Station201(FakeStation):
             info["chargingState"] = charging_state
         if stopped_reason:
             info["stoppedReason"] = stopped_reason
+        if remote_start_id is not None:
+            info["remoteStartId"] = remote_start_id
         payload: dict[str, Any] = {
             "eventType": event_type,
-            "timestamp": self.now(),
+            "timestamp": timestamp or self.now(),
             "triggerReason": trigger_reason,
             "seqNo": next(self.seq_no),
             "transactionInfo": info,
         }
         if evse_id is not None:
-            payload["evse"] = {
-                "id": evse_id,
-                "connectorId": self.spec.connector_id if connector_id is None else connector_id,
-            }
+            payload["evse"] = {"id": evse_id}
+            if with_connector:
+                payload["evse"]["connectorId"] = (
+                    self.spec.connector_id if connector_id is None else connector_id
+                )
         if id_token is not None:
             payload["idToken"] = id_token
-        if meter:
+        if offline:
+            payload["offline"] = True
+        if custom_data is not None:
+            payload["customData"] = custom_data
+        if meter_values is not None:
+            payload["meterValue"] = meter_values
+        elif meter:
             payload["meterValue"] = [
                 {
                     "timestamp": self.now(),
@@ -411,7 +441,6 @@ class Station201(FakeStation):
             evse_id=evse,
             connector_id=connector,
             charging_state="EVConnected",
-            meter=event == "Started",
         )
         self.ev_connected = True
         self.state = "EVConnectedPreSession"
@@ -435,7 +464,6 @@ class Station201(FakeStation):
             "Updated" if running else "Started",
             "Authorized",
             id_token=self.id_token(token),
-            meter=not running,
         )
         tx_info = conf.get("idTokenInfo")
         check(
@@ -446,6 +474,13 @@ class Station201(FakeStation):
         self.authorized_token = token
         self.state = "Authorized"
         return info
+
+    def remotely_authorized(self, id_token: dict[str, str]) -> None:
+        """What an accepted RequestStartTransaction leaves the station in (F01/F02): state
+        Authorized for the idToken the CSMS sent, so EnergyTransferStarted does not run
+        Authorized again."""
+        self.authorized_token = id_token["idToken"]
+        self.state = "Authorized"
 
     async def energy_transfer_started(
         self, evse_id: int | None = None, connector_id: int | None = None
@@ -468,9 +503,7 @@ class Station201(FakeStation):
                 charging_state="EVConnected",
             )
             self.ev_connected = True
-        await self.transaction_event(
-            "Updated", "ChargingStateChanged", charging_state="Charging", meter=True
-        )
+        await self.transaction_event("Updated", "ChargingStateChanged", charging_state="Charging")
         self.state = "EnergyTransferStarted"
 
     async def transaction_duration(self) -> None:
@@ -539,7 +572,6 @@ class Station201(FakeStation):
             "EVCommunicationLost",
             charging_state="Idle",
             stopped_reason="EVDisconnected",
-            meter=True,
         )
         self.ev_connected = False
         self.state = "EVDisconnected"
@@ -547,27 +579,30 @@ class Station201(FakeStation):
     async def get_installed_certificates(
         self,
         csms_operator: CsmsOperator,
-        certificate_type: str,
+        certificate_type: str | list[str],
         hash_data: list[dict[str, Any]],
     ) -> dict[str, Any]:
         """GetInstalledCertificates (Table 708): the CSMS is made to send
-        GetInstalledCertificateIdsRequest for the specified certificateType; answered
-        Accepted with ``hash_data`` (the configured certificate's CertificateHashDataChain).
-        Validation: certificateType is the specified one. Returns the request payload.
+        GetInstalledCertificateIdsRequest for the specified certificateType(s) (TC_M_17 names
+        two at once, which 2.0.1 allows in one request); answered Accepted with ``hash_data``
+        (the configured certificates' CertificateHashDataChain). Validation: certificateType
+        is the specified one(s), in any order. Returns the request payload.
 
         The table names the 2.1 message spelling ("GetInstalledCertificatesRequest",
         "certificateDataChain"); 2.0.1 has only GetInstalledCertificateIds with
         certificateHashDataChain, which is what is exchanged."""
+        wanted = [certificate_type] if isinstance(certificate_type, str) else certificate_type
         step("GetInstalledCertificates 1. The CSMS sends a GetInstalledCertificateIdsRequest")
         request = await csms_operator.request(
-            self, "GetInstalledCertificateIds", {"certificateType": [certificate_type]}
+            self, "GetInstalledCertificateIds", {"certificateType": list(wanted)}
         )
         step("GetInstalledCertificates 2. The OCTT responds Accepted with the certificate")
         await request.reply({"status": "Accepted", "certificateHashDataChain": hash_data})
-        types = request.payload.get("certificateType")
+        types = request.payload.get("certificateType") or []
         check(
-            types == [certificate_type],
-            f"GetInstalledCertificates step 1: certificateType {certificate_type}",
+            sorted(types) == sorted(wanted),
+            f"GetInstalledCertificates step 1: GetInstalledCertificateIdsRequest certificateType "
+            f"{' and '.join(wanted)}",
             request.payload,
         )
         return request.payload
@@ -577,7 +612,8 @@ class Station201(FakeStation):
     ) -> dict[str, Any]:
         """CertificateInstalled (Table 709): the CSMS is made to send InstallCertificateRequest
         with the specified certificateType; answered Accepted. Validations: certificateType
-        the specified one, certificate the configured one. Returns the request payload."""
+        the specified one, certificate the configured one (compared without whitespace: PEM
+        line wrapping is not part of the certificate). Returns the request payload."""
         step("CertificateInstalled 1. The CSMS sends an InstallCertificateRequest")
         request = await csms_operator.request(
             self,
@@ -593,7 +629,7 @@ class Station201(FakeStation):
             payload,
         )
         check(
-            payload.get("certificate", "").strip() == certificate.strip(),
+            "".join(payload.get("certificate", "").split()) == "".join(certificate.split()),
             "CertificateInstalled step 1: certificate is the configured one",
             payload,
         )
@@ -639,7 +675,13 @@ class Station201(FakeStation):
             link.unclaim(claim)
         step("ISO15118SmartCharging 4. The OCTT responds with status Accepted")
         await request.reply({"status": "Accepted"})
-        profile = request.payload.get("chargingProfile", {})
+        profile = check_set_charging_profile(
+            request.payload,
+            "ISO15118SmartCharging step 3",
+            device_model=self.device_model,
+            iso15118=True,
+            max_schedule_tuples=max_schedule_tuples,
+        )
         check(
             profile.get("chargingProfilePurpose") == "TxProfile",
             "ISO15118SmartCharging step 3: chargingProfilePurpose TxProfile",
@@ -652,7 +694,6 @@ class Station201(FakeStation):
         )
         schedules = profile.get("chargingSchedule") or [{}]
         schedule = dict(schedules[0])
-        schedule.setdefault("startSchedule", self.now())
         step("ISO15118SmartCharging 5. The OCTT sends a NotifyEVChargingScheduleRequest")
         answer = await self.call(
             "NotifyEVChargingSchedule",
@@ -664,9 +705,7 @@ class Station201(FakeStation):
             answer,
         )
         step("ISO15118SmartCharging 7. The OCTT sends a TransactionEventRequest (Charging)")
-        await self.transaction_event(
-            "Updated", "ChargingStateChanged", charging_state="Charging", meter=True
-        )
+        await self.transaction_event("Updated", "ChargingStateChanged", charging_state="Charging")
         self.state = "ISO15118SmartCharging"
         return request.payload
 
@@ -686,7 +725,6 @@ class Station201(FakeStation):
                 "EVCommunicationLost",
                 charging_state="Idle",
                 stopped_reason="EVDisconnected",
-                meter=True,
             )
         except CallErrorReceived:
             self.transaction_id = None

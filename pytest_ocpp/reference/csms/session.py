@@ -115,6 +115,9 @@ DEFAULT_ID_TAGS: dict[str, IdTagSpec] = {
     "VALID_TAG_2": IdTagSpec("Accepted"),
     "GROUP_TAG": IdTagSpec("Accepted"),
     "CHILD_TAG": IdTagSpec("Accepted", parent_id_tag="GROUP_TAG"),
+    "CHILD_TAG_2": IdTagSpec("Accepted", parent_id_tag="GROUP_TAG"),
+    "MASTERPASS_TAG": IdTagSpec("Accepted", parent_id_tag="MASTERPASS_GROUP"),
+    "NLPYTC000000010": IdTagSpec("Accepted"),  # the eMAID
     "BLOCKED_TAG": IdTagSpec("Blocked"),
     "EXPIRED_TAG": IdTagSpec("Expired", expiry_date="2020-01-01T00:00:00.000Z"),
 }
@@ -257,6 +260,12 @@ class _ReferenceSession:
         return False
 
     # --- sending --------------------------------------------------------------------------
+
+    def transaction_event_extras(self, **request: Any) -> dict[str, Any]:
+        """Extra 2.0.1 TransactionEventResponse fields (snake_case, as ``call_result`` takes
+        them) for the request whose snake_case fields are given: none by default; a block
+        (tariff: ``total_cost``) adds its own and merges ``super()``'s."""
+        return {}
 
     def adjust_outgoing(self, action: str, payload: dict[str, Any]) -> dict[str, Any] | None:
         """Apply the outgoing-request defects; the conformant reference sends what it is asked.

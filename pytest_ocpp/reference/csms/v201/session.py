@@ -33,7 +33,22 @@ from ocpp.v201 import ChargePoint as ChargePoint201
 from ocpp.v201 import call_result as result201
 
 from pytest_ocpp.reference.csms.session import _ReferenceSession, merge_defects
+from pytest_ocpp.reference.csms.v201.authorization import AuthorizationMixin
+from pytest_ocpp.reference.csms.v201.availability import AvailabilityMixin
+from pytest_ocpp.reference.csms.v201.certificates import CertificatesMixin
 from pytest_ocpp.reference.csms.v201.core import CoreMixin
+from pytest_ocpp.reference.csms.v201.data_transfer import DataTransferMixin
+from pytest_ocpp.reference.csms.v201.diagnostics import DiagnosticsMixin
+from pytest_ocpp.reference.csms.v201.display import DisplayMixin
+from pytest_ocpp.reference.csms.v201.firmware import FirmwareMixin
+from pytest_ocpp.reference.csms.v201.local_list import LocalListMixin
+from pytest_ocpp.reference.csms.v201.meter_values import MeterValuesMixin
+from pytest_ocpp.reference.csms.v201.provisioning import ProvisioningMixin
+from pytest_ocpp.reference.csms.v201.remote_control import RemoteControlMixin
+from pytest_ocpp.reference.csms.v201.reservation import ReservationMixin
+from pytest_ocpp.reference.csms.v201.smart_charging import SmartChargingMixin
+from pytest_ocpp.reference.csms.v201.tariff import TariffMixin
+from pytest_ocpp.reference.csms.v201.transactions import TransactionsMixin
 
 # New block modules: import the mixin here, one line per block, e.g.
 # from pytest_ocpp.reference.csms.v201.provisioning import ProvisioningMixin
@@ -45,12 +60,27 @@ __all__ = ["BLOCK_MIXINS", "DEFECTS_201", "FALLBACK_ACTIONS", "Session201"]
 #: :func:`_check_blocks` refuses two blocks defining the same handler or helper.
 BLOCK_MIXINS: tuple[type[_ReferenceSession], ...] = (
     CoreMixin,
+    RemoteControlMixin,
+    AvailabilityMixin,
+    FirmwareMixin,
+    CertificatesMixin,
+    ReservationMixin,
+    TariffMixin,
+    DisplayMixin,
+    SmartChargingMixin,
+    DiagnosticsMixin,
+    ProvisioningMixin,
+    DataTransferMixin,
+    TransactionsMixin,
+    MeterValuesMixin,
+    AuthorizationMixin,
+    LocalListMixin,
     # New blocks: one line each, e.g.
     # ProvisioningMixin,
 )
 
 #: Hooks every block may override, provided it ends with ``super()``'s answer.
-_COOPERATIVE_HOOKS = frozenset({"adjust_outgoing", "intercept_call"})
+_COOPERATIVE_HOOKS = frozenset({"adjust_outgoing", "intercept_call", "transaction_event_extras"})
 
 #: Station-to-CSMS actions whose response may be empty: a station sending one that no block
 #: handles gets that empty response rather than NotImplemented, because a conformant CSMS

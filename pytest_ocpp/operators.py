@@ -67,6 +67,28 @@ STATION_ACTIONS: dict[str, tuple[str, ...]] = {
     "set_local_list_failure": ("failing",),
 }
 
+#: The 2.0.1 station operator's vocabulary (Part 6's manual actions): action → parameters.
+#: EVSEs and connectors are addressed as 2.0.1 does (``evse_id``, ``connector_id`` within it);
+#: an id token carries its IdTokenEnumType. A public interface (README).
+STATION_ACTIONS_201: dict[str, tuple[str, ...]] = {
+    "plug_in": ("evse_id", "connector_id"),
+    "plug_out": ("evse_id", "connector_id"),
+    "ev_side_disconnect": ("evse_id", "connector_id"),
+    "present_id_token": ("id_token", "type", "evse_id"),
+    "park": ("evse_id",),
+    "unpark": ("evse_id",),
+    "ev_suspend": ("evse_id",),
+    "ev_resume": ("evse_id",),
+    "power_cycle": (),
+    "power_off": (),
+    "power_on": (),
+    "set_fault": ("evse_id", "connector_id"),
+    "clear_fault": ("evse_id", "connector_id"),
+    "set_unlock_failure": ("evse_id", "failing"),
+    # An EV that starts ISO 15118 (Plug & Charge with its contract certificate, or EIM).
+    "start_iso15118": ("evse_id", "contract"),
+}
+
 #: The CSMS operator's setup vocabulary (:meth:`CsmsOperator.setup`): setting → what it
 #: means. A public interface (README); ``value`` None restores the CSMS's normal behaviour.
 CSMS_SETTINGS: dict[str, str] = {
@@ -208,9 +230,16 @@ class StationOperator:
         self.name = name
         self.ocpp_version = ocpp_version
 
+    @property
+    def vocabulary(self) -> dict[str, tuple[str, ...]]:
+        return STATION_ACTIONS_201 if self.ocpp_version == "2.0.1" else STATION_ACTIONS
+
     async def perform(self, action: str, **params: Any) -> None:
-        if action not in STATION_ACTIONS:
-            raise ValueError(f"unknown station action {action!r}; known: {sorted(STATION_ACTIONS)}")
+        if action not in self.vocabulary:
+            raise ValueError(
+                f"unknown OCPP {self.ocpp_version} station action {action!r}; known: "
+                f"{sorted(self.vocabulary)}"
+            )
         job = {
             "station_id": self.station_id,
             "action": action,
@@ -233,6 +262,18 @@ class StationOperator:
 
     async def power_cycle(self) -> None:
         await self.perform("power_cycle")
+
+    # -- 2.0.1 (STATION_ACTIONS_201) ---------------------------------------------------------
+    async def plug_in_evse(self, evse_id: int, connector_id: int = 1) -> None:
+        await self.perform("plug_in", evse_id=evse_id, connector_id=connector_id)
+
+    async def plug_out_evse(self, evse_id: int, connector_id: int = 1) -> None:
+        await self.perform("plug_out", evse_id=evse_id, connector_id=connector_id)
+
+    async def present_id_token(
+        self, id_token: str, type_: str = "ISO14443", evse_id: int | None = None
+    ) -> None:
+        await self.perform("present_id_token", id_token=id_token, type=type_, evse_id=evse_id)
 
 
 # -- adapters --------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest_asyncio
 from pytest_ocpp import operators
 from pytest_ocpp.case import CaseContext
 from pytest_ocpp.config import ALL_VERSIONS, OPTIONS, ConfigError, IdTags, OcppConfig, build_config
-from pytest_ocpp.csms import FakeCsms16
+from pytest_ocpp.csms import FakeCsms, FakeCsms16, FakeCsms201
 from pytest_ocpp.link import listen_problem, unreachable
 from pytest_ocpp.report import allure as allure_report
 from pytest_ocpp.report import summary
@@ -339,36 +339,61 @@ def csms_operator(
 
 
 # -- station side: the fake CSMS ---------------------------------------------------------------
+FAKE_CSMS_CLASSES: dict[str, type[FakeCsms]] = {"1.6": FakeCsms16, "2.0.1": FakeCsms201}
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def ocpp_fake_csms(ocpp_config: OcppConfig) -> Any:
-    """The fake CSMS the station under test connects to; it lives for the whole run, on the
-    same loop as the test cases, because the station stays connected between cases."""
+async def ocpp_fake_csmss(ocpp_config: OcppConfig) -> Any:
+    """One fake CSMS per selected version, living for the whole run on the cases' loop (the
+    station stays connected between cases). With ``--ocpp-listen`` they share the one port:
+    the subprotocol the station offers picks the version, and the other version's cases are
+    not applicable. With ``--ocpp-reference`` each listens on a port of its own, where that
+    version's reference station connects."""
     if ocpp_config.listen:
         host, port = ocpp_config.listen
     elif ocpp_config.reference:
         host, port = "127.0.0.1", 0
     else:
         raise NotApplicable("no charging station under test: give --ocpp-listen=HOST:PORT")
-    fake = FakeCsms16(ocpp_config, get_version("1.6"), host=host, port=port)
+    fakes: dict[str, FakeCsms] = {}
+    primary: FakeCsms | None = None
+    for version in ocpp_config.versions:
+        fake = FAKE_CSMS_CLASSES[version.name](ocpp_config, version, host=host, port=port)
+        if primary is not None and ocpp_config.listen:
+            fake.share_server_with(primary)
+        primary = primary or fake
+        fakes[version.name] = fake
+    started: list[FakeCsms] = []
     try:
-        await fake.start()
-    except OSError as exc:
-        raise pytest.UsageError(f"pytest-ocpp cannot listen on {host}:{port}: {exc}") from None
-    try:
-        yield fake
+        for fake in fakes.values():
+            try:
+                await fake.start()
+            except OSError as exc:
+                raise pytest.UsageError(
+                    f"pytest-ocpp cannot listen on {host}:{port}: {exc}"
+                ) from None
+            started.append(fake)
+        yield fakes
     finally:
-        await fake.stop()
+        for fake in reversed(started):
+            await fake.stop()
+
+
+@pytest.fixture(scope="session")
+def ocpp_fake_csms(ocpp_fake_csmss: dict[str, FakeCsms]) -> Any:
+    """The 1.6 fake CSMS (kept for conftest files written against it)."""
+    return ocpp_fake_csmss.get("1.6")
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def ocpp_reference_station(ocpp_config: OcppConfig, ocpp_fake_csms: FakeCsms16) -> Any:
-    """The embedded reference station, connected to the fake CSMS, in reference mode."""
-    if not ocpp_config.reference or ocpp_config.listen:
+async def ocpp_reference_station(ocpp_config: OcppConfig, ocpp_fake_csmss: dict[str, Any]) -> Any:
+    """The embedded 1.6 reference station, connected to the 1.6 fake CSMS, in reference mode."""
+    if not ocpp_config.reference or ocpp_config.listen or "1.6" not in ocpp_fake_csmss:
         yield None
         return
     from pytest_ocpp.embedded import EmbeddedStation
 
-    embedded = EmbeddedStation(ocpp_config, ocpp_fake_csms.url)
+    embedded = EmbeddedStation(ocpp_config, ocpp_fake_csmss["1.6"].url)
     await embedded.start()
     try:
         yield embedded
@@ -376,32 +401,60 @@ async def ocpp_reference_station(ocpp_config: OcppConfig, ocpp_fake_csms: FakeCs
         await embedded.stop()
 
 
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def ocpp_reference_station201(
+    ocpp_config: OcppConfig, ocpp_fake_csmss: dict[str, Any]
+) -> Any:
+    """The embedded 2.0.1 reference station, connected to the 2.0.1 fake CSMS."""
+    if not ocpp_config.reference or ocpp_config.listen or "2.0.1" not in ocpp_fake_csmss:
+        yield None
+        return
+    from pytest_ocpp.embedded import EmbeddedStation201
+
+    embedded = EmbeddedStation201(ocpp_config, ocpp_fake_csmss["2.0.1"].url)
+    await embedded.start()
+    try:
+        yield embedded
+    finally:
+        await embedded.stop()
+
+
+REFERENCE_STATIONS = {"1.6": "ocpp_reference_station", "2.0.1": "ocpp_reference_station201"}
+
+
 @pytest.fixture
 def csms(
-    ocpp_case_context: CaseContext, ocpp_fake_csms: FakeCsms16, ocpp_reference_station: Any
-) -> Iterator[FakeCsms16]:
-    """The fake CSMS, attached to this case: its trace, its verdict, default behaviour."""
-    ocpp_fake_csms.attach(ocpp_case_context)
+    request: pytest.FixtureRequest,
+    ocpp_case_context: CaseContext,
+    ocpp_fake_csmss: dict[str, FakeCsms],
+) -> Iterator[Any]:
+    """The fake CSMS of the case's OCPP version, attached to this case: its trace, its
+    verdict, default behaviour (FakeCsms16 or FakeCsms201)."""
+    version = _case_version(request)
+    request.getfixturevalue(REFERENCE_STATIONS[version])
+    fake = ocpp_fake_csmss[version]
+    fake.attach(ocpp_case_context)
     try:
-        yield ocpp_fake_csms
+        yield fake
     finally:
-        ocpp_fake_csms.detach()
+        fake.detach()
 
 
 @pytest.fixture
-def station_operator(
-    request: pytest.FixtureRequest, ocpp_config: OcppConfig, ocpp_reference_station: Any
-) -> operators.StationOperator:
-    """Performs physical actions on the station under test. Override this fixture in your
-    conftest.py to drive your test rig directly."""
-    embedded = ocpp_reference_station.performer() if ocpp_reference_station else None
+def station_operator(request: pytest.FixtureRequest, ocpp_config: OcppConfig) -> Any:
+    """Performs physical actions on the station under test, in the case's version's
+    vocabulary (:data:`~pytest_ocpp.operators.STATION_ACTIONS_201` for 2.0.1). Override this
+    fixture in your conftest.py to drive your test rig directly."""
+    version = _case_version(request)
+    reference = request.getfixturevalue(REFERENCE_STATIONS[version])
+    embedded = reference.performer() if reference else None
     perform, name = operators.choose(
         ocpp_config.station_operator,
         "station",
         timeout=ocpp_config.timeouts.operator,
         embedded=embedded,
     )
-    return operators.StationOperator(perform, ocpp_config.station_id, name)
+    return operators.StationOperator(perform, ocpp_config.station_id, name, ocpp_version=version)
 
 
 @pytest.fixture(scope="session")

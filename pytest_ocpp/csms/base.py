@@ -30,7 +30,7 @@ from pytest_ocpp.config import OcppConfig
 from pytest_ocpp.csms.status_rules import StatusStream, connector_stream, judge
 from pytest_ocpp.link import Handler, IncomingCall, Link, Predicate, serve
 from pytest_ocpp.trace import Trace
-from pytest_ocpp.verdicts import ConnectFailed, TargetFailure, TargetTimeout
+from pytest_ocpp.verdicts import ConnectFailed, TargetFailure, TargetTimeout, not_applicable
 from pytest_ocpp.versions import OcppVersion
 
 
@@ -320,6 +320,30 @@ class FakeCsms:
         """Inbox position of the first connection in :attr:`case_connections` at attach."""
         self.transactions: dict[int, int] = {}
         """transactionId → connector of every transaction started and not yet stopped."""
+        self.primary: FakeCsms | None = None
+        """The fake CSMS of another version whose server this one shares (one listening
+        port for ``--ocpp-version=1.6,2.0.1``): the station's subprotocol picks the fake."""
+        self.siblings: dict[str, FakeCsms] = {}
+        """Subprotocol → the fake CSMS of that version sharing this one's server."""
+
+    def share_server_with(self, primary: FakeCsms) -> None:
+        """Serve this version from ``primary``'s listening port: a station offering this
+        version's subprotocol there is handed to this fake CSMS (OCPP-J: the subprotocol the
+        server selects is the version spoken)."""
+        self.primary = primary
+        primary.siblings[self.version.subprotocol] = self
+        self.siblings = primary.siblings
+
+    def other_version_connected(self) -> str | None:
+        """The subprotocol of a live connection the station made to a sibling, else None."""
+        for subprotocol, fake in self.siblings.items():
+            if fake is not self and fake.connection is not None and not fake.connection.closed:
+                return subprotocol
+        if self.primary is not None:
+            primary = self.primary
+            if primary.connection is not None and not primary.connection.closed:
+                return primary.version.subprotocol
+        return None
 
     async def review_statuses(self) -> None:
         """After a case's last step: the StatusNotifications no step waited for. A transition
@@ -366,11 +390,15 @@ class FakeCsms:
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
+        if self.primary is not None:
+            return  # served by the primary's server, which must start first
+        subprotocols = [self.version.subprotocol]
+        subprotocols += [p for p in self.siblings if p not in subprotocols]
         self._server = await serve(
             self._handle,
             self.host,
             self.port,
-            [self.version.subprotocol],
+            subprotocols,
             process_request=self._process_request,
         )
         self.port = self._server.sockets[0].getsockname()[1]
@@ -385,6 +413,8 @@ class FakeCsms:
     @property
     def url(self) -> str:
         """What the station under test is configured with (its id is appended)."""
+        if self.primary is not None:
+            return self.primary.url
         return f"ws://{self.host}:{self.port}{self.path_prefix}"
 
     @property
@@ -410,10 +440,23 @@ class FakeCsms:
 
     # -- waiting for the station -----------------------------------------------------------
     async def station(self, timeout: float | None = None) -> StationConnection:
-        """The station's current connection, waiting for one if it is not connected."""
+        """The station's current connection, waiting for one if it is not connected. A
+        station connected with another version's subprotocol makes this version's case not
+        applicable: it is judged by the version negotiated."""
         if self.connection is not None and not self.connection.closed:
             return self.connection
-        return await self.next_connection(timeout)
+        other = self.other_version_connected()
+        if other is None:
+            try:
+                return await self.next_connection(timeout)
+            except ConnectFailed:
+                other = self.other_version_connected()
+                if other is None:
+                    raise
+        raise not_applicable(
+            f"the station connected with subprotocol {other}; this case is for "
+            f"{self.version.subprotocol} (the version is the one negotiated)"
+        )
 
     async def next_connection(
         self, timeout: float | None = None, *, after: int | None = None, reboot: bool = False
@@ -483,6 +526,10 @@ class FakeCsms:
                 f"id is {self.expected_station_id!r} (--ocpp-station-id)"
             )
             await ws.close(1008, "unexpected station id")
+            return
+        sibling = self.siblings.get(ws.subprotocol or "")
+        if ws.subprotocol != self.version.subprotocol and sibling is not None:
+            await sibling._handle(ws)
             return
         if ws.subprotocol != self.version.subprotocol:
             offered = ws.request.headers.get("Sec-WebSocket-Protocol") if ws.request else None

@@ -14,7 +14,7 @@ from pytest_ocpp.config import IdTags, OcppConfig
 from pytest_ocpp.operators import Performer
 from pytest_ocpp.reference.csms import IdTagSpec, ReferenceCsms
 from pytest_ocpp.reference.runner import BackgroundLoop
-from pytest_ocpp.verdicts import OperatorFailed
+from pytest_ocpp.verdicts import NotApplicable, OperatorFailed
 
 REFERENCE_VERSIONS = ("1.6", "2.0.1")
 
@@ -114,6 +114,53 @@ class EmbeddedStation:
             future = self.loop.submit(self.station.perform(job["action"], **params))
             try:
                 await asyncio.wrap_future(future)
+            except ValueError as exc:
+                raise OperatorFailed(
+                    f"the reference station could not {job['action']}: {exc}"
+                ) from None
+
+        return perform
+
+
+class EmbeddedStation201:
+    """The reference 2.0.1 charging station on a background loop, pointed at the 2.0.1 fake
+    CSMS, plus a station operator performing physical actions on it in-process."""
+
+    def __init__(self, config: OcppConfig, csms_url: str, defects: tuple[str, ...] = ()) -> None:
+        from pytest_ocpp.reference.station201 import ReferenceStation201
+
+        self.loop = BackgroundLoop("pytest-ocpp-reference-station201")
+        self.station = ReferenceStation201(
+            csms_url,
+            config.station_id,
+            evses=config.station.connectors,
+            basic_auth_password=config.basic_auth_password,
+            defects=defects,
+        )
+
+    async def start(self) -> None:
+        """Start it from the loop that hosts the fake CSMS, which keeps serving meanwhile."""
+        self.loop.start()
+        await asyncio.wrap_future(self.loop.submit(self.station.start()))
+
+    async def stop(self) -> None:
+        try:
+            await asyncio.wrap_future(self.loop.submit(self.station.stop()))
+        finally:
+            self.loop.stop()
+
+    def performer(self) -> Performer:
+        async def perform(job: dict[str, Any]) -> None:
+            params = {
+                k: v for k, v in job.items() if k not in ("station_id", "action", "ocpp_version")
+            }
+            future = self.loop.submit(self.station.perform(job["action"], **params))
+            try:
+                await asyncio.wrap_future(future)
+            except NotImplementedError as exc:
+                raise NotApplicable(
+                    f"the reference station cannot {job['action']}: {exc}"
+                ) from None
             except ValueError as exc:
                 raise OperatorFailed(
                     f"the reference station could not {job['action']}: {exc}"

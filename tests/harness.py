@@ -34,6 +34,7 @@ from pytest_ocpp.embedded import reference_id_tags
 from pytest_ocpp.reference.csms import ReferenceCsms
 from pytest_ocpp.reference.runner import BackgroundLoop
 from pytest_ocpp.reference.station import ReferenceStation
+from pytest_ocpp.reference.station201 import ReferenceStation201
 
 RUN_TIMEOUT = 90.0
 """Upper bound for one pytest process; the slowest defect run (a conformant station going
@@ -353,6 +354,79 @@ def reference_station(defects: Collection[str] = (), **options: Any) -> Iterator
             )
         finally:
             loop.run(station.stop())
+
+
+@contextmanager
+def reference_station201(defects: Collection[str] = (), **options: Any) -> Iterator[Hosted]:
+    """A reference 2.0.1 station with ``defects`` (none: conformant) in a background loop,
+    connecting to a free port; yields the ``--ocpp-listen`` address, ``--ocpp-version 2.0.1``
+    and the ``--ocpp-station-operator`` driving it through its control channel. ``options`` go
+    to :class:`ReferenceStation201` (``evses``, ``variables``, ``variants`` ...)."""
+    port = free_port()
+    url = f"ws://127.0.0.1:{port}/ocpp"
+    settings: dict[str, Any] = {
+        "control_port": 0,
+        "response_timeout": 5.0,
+        "reconnect_delay": 0.5,
+    }
+    station = ReferenceStation201(url, defects=list(defects), **{**settings, **options})
+    with BackgroundLoop(f"station201-{'-'.join(defects) or 'conformant'}") as loop:
+        loop.run(station.start())
+        assert station.control_url is not None
+        try:
+            yield Hosted(
+                url,
+                (
+                    "--ocpp-listen",
+                    f"127.0.0.1:{port}",
+                    "--ocpp-version",
+                    "2.0.1",
+                    "--ocpp-station-operator",
+                    operator_command(station.control_url),
+                ),
+            )
+        finally:
+            loop.run(station.stop())
+
+
+def _station201_run(
+    cases: tuple[str, ...],
+    defects: tuple[str, ...],
+    station: Mapping[str, Any],
+    options: Mapping[str, Any],
+    workdir: Path,
+) -> Report:
+    with reference_station201(defects, **station) as hosted:
+        return run_suite(workdir, *hosted.args, ids=cases, **options)
+
+
+def station201_job(
+    cases: Iterable[str],
+    defects: Iterable[str] = (),
+    *,
+    station: Mapping[str, Any] | None = None,
+    **options: Any,
+) -> Job:
+    """A job running 2.0.1 ``cases`` against a reference 2.0.1 station with ``defects``
+    (none: conformant); ``station`` goes to its constructor, ``options`` to :func:`run_suite`
+    (timeouts)."""
+    return partial(_station201_run, tuple(cases), tuple(defects), dict(station or {}), options)
+
+
+def station201_defect_jobs(
+    table: Iterable[Defect], controls: Mapping[str, tuple[str, ...]] | None = None, **options: Any
+) -> dict[str, Job]:
+    """One job per defect: its cases plus its ``controls`` (cases that meet the broken
+    behaviour without judging it and must still pass) against a reference 2.0.1 station with
+    just that defect; and a ``"conformant"`` job running every case of the table against a
+    conformant station. ``options`` go to :func:`run_suite`."""
+    table = list(table)
+    controls = controls or {}
+    jobs = {"conformant": station201_job(cases_of(table), **options)}
+    for defect in table:
+        cases = defect.cases + tuple(controls.get(defect.name, ()))
+        jobs[defect.name] = station201_job(cases, (defect.name,), **options)
+    return jobs
 
 
 # -- running many at once --------------------------------------------------------------------

@@ -91,13 +91,13 @@ async def test_command_that_hangs_is_stopped() -> None:
 @pytest.mark.asyncio
 async def test_unknown_station_action_is_refused() -> None:
     station = operators.StationOperator(operators.unavailable_performer("x"), "CP_1", "none")
-    with pytest.raises(ValueError, match="unknown OCPP 1.6 station action"):
+    with pytest.raises(ValueError, match=r"unknown OCPP 1\.6 station action"):
         await station.perform("make_coffee")
     # Each version has its vocabulary: 2.0.1 presents an id token, 1.6 an id tag.
     v201 = operators.StationOperator(
         operators.unavailable_performer("x"), "CP_1", "none", ocpp_version="2.0.1"
     )
-    with pytest.raises(ValueError, match="unknown OCPP 2.0.1 station action 'present_id_tag'"):
+    with pytest.raises(ValueError, match=r"unknown OCPP 2\.0\.1 station action 'present_id_tag'"):
         await v201.perform("present_id_tag", id_tag="X")
     with pytest.raises(NotApplicable):
         await v201.present_id_token("X", "ISO14443", evse_id=1)

@@ -1,0 +1,196 @@
+"""The reference 2.0.1 station's device model contents (Part 2 Referenced Components and
+Variables; ``dm_components_vars.csv``).
+
+The required variables of the controllers of the blocks this station implements (Required? =
+yes), the optional ones it honours (AuthCacheCtrlr, LocalAuthListCtrlr, RetryBackOff*,
+AuthCtrlr.OfflineTxForUnknownIdEnabled...), ReservationCtrlr and SmartChargingCtrlr saying
+Available false, one EVSE component per EVSE and one Connector component per connector. Values
+follow the Part 6 §2.1 general preconditions (AuthCtrlr.LocalPreAuthorize false) and the most
+common transaction configuration (TxStartPoint EVConnected,Authorized; E §1.1).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pytest_ocpp.reference.station201.device_model import (
+    AVAILABILITY,
+    MEASURANDS,
+    TX_POINTS,
+    DeviceModel,
+    valid_password,
+)
+
+if TYPE_CHECKING:
+    from pytest_ocpp.reference.station201.station import ReferenceStation201
+
+__all__ = ["build_model"]
+
+
+def build_model(st: ReferenceStation201) -> DeviceModel:
+    """The station's device model: required variables (``dm_components_vars.csv``), the
+    optional ones it honours, Part 6 §2.1 defaults, live getters into ``st``."""
+    m = DeviceModel()
+    ro, rw = "ReadOnly", "ReadWrite"
+    members = ",".join(MEASURANDS)
+    sec = {"unit": "s", "min_limit": 0}
+    m.add(
+        "ChargingStation.AvailabilityState",
+        mutability=ro,
+        data_type="OptionList",
+        values_list=AVAILABILITY,
+        getter=st.station_availability,
+    )
+    m.add("ChargingStation.Available", True, ro)
+    m.add("ChargingStation.Problem", False, ro, getter=lambda: _flag(st.any_fault()))
+    m.add("ChargingStation.SupplyPhases", 3, ro)
+    m.add("ChargingStation.Model", "ReferenceStation201", ro)
+    m.add("ChargingStation.VendorName", "pytest-ocpp", ro)
+    for evse in st.evses.values():
+        e = evse.id
+        m.add(
+            f"EVSE({e}).AvailabilityState",
+            mutability=ro,
+            data_type="OptionList",
+            values_list=AVAILABILITY,
+            getter=lambda e=e: st.evse_availability(e),
+        )
+        m.add(f"EVSE({e}).Available", True, ro)
+        m.add(f"EVSE({e}).AllowReset", not st.has("no_evse_reset"), ro)
+        m.add(f"EVSE({e}).Power", 22000.0, ro, unit="W", max_limit=22000.0)
+        m.add(f"EVSE({e}).Problem", False, ro, getter=lambda e=e: _flag(st.any_fault(e)))
+        m.add(f"EVSE({e}).SupplyPhases", 3, ro)
+        for c in evse.connectors:
+            where = f"Connector({e},{c})"
+            m.add(
+                f"{where}.AvailabilityState",
+                mutability=ro,
+                data_type="OptionList",
+                values_list=AVAILABILITY,
+                getter=lambda e=e, c=c: st.connector_status(e, c),
+            )
+            m.add(f"{where}.Available", True, ro)
+            m.add(f"{where}.ConnectorType", "cType2", ro)
+            m.add(f"{where}.Problem", False, ro, getter=lambda e=e, c=c: _flag(st.any_fault(e, c)))
+            m.add(f"{where}.SupplyPhases", 3, ro)
+    m.add("AlignedDataCtrlr.Enabled", True, ro)
+    m.add("AlignedDataCtrlr.Interval", 0, rw, **sec)
+    m.add(
+        "AlignedDataCtrlr.Measurands",
+        MEASURANDS[0],
+        rw,
+        data_type="MemberList",
+        values_list=members,
+    )
+    m.add("AlignedDataCtrlr.SendDuringIdle", False, rw)
+    m.add("AlignedDataCtrlr.TxEndedInterval", 0, rw, **sec)
+    m.add("AlignedDataCtrlr.TxEndedMeasurands", "", rw, data_type="MemberList", values_list=members)
+    m.add("AuthCacheCtrlr.Available", True, ro)
+    m.add("AuthCacheCtrlr.Enabled", True, rw)
+    m.add("AuthCacheCtrlr.LifeTime", 86400, rw, **sec)
+    m.add("AuthCacheCtrlr.Policy", "LRU", ro, data_type="OptionList", values_list="LRU")
+    m.add("AuthCacheCtrlr.DisablePostAuthorize", False, rw)
+    m.add("AuthCtrlr.Enabled", True, rw)
+    m.add("AuthCtrlr.AuthorizeRemoteStart", False, rw)
+    m.add("AuthCtrlr.LocalAuthorizeOffline", True, rw)
+    m.add("AuthCtrlr.LocalPreAuthorize", False, rw)
+    m.add("AuthCtrlr.OfflineTxForUnknownIdEnabled", False, rw)
+    m.add("AuthCtrlr.DisableRemoteAuthorization", False, rw)
+    m.add("AuthCtrlr.MasterPassGroupId", "", rw, max_limit=36)
+    m.add("ClockCtrlr.DateTime", mutability=ro, data_type="dateTime", getter=st.ts)
+    m.add(
+        "ClockCtrlr.TimeSource",
+        "Heartbeat",
+        rw,
+        data_type="SequenceList",
+        values_list="Heartbeat,RealTimeClock",
+    )
+    for which, items in (("GetReport", 20), ("GetVariables", 50), ("SetVariables", 50)):
+        m.add(f"DeviceDataCtrlr.BytesPerMessage[{which}]", 65000, ro)
+        m.add(f"DeviceDataCtrlr.ItemsPerMessage[{which}]", items, ro)
+    m.add("LocalAuthListCtrlr.Available", True, ro)
+    m.add("LocalAuthListCtrlr.Enabled", True, rw)
+    m.add(
+        "LocalAuthListCtrlr.Entries",
+        mutability=ro,
+        data_type="integer",
+        max_limit=1000,
+        getter=lambda: str(len(st.local_list)),
+    )
+    m.add("LocalAuthListCtrlr.ItemsPerMessage", 100, ro)
+    m.add("LocalAuthListCtrlr.BytesPerMessage", 65000, ro)
+    m.add("LocalAuthListCtrlr.DisablePostAuthorize", False, rw)
+    m.add(
+        "OCPPCommCtrlr.FileTransferProtocols",
+        "HTTP,HTTPS,FTP",
+        ro,
+        data_type="MemberList",
+        values_list="FTP,FTPS,HTTP,HTTPS,SFTP",
+    )
+    m.add("OCPPCommCtrlr.HeartbeatInterval", 300, rw, unit="s", min_limit=1)
+    m.add("OCPPCommCtrlr.MessageTimeout[Default]", max(1, round(st.response_timeout)), ro, unit="s")
+    m.add("OCPPCommCtrlr.MessageAttemptInterval[TransactionEvent]", 10, rw, **sec)
+    m.add("OCPPCommCtrlr.MessageAttempts[TransactionEvent]", 3, rw, min_limit=1)
+    m.add(
+        "OCPPCommCtrlr.NetworkConfigurationPriority",
+        "1",
+        rw,
+        validator=lambda v: [t.strip() for t in v.split(",")] == ["1"],
+    )
+    m.add("OCPPCommCtrlr.NetworkProfileConnectionAttempts", 3, rw, min_limit=1)
+    m.add("OCPPCommCtrlr.OfflineThreshold", 60, rw, **sec)
+    m.add("OCPPCommCtrlr.ResetRetries", 2, rw, min_limit=0)
+    m.add("OCPPCommCtrlr.RetryBackOffRandomRange", 0, rw, **sec)
+    m.add("OCPPCommCtrlr.RetryBackOffRepeatTimes", 3, rw, min_limit=0)
+    m.add("OCPPCommCtrlr.RetryBackOffWaitMinimum", 1, rw, **sec)
+    m.add("OCPPCommCtrlr.UnlockOnEVSideDisconnect", True, rw)
+    m.add("OCPPCommCtrlr.WebSocketPingInterval", 0, rw, **sec)
+    m.add("ReservationCtrlr.Available", False, ro)
+    m.add("ReservationCtrlr.Enabled", False, ro)
+    m.add("SampledDataCtrlr.Available", True, ro)
+    m.add("SampledDataCtrlr.Enabled", True, ro)
+    for name, value in (
+        ("TxEnded", MEASURANDS[0]),
+        ("TxStarted", MEASURANDS[0]),
+        ("TxUpdated", MEASURANDS[0]),
+    ):
+        m.add(
+            f"SampledDataCtrlr.{name}Measurands",
+            value,
+            rw,
+            data_type="MemberList",
+            values_list=members,
+        )
+    m.add("SampledDataCtrlr.TxEndedInterval", 0, rw, **sec)
+    m.add("SampledDataCtrlr.TxUpdatedInterval", 0, rw, **sec)
+    m.add(
+        "SecurityCtrlr.BasicAuthPassword",
+        st.basic_auth_password or "",
+        "WriteOnly",
+        validator=valid_password,
+    )
+    m.add("SecurityCtrlr.CertificateEntries", 0, ro)
+    m.add("SecurityCtrlr.Identity", st.station_id, ro)
+    m.add("SecurityCtrlr.OrganizationName", "pytest-ocpp", rw, max_limit=50)
+    m.add("SecurityCtrlr.SecurityProfile", 1, ro)
+    m.add("SmartChargingCtrlr.Available", False, ro)
+    m.add("SmartChargingCtrlr.Enabled", False, ro)
+    tx_mutability = ro if st.has("read_only_tx_points") else rw
+    m.add("TxCtrlr.EVConnectionTimeOut", 60, rw, unit="s", min_limit=1)
+    m.add("TxCtrlr.StopTxOnEVSideDisconnect", True, rw)
+    m.add("TxCtrlr.StopTxOnInvalidId", True, rw)
+    m.add("TxCtrlr.TxBeforeAcceptedEnabled", False, ro)
+    for point in ("TxStartPoint", "TxStopPoint"):
+        m.add(
+            f"TxCtrlr.{point}",
+            "EVConnected,Authorized",
+            tx_mutability,
+            data_type="MemberList",
+            values_list=TX_POINTS,
+            validator=bool,
+        )
+    return m
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"

@@ -333,6 +333,9 @@ class FakeCsms:
         self.primary = primary
         primary.siblings[self.version.subprotocol] = self
         self.siblings = primary.siblings
+        # One condition for all: a case waiting for its version's connection wakes up when
+        # the station connects with another version instead (its case is then n/a).
+        self._connected = primary._connected
 
     def other_version_connected(self) -> str | None:
         """The subprotocol of a live connection the station made to a sibling, else None."""
@@ -446,25 +449,24 @@ class FakeCsms:
         if self.connection is not None and not self.connection.closed:
             return self.connection
         other = self.other_version_connected()
-        if other is None:
-            try:
-                return await self.next_connection(timeout)
-            except ConnectFailed:
-                other = self.other_version_connected()
-                if other is None:
-                    raise
-        raise not_applicable(
-            f"the station connected with subprotocol {other}; this case is for "
-            f"{self.version.subprotocol} (the version is the one negotiated)"
-        )
+        if other is not None:
+            raise self._other_version(other)
+        return await self.next_connection(timeout, or_other_version=True)
 
     async def next_connection(
-        self, timeout: float | None = None, *, after: int | None = None, reboot: bool = False
+        self,
+        timeout: float | None = None,
+        *,
+        after: int | None = None,
+        reboot: bool = False,
+        or_other_version: bool = False,
     ) -> StationConnection:
         """Wait for a connection newer than generation ``after`` (default: the current one),
         e.g. the reconnect after a reset or a power cycle: with ``reboot``, within
         --ocpp-reboot-timeout (OCPP sets no limit on a reboot; real chargers take minutes),
-        else within ``timeout`` or --ocpp-connect-timeout."""
+        else within ``timeout`` or --ocpp-connect-timeout. With ``or_other_version``, a
+        connection of the station in another version's subprotocol ends the wait too (the
+        caller then finds :attr:`connection` unchanged)."""
         if reboot and timeout is None:
             wait, setting = self.config.timeouts.reboot, "--ocpp-reboot-timeout"
         elif timeout is None:
@@ -475,7 +477,13 @@ class FakeCsms:
         try:
             async with self._connected:
                 await asyncio.wait_for(
-                    self._connected.wait_for(lambda: self._generation > generation), wait
+                    self._connected.wait_for(
+                        lambda: (
+                            self._generation > generation
+                            or (or_other_version and self.other_version_connected() is not None)
+                        )
+                    ),
+                    wait,
                 )
         except asyncio.TimeoutError:
             why = "; ".join(self.rejections) or "no connection attempt arrived"
@@ -483,8 +491,16 @@ class FakeCsms:
                 f"the charging station did not connect to {self.url}/{self.expected_station_id} "
                 f"within {wait:g} s" + (f" ({setting})" if setting else "") + f" ({why})"
             ) from None
+        if self._generation <= generation:
+            raise self._other_version(self.other_version_connected() or "another version")
         assert self.connection is not None
         return self.connection
+
+    def _other_version(self, subprotocol: str) -> Exception:
+        return not_applicable(
+            f"the station connected with subprotocol {subprotocol}; this case is for "
+            f"{self.version.subprotocol} (the version is the one negotiated)"
+        )
 
     @property
     def generation(self) -> int:

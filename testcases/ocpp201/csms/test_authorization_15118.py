@@ -19,18 +19,15 @@ applied. "The contract certificate is revoked" (TC_C_51_CSMS) is a CSMS setup,
 
 from __future__ import annotations
 
-import base64
 import binascii
 import contextlib
-import hashlib
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pytest_ocpp import step
 from pytest_ocpp.catalog import ocpp_case
+from pytest_ocpp.certificates import Certificate, configured_pem, pem_blocks
 from pytest_ocpp.config import IdTags, OcppConfig
 from pytest_ocpp.operators import CsmsOperator
 from pytest_ocpp.station import Station201, check
@@ -87,107 +84,6 @@ xMR7TEwh2+UJtIO3gnlO5HVhEtQT
 the default eMAID (CN NLPYTC000000010, ECDSA P-256), its MO sub-CA and the bundled test
 MORootCertificate; each certificate names an OCSP responder under ``.invalid``."""
 
-_PEM = re.compile(r"-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----", re.DOTALL)
-_AIA_OID = bytes.fromhex("2b06010505070101")  # 1.3.6.1.5.5.7.1.1 authorityInfoAccess
-_OCSP_OID = bytes.fromhex("2b06010505073001")  # 1.3.6.1.5.5.7.48.1 id-ad-ocsp
-
-
-# -- the contract certificate chain ----------------------------------------------------------
-def _tlv(der: bytes, at: int) -> tuple[int, int, int]:
-    """The DER element at ``at``: (tag, start of its content, end of its content)."""
-    tag, length = der[at], der[at + 1]
-    at += 2
-    if length & 0x80:
-        size = length & 0x7F
-        length = int.from_bytes(der[at : at + size], "big")
-        at += size
-    if at + length > len(der):
-        raise ValueError("a DER element runs past the end of the certificate")
-    return tag, at, at + length
-
-
-def _children(der: bytes, start: int, end: int) -> list[tuple[int, int, int, int]]:
-    """The elements of a constructed element's content: (tag, start, content start, end)."""
-    found: list[tuple[int, int, int, int]] = []
-    while start < end:
-        tag, content, stop = _tlv(der, start)
-        found.append((tag, start, content, stop))
-        start = stop
-    return found
-
-
-def _ocsp_responders(der: bytes, start: int, end: int) -> list[str]:
-    """The OCSP URIs of the authorityInfoAccess extension in [3] extensions (RFC 5280
-    §4.2.2.1)."""
-    urls: list[str] = []
-    (_, _, seq_start, seq_end), *_ = _children(der, start, end)
-    for _, _, ext_start, ext_end in _children(der, seq_start, seq_end):
-        parts = _children(der, ext_start, ext_end)
-        if der[parts[0][2] : parts[0][3]] != _AIA_OID:
-            continue
-        (_, _, aia_start, aia_end), *_ = _children(der, parts[-1][2], parts[-1][3])
-        for _, _, desc_start, desc_end in _children(der, aia_start, aia_end):
-            method, location = _children(der, desc_start, desc_end)[:2]
-            if der[method[2] : method[3]] == _OCSP_OID and location[0] == 0x86:
-                urls.append(der[location[2] : location[3]].decode("ascii"))
-    return urls
-
-
-@dataclass(frozen=True)
-class _Certificate:
-    """What an OCSP request needs of one X.509 certificate (RFC 6960 §4.1.1 CertID)."""
-
-    pem: str
-    serial: int
-    issuer: bytes
-    """DER of the issuer Name."""
-    subject: bytes
-    """DER of the subject Name."""
-    public_key: bytes
-    """The subjectPublicKey BIT STRING's bits (without the unused-bits octet)."""
-    responders: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, pem: str) -> _Certificate:
-        body = _PEM.search(pem)
-        if body is None:
-            raise ValueError("no PEM certificate")
-        der = base64.b64decode("".join(body.group(1).split()))
-        _, start, _ = _tlv(der, 0)
-        _, tbs_start, tbs_end = _tlv(der, start)
-        fields = _children(der, tbs_start, tbs_end)
-        if fields[0][0] == 0xA0:  # [0] version
-            fields = fields[1:]
-        key_info = _children(der, fields[5][2], fields[5][3])
-        responders: list[str] = []
-        for tag, _, content, stop in fields[6:]:
-            if tag == 0xA3:  # [3] extensions
-                responders += _ocsp_responders(der, content, stop)
-        return cls(
-            pem=body.group(0) + "\n",
-            serial=int.from_bytes(der[fields[0][2] : fields[0][3]], "big"),
-            issuer=der[fields[2][1] : fields[2][3]],
-            subject=der[fields[4][1] : fields[4][3]],
-            public_key=der[key_info[1][2] + 1 : key_info[1][3]],
-            responders=tuple(responders),
-        )
-
-    @property
-    def self_signed(self) -> bool:
-        return self.issuer == self.subject
-
-    def ocsp_request_data(self, issuer: _Certificate) -> dict[str, str]:
-        """OCSPRequestDataType (2.0.1 Part 2 §2.36): SHA256 hashes of the issuer's name (the
-        DER of this certificate's issuer field) and public key, the serial number in hex
-        without leading zeroes, this certificate's OCSP responder."""
-        return {
-            "hashAlgorithm": "SHA256",
-            "issuerNameHash": hashlib.sha256(self.issuer).hexdigest(),
-            "issuerKeyHash": hashlib.sha256(issuer.public_key).hexdigest(),
-            "serialNumber": format(self.serial, "x"),
-            "responderURL": self.responders[0],
-        }
-
 
 @dataclass(frozen=True)
 class _Contract:
@@ -201,20 +97,8 @@ class _Contract:
 
 
 def _chain_text(ocpp_config: OcppConfig) -> str:
-    """``[station] contract_certificate_chain``: PEM text or the path of a PEM file (relative
-    to the config file); else :data:`DEFAULT_CONTRACT_CHAIN`."""
-    value = ocpp_config.station.extra.get("contract_certificate_chain")
-    if value is None:
-        return DEFAULT_CONTRACT_CHAIN
-    if str(value).lstrip().startswith("-----BEGIN"):
-        return str(value)
-    path = Path(str(value)).expanduser()
-    if not path.is_absolute() and ocpp_config.config_file is not None:
-        path = ocpp_config.config_file.parent / path
-    try:
-        return path.read_text("utf-8")
-    except OSError as exc:
-        raise RigError(f"[station] contract_certificate_chain: cannot read {path}: {exc}") from None
+    """``[station] contract_certificate_chain``, else :data:`DEFAULT_CONTRACT_CHAIN`."""
+    return configured_pem(ocpp_config, "contract_certificate_chain", DEFAULT_CONTRACT_CHAIN)
 
 
 def _contract(ocpp_config: OcppConfig, tags: IdTags) -> _Contract:
@@ -222,7 +106,7 @@ def _contract(ocpp_config: OcppConfig, tags: IdTags) -> _Contract:
     with at least one sub-CA (errata 2025-02 §6.3.9) and an OCSP responder in each
     certificate whose issuer is configured (those are the hash data entries)."""
     try:
-        chain = [_Certificate.parse(m.group(0)) for m in _PEM.finditer(_chain_text(ocpp_config))]
+        chain = [Certificate.parse(block) for block in pem_blocks(_chain_text(ocpp_config))]
     except (ValueError, IndexError, binascii.Error) as exc:
         raise RigError(f"[station] contract_certificate_chain is not readable: {exc}") from None
     issued = [cert for cert in chain if not cert.self_signed]
@@ -237,7 +121,7 @@ def _contract(ocpp_config: OcppConfig, tags: IdTags) -> _Contract:
         issuer = by_subject.get(cert.issuer)
         if issuer is None:
             continue  # the root is not configured: no issuerKeyHash for this sub-CA
-        if not cert.responders:
+        if not cert.ocsp_urls:
             raise RigError(
                 "a certificate of [station] contract_certificate_chain names no OCSP responder "
                 "(authorityInfoAccess), which its iso15118CertificateHashData needs"

@@ -26,15 +26,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import re
-from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from pytest_ocpp import step
 from pytest_ocpp.catalog import ocpp_case
+from pytest_ocpp.certificates import (
+    Certificate,
+    configured_pem,
+    der_children,
+    der_tlv,
+    pem_blocks,
+)
 from pytest_ocpp.config import OcppConfig
 from pytest_ocpp.link import IncomingCall
 from pytest_ocpp.operators import CsmsOperator
@@ -77,117 +79,6 @@ DEFAULT_EXI_REQUESTS = {
 when not configured: base64 placeholders, not EXI an MO backend could decode (configure the
 mock EV's real requests for a CSMS that forwards them to a contract certificate pool)."""
 
-_PEM = re.compile(r"-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----", re.DOTALL)
-_AIA_OID = bytes.fromhex("2b06010505070101")  # 1.3.6.1.5.5.7.1.1 authorityInfoAccess
-_OCSP_OID = bytes.fromhex("2b06010505073001")  # 1.3.6.1.5.5.7.48.1 id-ad-ocsp
-
-
-# -- reading certificates ----------------------------------------------------------------------
-def _tlv(data: bytes, at: int) -> tuple[int, int, int]:
-    """The DER element at ``at``: (tag, start of its content, end of its content)."""
-    tag, length = data[at], data[at + 1]
-    at += 2
-    if length & 0x80:
-        size = length & 0x7F
-        length = int.from_bytes(data[at : at + size], "big")
-        at += size
-    if at + length > len(data):
-        raise ValueError("DER element runs past the end of the data")
-    return tag, at, at + length
-
-
-def _children(data: bytes, start: int, end: int) -> list[tuple[int, int, int, int]]:
-    """The elements inside a constructed element's content: (tag, element start, content
-    start, content end)."""
-    found: list[tuple[int, int, int, int]] = []
-    at = start
-    while at < end:
-        tag, content, stop = _tlv(data, at)
-        found.append((tag, at, content, stop))
-        at = stop
-    return found
-
-
-@dataclass(frozen=True)
-class Certificate:
-    """What hash data and OCSP requests need from one X.509 certificate."""
-
-    pem: str
-    serial: int
-    issuer: bytes
-    """The DER of the issuer Name."""
-    subject: bytes
-    public_key: bytes
-    """The subjectPublicKey bits (the BIT STRING without its unused-bits octet)."""
-    ocsp_urls: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, pem: str) -> Certificate:
-        body = _PEM.search(pem)
-        if body is None:
-            raise ValueError("no PEM certificate block")
-        der = base64.b64decode("".join(body.group(1).split()))
-        _, start, _ = _tlv(der, 0)
-        _, tbs_start, tbs_end = _tlv(der, start)
-        fields = _children(der, tbs_start, tbs_end)
-        if fields[0][0] == 0xA0:  # [0] version
-            fields = fields[1:]
-        serial = int.from_bytes(der[fields[0][2] : fields[0][3]], "big")
-        issuer = der[fields[2][1] : fields[2][3]]
-        subject = der[fields[4][1] : fields[4][3]]
-        spki = _children(der, fields[5][2], fields[5][3])
-        key = der[spki[1][2] + 1 : spki[1][3]]
-        urls: list[str] = []
-        for tag, _, content, stop in fields[6:]:
-            if tag == 0xA3:  # [3] extensions
-                urls += _ocsp_urls(der, content, stop)
-        return cls(pem, serial, issuer, subject, key, tuple(urls))
-
-    def hash_data(self, issuer: Certificate, algorithm: str) -> dict[str, str]:
-        """CertificateHashDataType (2.0.1 Part 2 §2.6): RFC 6960 CertID fields in hex."""
-        name = hashlib.new(algorithm.lower(), issuer.subject).hexdigest()
-        key = hashlib.new(algorithm.lower(), issuer.public_key).hexdigest()
-        return {
-            "hashAlgorithm": algorithm,
-            "issuerNameHash": name,
-            "issuerKeyHash": key,
-            "serialNumber": format(self.serial, "x"),
-        }
-
-
-def _ocsp_urls(der: bytes, start: int, end: int) -> list[str]:
-    """The OCSP responder URIs of an authorityInfoAccess extension (RFC 5280 §4.2.2.1)."""
-    urls: list[str] = []
-    (_, _, seq_start, seq_end), *_ = _children(der, start, end)
-    for _, _, ext_start, ext_end in _children(der, seq_start, seq_end):
-        parts = _children(der, ext_start, ext_end)
-        if der[parts[0][2] : parts[0][3]] != _AIA_OID:
-            continue
-        value_start, value_end = parts[-1][2], parts[-1][3]  # extnValue OCTET STRING
-        (_, _, aia_start, aia_end), *_ = _children(der, value_start, value_end)
-        for _, _, desc_start, desc_end in _children(der, aia_start, aia_end):
-            method, location = _children(der, desc_start, desc_end)[:2]
-            if der[method[2] : method[3]] == _OCSP_OID and location[0] == 0x86:
-                urls.append(der[location[2] : location[3]].decode("ascii"))
-    return urls
-
-
-def _configured_pem(ocpp_config: OcppConfig, key: str, default_file: str) -> str:
-    """``[station] key``: PEM text, or the path of a PEM file (relative to the config file);
-    else the bundled test file."""
-    value = ocpp_config.station.extra.get(key)
-    if value is None:
-        return (resources.files("pytest_ocpp") / "data" / default_file).read_text("utf-8")
-    if str(value).lstrip().startswith("-----BEGIN"):
-        return str(value)
-    path = Path(str(value)).expanduser()
-    if not path.is_absolute() and ocpp_config.config_file is not None:
-        path = ocpp_config.config_file.parent / path
-    try:
-        return path.read_text("utf-8")
-    except OSError as exc:
-        raise RigError(f"[station] {key}: cannot read the PEM file {path}: {exc}") from None
-
 
 class Truststore:
     """OCTT's truststore: the configured certificate of every type (the chain as PEM text and
@@ -197,8 +88,8 @@ class Truststore:
         self.pem: dict[str, str] = {}
         self.parsed: dict[str, list[Certificate]] = {}
         for kind, (key, default_file) in CERTIFICATE_KEYS.items():
-            text = _configured_pem(ocpp_config, key, default_file).strip() + "\n"
-            blocks = [m.group(0) + "\n" for m in _PEM.finditer(text)]
+            text = configured_pem(ocpp_config, key, default_file).strip() + "\n"
+            blocks = pem_blocks(text)
             if not blocks:
                 raise RigError(f"[station] {key} holds no PEM certificate")
             try:
@@ -239,15 +130,13 @@ class Truststore:
     def ocsp_request_data(self, certificate: Certificate) -> dict[str, str]:
         """OCSPRequestDataType for ``certificate`` (SHA256), its responder from the
         certificate's authorityInfoAccess."""
-        if not certificate.ocsp_urls:
+        try:
+            return certificate.ocsp_request_data(self.issuer_of(certificate))
+        except ValueError:
             raise RigError(
                 "a SubCA of [station] v2g_certificate_chain names no OCSP responder "
                 "(authorityInfoAccess); TC_M_24_CSMS needs one"
-            )
-        return {
-            **certificate.hash_data(self.issuer_of(certificate), "SHA256"),
-            "responderURL": certificate.ocsp_urls[0],
-        }
+            ) from None
 
 
 def _same_hash_data(sent: Any, reported: dict[str, str]) -> bool:
@@ -267,10 +156,10 @@ def _ocsp_response_problem(value: Any) -> str | None:
     responseStatus successful and its responseBytes; else what is wrong with it."""
     try:
         der = base64.b64decode(str(value), validate=True)
-        tag, start, end = _tlv(der, 0)
+        tag, start, end = der_tlv(der, 0)
         if tag != 0x30 or end != len(der):
             return "not one DER SEQUENCE"
-        parts = _children(der, start, end)
+        parts = der_children(der, start, end)
         if not parts or parts[0][0] != 0x0A:
             return "no responseStatus ENUMERATED"
         status = int.from_bytes(der[parts[0][2] : parts[0][3]], "big")

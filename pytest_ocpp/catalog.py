@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from pytest_ocpp import case as case_module
-from pytest_ocpp.config import FEATURE_ID, PROFILES_201, Claims
+from pytest_ocpp.config import FEATURE_ID, PROFILES_201, Claims, OcppConfig
 from pytest_ocpp.verdicts import TargetTimeout, not_applicable
 
 
@@ -123,7 +123,7 @@ def ocpp_case(
         @functools.wraps(fn)
         async def wrapper(*args: Any, ocpp_case_context: Any, **kwargs: Any) -> None:
             ctx: case_module.CaseContext = ocpp_case_context
-            _check_claims(info, condition, ctx.config.claims)
+            _check_claims(info, condition, claims_for(info, ctx.config))
             token = case_module.activate(ctx)
             limit = ctx.config.timeouts.case
 
@@ -169,6 +169,18 @@ def ocpp_case(
         return pytest.mark.asyncio(loop_scope="session")(marked)
 
     return decorate
+
+
+def claims_for(info: CaseInfo, config: OcppConfig) -> Claims:
+    """The claims a case is judged by: the config's ``[claims]``; in a run against the
+    embedded reference station without ``[claims]``, what that station really has (its
+    :data:`~pytest_ocpp.reference.station201.REFERENCE_CLAIMS`), so a hardware question it
+    answers "no" (a cable lock) selects the cases written for such a station."""
+    if info.side == "CS" and config.reference and not config.listen and "claims" not in config.raw:
+        from pytest_ocpp.reference.station201 import REFERENCE_CLAIMS
+
+        return REFERENCE_CLAIMS
+    return config.claims
 
 
 def _check_claims(info: CaseInfo, condition: Condition | None, claims: Claims) -> None:

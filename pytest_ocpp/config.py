@@ -214,11 +214,16 @@ class Claims:
 
     profiles: tuple[str, ...] | None = None
     features: tuple[str, ...] | None = None
+    lacking: tuple[str, ...] = ()
+    """Features, answers and hardware the target does not have, with ``features`` unset:
+    "everything but these" (e.g. ``["AQ-2"]`` for a station without a cable lock)."""
 
     def has_profile(self, name: str) -> bool:
         return self.profiles is None or name in self.profiles
 
     def has_feature(self, feature: str) -> bool:
+        if feature in self.lacking:
+            return False
         return self.features is None or feature in self.features
 
 
@@ -411,7 +416,15 @@ STATION_SCENARIO_KEYS: dict[str, type | tuple[type, ...]] = {
     "meter_value_sample_interval": (int, float),
     "clock_aligned_data_interval": (int, float),
     "transaction_duration": (int, float),
+    "retry_backoff_wait_minimum": int,  # 2.0.1 CS offline cases (E11-E14): seconds offline
+    "message_attempts_transaction_event": int,  # 2.0.1 CS retry cases (E13)
+    "message_attempt_interval_transaction_event": int,  # seconds (E13)
+    "offline_threshold": int,  # 2.0.1 TC_B_51/52_CS <Configured offlineThreshold> (s)
+    "configuration_slot": int,  # 2.0.1 TC_B_45/46/49_CS <Configured configurationSlot>
+    "configuration_slot2": int,  # ... <Configured configurationSlot2>
+    "ocpp_csms_url2": str,  # ... the second endpoint (default: this one + "/alt")
     "heartbeat_interval": int,
+    "unsupported_component_criteria": str,  # 2.0.1 TC_B_19_CS <Configured Unsupported componentCriteria>
     "connection_timeout": int,
     "backup_power": bool,
     "firmware_file": str,
@@ -604,4 +617,9 @@ def _build_claims(values: Mapping[str, Any]) -> Claims:
                 '"AQ-6", "HFS-1", "UI-1.2")'
             )
         features = tuple(features)
-    return Claims(profiles=profiles, features=features)
+    lacking = claims.lacking
+    if isinstance(lacking, str) or not all(
+        isinstance(f, str) and FEATURE_ID.match(f) for f in lacking
+    ):
+        raise ConfigError('[claims] lacking must be a list of feature ids like "AQ-2"')
+    return Claims(profiles=profiles, features=features, lacking=tuple(lacking))

@@ -85,8 +85,13 @@ STATION_ACTIONS_201: dict[str, tuple[str, ...]] = {
     "set_fault": ("evse_id", "connector_id"),
     "clear_fault": ("evse_id", "connector_id"),
     "set_unlock_failure": ("evse_id", "failing"),
+    # The cable is not fully plugged in: the connector's plug retention lock fails (G05).
+    "set_lock_failure": ("evse_id", "failing"),
     # An EV that starts ISO 15118 (Plug & Charge with its contract certificate, or EIM).
     "start_iso15118": ("evse_id", "contract"),
+    # The user of a Master Pass picks, in the station's UI, the transaction to stop (C16.FR.01):
+    # the one on EVSE target_evse, or all of them with target_evse 0.
+    "masterpass_select": ("target_evse",),
 }
 
 #: The CSMS operator's setup vocabulary (:meth:`CsmsOperator.setup`): setting → what it

@@ -34,6 +34,12 @@ class StationStates201:
     ev_connected: bool
     open_transactions: dict[str, int]
     stop_mark: int = 0
+    auth_mark: int = 0
+    """Inbox position where the last authorization began: a station may start charging
+    right after it (EV already connected), before EnergyTransferStarted looks."""
+    session_authorized: bool = False
+    """The running session is authorized (Table 430: "If State is NOT Authorized"), whatever
+    state came after the authorization (e.g. EVConnectedPreSession)."""
     config: Any
     generation: int
 
@@ -153,6 +159,7 @@ class StationStates201:
         points = await self.tx_start_points(sut)
         token = self.id_token()
         mark = sut.mark()
+        self.auth_mark = mark
         event: IncomingCall | None = None
         if remote:
             remote_start_id = 1
@@ -222,6 +229,7 @@ class StationStates201:
                 )
         if event is not None:
             self.transaction_id = str(event.payload["transactionInfo"]["transactionId"])
+        self.session_authorized = True
         self.state = "Authorized"
         return event
 
@@ -230,9 +238,10 @@ class StationStates201:
         no EV is connected (connector Occupied, TransactionEventRequest CablePluggedIn /
         EVConnected); part 2: the TransactionEventRequest that starts the energy transfer
         (chargingState Charging). Returns it."""
-        if self.state != "Authorized":
+        if not self.session_authorized:
             await self.authorized(sut, operator)
-        mark = sut.mark()
+        # With the EV connected, Charging may follow the authorization at once.
+        mark = self.auth_mark
         if not self.ev_connected:
             step("EnergyTransferStarted part 1: manual action: connect the EV and EVSE")
             await operator.perform("plug_in", evse_id=self.evse, connector_id=self.connector)
@@ -298,6 +307,7 @@ class StationStates201:
                 f"StopAuthorized A step 1: idToken omitted or {token['idToken']} of type {token['type']}",
                 event.payload,
             )
+        self.session_authorized = False
         self.state = "StopAuthorized"
         return event
 
@@ -312,7 +322,7 @@ class StationStates201:
             step("EVConnectedPostSession 1. A TransactionEventRequest (chargingState EVConnected)")
             event = await self.transaction_event(
                 sut,
-                since=0,
+                since=self.stop_mark,
                 label="chargingState EVConnected after the stop",
                 predicate=lambda p: (
                     p["transactionInfo"]["transactionId"] == tx_id

@@ -138,6 +138,9 @@ class FakeCsms201(StationStates201, FakeCsms):
             tx_id = str(payload["transactionInfo"]["transactionId"])
             if payload["eventType"] == "Ended":
                 self.open_transactions.pop(tx_id, None)
+                if tx_id == self.transaction_id:
+                    self.transaction_id = None  # the states follow a running transaction only
+                    self.session_authorized = False
             else:
                 evse = (payload.get("evse") or {}).get("id")
                 if evse is not None or tx_id not in self.open_transactions:
@@ -180,7 +183,10 @@ class FakeCsms201(StationStates201, FakeCsms):
         status = answer.get("status")
         if action == "GetVariables":
             for item in answer.get("getVariableResult") or []:
-                if item.get("attributeStatus") == "Accepted" and "attributeType" not in item:
+                if (
+                    item.get("attributeStatus") == "Accepted"
+                    and item.get("attributeType", "Actual") == "Actual"  # echoing it is legal
+                ):
                     self.variables[_key_text(item)] = item.get("attributeValue")
         elif action == "SetVariables":
             sent = {_key_text(item): item["attributeValue"] for item in payload["setVariableData"]}
@@ -216,6 +222,7 @@ class FakeCsms201(StationStates201, FakeCsms):
         self.state = None
         self.transaction_id = None
         self.ev_connected = False
+        self.session_authorized = False
         async with starting_state():
             left = self.left_behind()
             try:
@@ -258,6 +265,14 @@ class FakeCsms201(StationStates201, FakeCsms):
             )
             if answer.get("status") != "Accepted":
                 self.open_transactions.pop(tx_id, None)  # the station runs no such transaction
+        unplugged: set[tuple[int, int]] = set()
+        if operator is not None and self.open_transactions:
+            # With TxStopPoint EVConnected a stopped transaction ends only when the EV is
+            # unplugged (E06): unplug before waiting for its Ended.
+            for (evse, connector), status in sorted(self.connector_statuses.items()):
+                if status == "Occupied":
+                    await operator.perform("plug_out", evse_id=evse, connector_id=connector)
+                    unplugged.add((evse, connector))
         try:
             for tx_id in list(self.open_transactions):
                 await sut.wait_for(
@@ -289,7 +304,7 @@ class FakeCsms201(StationStates201, FakeCsms):
             for (evse, connector), status in sorted(busy.items()):
                 if status == "Faulted":
                     await operator.perform("clear_fault", evse_id=evse, connector_id=connector)
-                elif status == "Occupied":
+                elif status == "Occupied" and (evse, connector) not in unplugged:
                     await operator.perform("plug_out", evse_id=evse, connector_id=connector)
         for (evse, connector), status in sorted(busy.items()):
             if self.connector_statuses.get((evse, connector)) == "Available":
@@ -366,6 +381,7 @@ class FakeCsms201(StationStates201, FakeCsms):
         for text, original in list(self.changed_variables.items()):
             if original is not None and self.variables.get(text) != original:
                 await self._set(sut, text, original)
+                self.variables[text] = original  # _set bypasses observe_call
             self.changed_variables.pop(text, None)
 
     async def stop(self) -> None:

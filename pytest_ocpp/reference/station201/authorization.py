@@ -64,6 +64,8 @@ class AuthorizationMixin:
     local_list_version: int
     auth_cache: dict[str, dict[str, Any]]
     """token key → {"info": IdTokenInfo, "used": monotonic time of last use}."""
+    decided_locally: bool = False
+    """The last :meth:`decide` accepted from the list or cache without asking (C12.FR.02)."""
 
     # ------------------------------------------------------------------ knowledge
 
@@ -84,6 +86,7 @@ class AuthorizationMixin:
             return None
         lifetime = self.model.get_int("AuthCacheCtrlr.LifeTime", 0)
         stale = lifetime > 0 and time.monotonic() - entry["used"] > lifetime
+        stale = stale and not self.has("c_cache_lifetime_ignored")
         if stale or _expired(entry["info"]):
             del self.auth_cache[key]
             return None
@@ -110,6 +113,7 @@ class AuthorizationMixin:
         """IdTokenInfo for ``token`` (None: refused without an answer) and whether it was
         accepted offline as an unknown id (C15)."""
         model = self.model
+        self.decided_locally = False
         if (
             not model.get_bool("AuthCtrlr.Enabled", True)
             or token.get("type") == "NoAuthorization"
@@ -118,17 +122,27 @@ class AuthorizationMixin:
             return {"status": "Accepted"}, False  # C01.FR.01, C02, C05.FR.01
         local = self.local_list_info(token)
         known = local if local is not None else self.cache_info(token)
+        if self.has("c_cache_over_list"):
+            known = self.cache_info(token) or local
+        if self.has("c_offline_list_ignored") and not self.online.is_set() and local is not None:
+            known = None
         if self.online.is_set():
             preauthorize = model.get_bool("AuthCtrlr.LocalPreAuthorize") or (
                 local is None and self.has("authorize_cached_without_request")
             )
             if known is not None and self.valid_locally(known) and preauthorize:
+                self.decided_locally = True
                 return known, False  # C12.FR.02, C14.FR.02
             if known is not None and not self.valid_locally(known):
                 ctrlr = "LocalAuthListCtrlr" if local is not None else "AuthCacheCtrlr"
-                if model.get_bool(f"{ctrlr}.DisablePostAuthorize"):
+                if self.has("c_local_refusal_final"):
                     return known, False
-            if model.get_bool("AuthCtrlr.DisableRemoteAuthorization"):
+                post = model.get_bool(f"{ctrlr}.DisablePostAuthorize")
+                if post and not self.has("c_post_authorize_ignored"):
+                    return known, False
+            if model.get_bool("AuthCtrlr.DisableRemoteAuthorization") and not self.has(
+                "e_remote_authorize_when_disabled"
+            ):
                 return known, False
             response = await self.request(call.Authorize(id_token=token))
             if response is not None:
@@ -137,9 +151,13 @@ class AuthorizationMixin:
                 return info, False
         if known is not None:
             if model.get_bool("AuthCtrlr.LocalAuthorizeOffline", True):
+                if local is not None and self.has("c_offline_refused_list_starts"):
+                    return {**known, "status": "Accepted"}, False
                 return known, False  # C13.FR.02/04: the list (or cache) decides
             return None, False
-        if model.get_bool("AuthCtrlr.OfflineTxForUnknownIdEnabled"):
+        if model.get_bool("AuthCtrlr.OfflineTxForUnknownIdEnabled") and not self.has(
+            "c_offline_unknown_refused"
+        ):
             return {"status": "Accepted"}, True  # C15.FR.08
         return None, False
 
@@ -164,7 +182,7 @@ class AuthorizationMixin:
             running.append((None, self.floating))
         for evse, session in running:
             assert session.auth is not None
-            if same_token(session.auth.id_token, token):
+            if same_token(session.auth.id_token, token) or self.has("c_different_token_stops"):
                 self.end_authorization(evse, session, "StopAuthorized", "Local", token)
                 return
         master = self.model.value("AuthCtrlr.MasterPassGroupId").strip()
@@ -179,15 +197,26 @@ class AuthorizationMixin:
             else:
                 info, offline_unknown = await self.decide(token)
                 decided = True
+            if (
+                info is not None
+                and info.get("status") != "Accepted"
+                and self.has("c_invalid_group_stops")
+            ):
+                for evse, session in grouped:
+                    assert session.auth is not None
+                    if _same_group(info.get("group_id_token"), session.auth.group):
+                        self.end_authorization(evse, session, "StopAuthorized", "Local", token)
+                        return
             if info is not None and info.get("status") == "Accepted":
                 group = info.get("group_id_token")
-                if master and group and str(group.get("id_token")) == master:
+                master_pass = master and group and str(group.get("id_token")) == master
+                if master_pass and not self.has("c_masterpass_ignored"):
                     for evse, session in running:  # C16.FR.02: no UI, stop them all
                         self.end_authorization(evse, session, "StopAuthorized", "MasterPass", token)
                     return
                 for evse, session in grouped:
                     assert session.auth is not None
-                    if _same_group(group, session.auth.group):
+                    if _same_group(group, session.auth.group) and not self.has("c_group_ignored"):
                         self.end_authorization(evse, session, "StopAuthorized", "Local", token)
                         return
         target = self.start_target(evse_id)
@@ -195,10 +224,17 @@ class AuthorizationMixin:
             return
         if not decided:
             info, offline_unknown = await self.decide(token)
-        if info is None or info.get("status") != "Accepted":
+        if info is None or (
+            info.get("status") != "Accepted" and not self.has("c_refused_token_starts")
+        ):
             return  # E02.FR.20: no TransactionEventRequest for a refused token
         group = info.get("group_id_token")
-        if master and group and str(group.get("id_token")) == master:
+        if (
+            master
+            and group
+            and str(group.get("id_token")) == master
+            and not self.has("c_masterpass_starts")
+        ):
             return  # C12.FR.09, C16.FR.03: a Master Pass never starts a transaction
         target = self.start_target(evse_id)  # the world may have moved while we asked
         if target is False:
@@ -211,6 +247,9 @@ class AuthorizationMixin:
             token,
             info,
             offline_unknown=offline_unknown,
+            report_token=not (
+                self.decided_locally and self.has("c_preauthorized_without_id_token")
+            ),
         )
 
 
@@ -224,7 +263,8 @@ class AuthorizationHandlers:
     def on_clear_cache(self, **_: Any) -> Any:
         """Rejected while AuthCacheCtrlr.Enabled is false (C11.FR.04), else Accepted."""
         st = self.station
-        if not st.model.get_bool("AuthCacheCtrlr.Enabled", True):
+        enabled = st.model.get_bool("AuthCacheCtrlr.Enabled", True)
+        if enabled == st.has("c_clear_cache_inverted"):
             return call_result.ClearCache(status="Rejected")
         st.auth_cache.clear()
         return call_result.ClearCache(status="Accepted")
@@ -234,7 +274,7 @@ class AuthorizationHandlers:
         """D02.FR.01-03: the installed version, 0 when none or when the list is disabled."""
         st = self.station
         enabled = st.model.get_bool("LocalAuthListCtrlr.Enabled", True)
-        version = st.local_list_version if enabled else 0
+        version = st.local_list_version if enabled or st.has("d_version_while_disabled") else 0
         if st.has("local_list_version_not_updated"):
             version = 0
         return call_result.GetLocalListVersion(version_number=version)
@@ -260,12 +300,16 @@ class AuthorizationHandlers:
             or len(entries) > model.get_int("LocalAuthListCtrlr.ItemsPerMessage", 100)
         ):
             return call_result.SendLocalList(status="Failed")
+        if st.has("d_full_empty_failed") and update_type == "Full" and not entries:
+            return call_result.SendLocalList(status="Failed")
+        if st.has("d_remove_failed") and any(e.get("id_token_info") is None for e in entries):
+            return call_result.SendLocalList(status="Failed")
         if update_type == "Full":
             new = {
                 token_key(e["id_token"]): e for e in entries if e.get("id_token_info") is not None
             }
         else:
-            if version_number <= st.local_list_version:
+            if version_number <= st.local_list_version and not st.has("d_version_mismatch_ignored"):
                 return call_result.SendLocalList(status="VersionMismatch")
             new = dict(st.local_list)
             for e in entries:

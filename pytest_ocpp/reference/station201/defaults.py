@@ -73,6 +73,12 @@ def build_model(st: ReferenceStation201) -> DeviceModel:
             m.add(f"{where}.ConnectorType", "cType2", ro)
             m.add(f"{where}.Problem", False, ro, getter=lambda e=e, c=c: _flag(st.any_fault(e, c)))
             m.add(f"{where}.SupplyPhases", 3, ro)
+            m.add(
+                f"ConnectorPlugRetentionLock({e},{c}).Problem",
+                False,
+                ro,
+                getter=lambda e=e, c=c: _flag(st.evses[e].connectors[c].lock_problem),
+            )
     m.add("AlignedDataCtrlr.Enabled", True, ro)
     m.add("AlignedDataCtrlr.Interval", 0, rw, **sec)
     m.add(
@@ -84,7 +90,14 @@ def build_model(st: ReferenceStation201) -> DeviceModel:
     )
     m.add("AlignedDataCtrlr.SendDuringIdle", False, rw)
     m.add("AlignedDataCtrlr.TxEndedInterval", 0, rw, **sec)
-    m.add("AlignedDataCtrlr.TxEndedMeasurands", "", rw, data_type="MemberList", values_list=members)
+    m.add(
+        "AlignedDataCtrlr.TxEndedMeasurands",
+        MEASURANDS[0],
+        rw,
+        data_type="MemberList",
+        values_list=members,
+    )
+    m.add("AlignedDataCtrlr.SignReadings", False, rw)
     m.add("AuthCacheCtrlr.Available", True, ro)
     m.add("AuthCacheCtrlr.Enabled", True, rw)
     m.add("AuthCacheCtrlr.LifeTime", 86400, rw, **sec)
@@ -135,8 +148,11 @@ def build_model(st: ReferenceStation201) -> DeviceModel:
         "OCPPCommCtrlr.NetworkConfigurationPriority",
         "1",
         rw,
-        validator=lambda v: [t.strip() for t in v.split(",")] == ["1"],
+        data_type="SequenceList",
+        values_list="1,2",
+        validator=lambda v: _installed_slots(st, v),  # B10.FR.01/02
     )
+    m.add("OCPPCommCtrlr.ActiveNetworkProfile", 1, ro, getter=lambda: str(st.active_slot))
     m.add("OCPPCommCtrlr.NetworkProfileConnectionAttempts", 3, rw, min_limit=1)
     m.add("OCPPCommCtrlr.OfflineThreshold", 60, rw, **sec)
     m.add("OCPPCommCtrlr.ResetRetries", 2, rw, min_limit=0)
@@ -161,6 +177,7 @@ def build_model(st: ReferenceStation201) -> DeviceModel:
             data_type="MemberList",
             values_list=members,
         )
+    m.add("SampledDataCtrlr.SignReadings", False, rw)
     m.add("SampledDataCtrlr.TxEndedInterval", 0, rw, **sec)
     m.add("SampledDataCtrlr.TxUpdatedInterval", 0, rw, **sec)
     m.add(
@@ -194,3 +211,13 @@ def build_model(st: ReferenceStation201) -> DeviceModel:
 
 def _flag(value: bool) -> str:
     return "true" if value else "false"
+
+
+def _installed_slots(st: ReferenceStation201, value: str) -> bool:
+    """NetworkConfigurationPriority names only slots holding a profile, each once (B10.FR.02)."""
+    slots = [t.strip() for t in value.split(",")]
+    return (
+        bool(slots)
+        and all(t.isdigit() and int(t) in st.network_profiles for t in slots)
+        and len(set(slots)) == len(slots)
+    )

@@ -278,9 +278,15 @@ class DeviceModel:
         return {"attribute_status": "Accepted", "attribute_value": found.actual[:2500], **out}
 
     def set_result(
-        self, item: Mapping[str, Any], *, accept_read_only: bool = False
+        self,
+        item: Mapping[str, Any],
+        *,
+        accept_read_only: bool = False,
+        validate: bool = True,
+        apply: bool = True,
     ) -> tuple[dict[str, Any], Variable | None]:
-        """One SetVariableResultType (B05); the changed variable when Accepted."""
+        """One SetVariableResultType (B05); the changed variable when Accepted. ``validate``
+        and ``apply`` false are defects (b_set_value_not_validated, b_set_not_applied)."""
         attribute = item.get("attribute_type") or "Actual"
         out: dict[str, Any] = {
             "component": item["component"],
@@ -297,10 +303,12 @@ class DeviceModel:
             info = {"reason_code": "ReadOnly"}
             return {"attribute_status": "Rejected", "attribute_status_info": info, **out}, None
         valid = found.check(value) and (found.validator is None or found.validator(value))
-        if not valid:
+        if not valid and validate:
             info = {"reason_code": "InvalidValue"}
             return {"attribute_status": "Rejected", "attribute_status_info": info, **out}, None
-        found.value = found.normalize(value)
+        if not apply:
+            return {"attribute_status": "Accepted", **out}, None
+        found.value = found.normalize(value) if valid else value
         found.set_by_csms = True
         return {"attribute_status": "Accepted", **out}, found
 
@@ -420,9 +428,9 @@ class DeviceModelHandlers:
             raise OccurrenceConstraintViolationError(
                 description="More GetVariableData than ItemsPerMessage[GetVariables]"
             )
-        return call_result.GetVariables(
-            get_variable_result=[model.get_result(item) for item in get_variable_data]
-        )
+        items = _broken_items(self.station, get_variable_data)
+        results = [model.get_result(item) for item in items]
+        return call_result.GetVariables(get_variable_result=_broken_results(self.station, results))
 
     @on(Action.set_variables)
     def on_set_variables(self, set_variable_data: list[dict[str, Any]], **_: Any) -> Any:
@@ -437,13 +445,19 @@ class DeviceModelHandlers:
             )
         results = []
         changed: list[Variable] = []
-        for item in set_variable_data:
+        for item in _broken_items(st, set_variable_data):
             result, variable = st.model.set_result(
-                item, accept_read_only=st.has("set_variables_accepts_read_only")
+                item,
+                accept_read_only=st.has("set_variables_accepts_read_only"),
+                validate=not st.has("b_set_value_not_validated"),
+                apply=not st.has("b_set_not_applied"),
             )
+            if st.has("b_set_variables_always_rejected"):
+                result, variable = {**result, "attribute_status": "Rejected"}, None
             results.append(result)
             if variable is not None:
                 changed.append(variable)
+        results = _broken_results(st, results)
         for variable in changed:
             self.defer(lambda v=variable: st.variable_changed(v))
         return call_result.SetVariables(set_variable_result=results)
@@ -472,7 +486,10 @@ class DeviceModelHandlers:
             raise OccurrenceConstraintViolationError(
                 description="More componentVariable than ItemsPerMessage[GetReport]"
             )
+        if self.station.has("b_component_criteria_ignored"):
+            component_criteria = None
         chosen = model.custom_report(component_criteria, component_variable)
+        chosen = _report_defects(self.station, chosen, component_variable or [])
         if not chosen:
             return call_result.GetReport(
                 status="EmptyResultSet", status_info={"reason_code": "NotFound"}
@@ -481,11 +498,69 @@ class DeviceModelHandlers:
         return call_result.GetReport(status="Accepted")
 
 
+def _broken_items(
+    station: ReferenceStation201, items: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The Get/SetVariableData a defective station looks at (b_multiple_items_first_only,
+    b_attribute_type_ignored); all of them, unchanged, for a conformant one."""
+    if station.has("b_multiple_items_first_only"):
+        items = items[:1]
+    if station.has("b_attribute_type_ignored"):
+        items = [{**item, "attribute_type": "Actual"} for item in items]
+    return items
+
+
+def _broken_results(station: ReferenceStation201, results: list[dict[str, Any]]) -> list[Any]:
+    """b_unknown_status_swapped: UnknownComponent and UnknownVariable change places."""
+    if not station.has("b_unknown_status_swapped"):
+        return results
+    swap = {"UnknownComponent": "UnknownVariable", "UnknownVariable": "UnknownComponent"}
+    return [
+        {**r, "attribute_status": swap.get(r["attribute_status"], r["attribute_status"])}
+        for r in results
+    ]
+
+
+def _report_defects(
+    station: Any, chosen: list[Variable], items: list[dict[str, Any]]
+) -> list[Variable]:
+    """The GetReport defects of block B (b_report_instance_ignored, b_report_first_evse_only)."""
+    if station.has("b_report_instance_ignored"):
+        if any((item.get("variable") or {}).get("instance") for item in items):
+            wanted = {
+                (
+                    (item.get("component") or {}).get("name"),
+                    (item.get("variable") or {}).get("name"),
+                )
+                for item in items
+            }
+            chosen = [
+                v for v in station.model.variables.values() if (v.component, v.name) in wanted
+            ]
+        else:
+            seen: set[tuple[Any, ...]] = set()
+            first: list[Variable] = []
+            for v in chosen:
+                key = (v.component, v.component_instance, v.evse_id, v.connector_id, v.name)
+                if key not in seen:
+                    seen.add(key)
+                    first.append(v)
+            chosen = first
+    if station.has("b_report_first_evse_only"):
+        chosen = [v for v in chosen if v.component != "EVSE" or v.evse_id in (None, 1)]
+    return chosen
+
+
 def notify_report_pages(
-    model: DeviceModel, request_id: int, chosen: list[Variable], generated_at: str
+    model: DeviceModel,
+    request_id: int,
+    chosen: list[Variable],
+    generated_at: str,
+    first_seq_no: int = 0,
 ) -> list[Any]:
-    """NotifyReportRequests of at most ItemsPerMessage[GetReport] entries each, seqNo from 0,
-    tbc on all but the last (B07.FR.10, B08.FR.14)."""
+    """NotifyReportRequests of at most ItemsPerMessage[GetReport] entries each, seqNo from 0
+    (``first_seq_no`` 1 is the defect b_report_seq_no_from_one), tbc on all but the last
+    (B07.FR.10, B08.FR.14)."""
     size = max(1, model.get_int("DeviceDataCtrlr.ItemsPerMessage[GetReport]", 20))
     entries = [model.report_entry(v) for v in chosen]
     pages = [entries[i : i + size] for i in range(0, len(entries), size)] or [[]]
@@ -493,7 +568,7 @@ def notify_report_pages(
         call.NotifyReport(
             request_id=request_id,
             generated_at=generated_at,
-            seq_no=number,
+            seq_no=number + first_seq_no,
             report_data=page or None,
             tbc=number < len(pages) - 1,
         )

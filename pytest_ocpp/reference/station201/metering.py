@@ -4,14 +4,19 @@ A simulated meter per EVSE (energy register integrating ``power_w`` while Chargi
 the measurand lists of SampledDataCtrlr and AlignedDataCtrlr: Transaction.Begin at Started,
 Sample.Periodic every TxUpdatedInterval (an Updated MeterValuePeriodic event) and every
 TxEndedInterval (kept for the Ended event), Transaction.End at Ended, Sample.Clock every
-AlignedDataCtrlr.Interval, Trigger on TriggerMessage.
+AlignedDataCtrlr.Interval (a MeterValueClock event during a transaction, MeterValues
+otherwise; nothing during a transaction when SendDuringIdle, J01.FR.?) and every
+AlignedDataCtrlr.TxEndedInterval (kept for the Ended event), Trigger on TriggerMessage.
+Readings are signed when the controller's SignReadings is true (J01.FR.21, J02.FR.21).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from ocpp.v201 import call
@@ -45,9 +50,14 @@ class MeteringMixin:
         return evse.energy_wh
 
     def sample(
-        self: ReferenceStation201, evse: Evse, measurands_path: str, context: str
+        self: ReferenceStation201,
+        evse: Evse,
+        measurands_path: str,
+        context: str,
+        moment: datetime | None = None,
     ) -> dict[str, Any] | None:
-        """A MeterValueType of the measurands a variable lists, or None if it lists none."""
+        """A MeterValueType of the measurands a variable lists, or None if it lists none;
+        signed when the controller of ``measurands_path`` has SignReadings true."""
         charging = self.charging_state(evse, evse.session) == "Charging"
         energy = round(self.meter(evse), 1)
         power = self.power_w if charging else 0.0
@@ -57,22 +67,51 @@ class MeteringMixin:
             "Current.Import": round(power / 230 / 3, 1),
             "Voltage": 230.0,
         }
-        sampled = [
-            {
+        if context == "Sample.Clock" and self.has("j_aligned_wrong_context"):
+            context = "Sample.Periodic"
+        controller = measurands_path.split(".", 1)[0]
+        signed = self.model.get_bool(f"{controller}.SignReadings") and not self.has(
+            "j_unsigned_readings"
+        )
+        timestamp = self.ts(moment)
+        sampled = []
+        for m in self.model.members(measurands_path):
+            if m not in numbers:
+                continue
+            value: dict[str, Any] = {
                 "value": numbers[m],
                 "context": context,
                 "measurand": m,
                 "unit_of_measure": {"unit": _UNITS[m]},
             }
-            for m in self.model.members(measurands_path)
-            if m in numbers
-        ]
+            if signed:
+                value["signed_meter_value"] = self._signed(m, numbers[m], timestamp)
+            sampled.append(value)
         if not sampled:
             return None
-        return {"timestamp": self.ts(), "sampled_value": sampled}
+        return {"timestamp": timestamp, "sampled_value": sampled}
+
+    def _signed(self: ReferenceStation201, measurand: str, value: float, at: str) -> dict[str, Any]:
+        """A SignedMeterValueType of one reading (a simulated meter's signature: the data
+        base64, the public key only when PublicKeyWithSignedMeterValue asks for it)."""
+        data = json.dumps({"measurand": measurand, "value": value, "timestamp": at})
+        key_policy = "Never"
+        try:
+            key_policy = self.model.value("OCPPCommCtrlr.PublicKeyWithSignedMeterValue")
+        except KeyError:
+            pass
+        return {
+            "signed_meter_data": base64.b64encode(data.encode()).decode(),
+            "signing_method": "ECDSA-secp256r1-SHA256",
+            "encoding_method": "OCMF",
+            "public_key": "" if key_policy == "Never" else base64.b64encode(b"reference").decode(),
+        }
 
     async def _periodic(self: ReferenceStation201, session: Session, tx: Transaction) -> None:
         """Updated/MeterValuePeriodic every SampledDataCtrlr.TxUpdatedInterval (E02.FR.10)."""
+        trigger = (
+            "MeterValueClock" if self.has("j_periodic_wrong_trigger") else "MeterValuePeriodic"
+        )
         while not tx.ended:
             interval = self.model.get_int("SampledDataCtrlr.TxUpdatedInterval", 0)
             if await self.config_changed_within(interval if interval > 0 else None):
@@ -82,7 +121,7 @@ class MeteringMixin:
                 continue
             value = self.sample(evse, "SampledDataCtrlr.TxUpdatedMeasurands", "Sample.Periodic")
             if value is not None:
-                self.emit(evse, session, tx, "Updated", "MeterValuePeriodic", meter=[value])
+                self.emit(evse, session, tx, "Updated", trigger, meter=[value])
 
     async def _ended_sampler(self: ReferenceStation201, session: Session, tx: Transaction) -> None:
         """Samples every SampledDataCtrlr.TxEndedInterval, for the Ended event (E06.FR.11)."""
@@ -91,44 +130,86 @@ class MeteringMixin:
             if await self.config_changed_within(interval if interval > 0 else None):
                 continue
             evse = self.evse_of(session)
-            if evse is not None and not tx.ended:
+            if evse is not None and not tx.ended and not self.has("j_ended_without_samples"):
                 value = self.sample(evse, "SampledDataCtrlr.TxEndedMeasurands", "Sample.Periodic")
                 if value is not None:
                     tx.ended_samples.append(value)
 
     async def aligned_loop(self: ReferenceStation201) -> None:
-        """Clock-aligned meter values every AlignedDataCtrlr.Interval seconds from midnight:
-        a MeterValueClock TransactionEvent during a transaction, MeterValues when idle and
-        SendDuringIdle (J01, J02)."""
+        """Clock-aligned readings at every multiple of AlignedDataCtrlr.Interval and of
+        AlignedDataCtrlr.TxEndedInterval seconds from midnight (J01), timestamped with that
+        boundary."""
         while True:
             interval = self.model.get_int("AlignedDataCtrlr.Interval", 0)
-            if interval <= 0:
+            tx_interval = self.model.get_int("AlignedDataCtrlr.TxEndedInterval", 0)
+            periods = [p for p in (interval, tx_interval) if p > 0]
+            if not periods:
                 await self.config_changed_within(None)
                 continue
             now = datetime.now(timezone.utc)
             midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
             elapsed = (now - midnight).total_seconds()
-            wait = interval - elapsed % interval
+            wait = min(p - elapsed % p for p in periods)
             if await self.config_changed_within(wait):
                 continue
-            for evse in self.evses.values():
-                session = evse.session
-                if session is not None and session.tx is not None:
-                    value = self.sample(evse, "AlignedDataCtrlr.Measurands", "Sample.Clock")
-                    if value is not None:
-                        self.emit(
-                            evse, session, session.tx, "Updated", "MeterValueClock", meter=[value]
-                        )
-                elif self.model.get_bool("AlignedDataCtrlr.SendDuringIdle"):
-                    self.send_meter_values(evse, "Sample.Clock")
+            boundary = round(elapsed + wait)
+            moment = midnight + timedelta(seconds=boundary)
+            if interval > 0 and boundary % interval == 0:
+                self._clock_report(moment)
+            if tx_interval > 0 and boundary % tx_interval == 0:
+                self._clock_tx_ended_sample(moment)
             await asyncio.sleep(0.05)  # past the boundary before computing the next one
 
+    def _clock_report(self: ReferenceStation201, moment: datetime) -> None:
+        """AlignedDataCtrlr.Interval: a MeterValueClock TransactionEvent for an EVSE with a
+        transaction, MeterValues for the others; nothing at all while a transaction runs if
+        SendDuringIdle (AlignedDataSendDuringIdle, C-28)."""
+        busy = any(
+            e.session is not None and e.session.tx is not None and not e.session.tx.ended
+            for e in self.evses.values()
+        )
+        if (
+            busy
+            and self.model.get_bool("AlignedDataCtrlr.SendDuringIdle")
+            and not self.has("j_aligned_ignores_idle_only")
+        ):
+            return
+        for evse in self.evses.values():
+            session = evse.session
+            if session is not None and session.tx is not None and not session.tx.ended:
+                value = self.sample(evse, "AlignedDataCtrlr.Measurands", "Sample.Clock", moment)
+                if value is not None:
+                    self.emit(
+                        evse, session, session.tx, "Updated", "MeterValueClock", meter=[value]
+                    )
+            elif not self.has("j_aligned_idle_silent"):
+                self.send_meter_values(evse, "Sample.Clock", moment=moment)
+
+    def _clock_tx_ended_sample(self: ReferenceStation201, moment: datetime) -> None:
+        """AlignedDataCtrlr.TxEndedInterval: a Sample.Clock reading of TxEndedMeasurands kept
+        for the transaction's Ended event (J01.FR.14)."""
+        if self.has("j_ended_without_samples"):
+            return
+        for evse in self.evses.values():
+            session = evse.session
+            if session is not None and session.tx is not None and not session.tx.ended:
+                value = self.sample(
+                    evse, "AlignedDataCtrlr.TxEndedMeasurands", "Sample.Clock", moment
+                )
+                if value is not None:
+                    session.tx.ended_samples.append(value)
+
     def send_meter_values(
-        self: ReferenceStation201, evse: Evse, context: str, *, pre_boot: bool = False
+        self: ReferenceStation201,
+        evse: Evse,
+        context: str,
+        *,
+        pre_boot: bool = False,
+        moment: datetime | None = None,
     ) -> None:
         """MeterValuesRequest with the AlignedDataCtrlr.Measurands (F06.FR.06, J01)."""
-        value = self.sample(evse, "AlignedDataCtrlr.Measurands", context) or {
-            "timestamp": self.ts(),
+        value = self.sample(evse, "AlignedDataCtrlr.Measurands", context, moment) or {
+            "timestamp": self.ts(moment),
             "sampled_value": [
                 {
                     "value": round(self.meter(evse), 1),

@@ -49,6 +49,10 @@ class Connector:
     inoperative: bool = False
     """Set Inoperative by ChangeAvailability; persists across reboots (G03.FR.08)."""
     unlock_failing: bool = False
+    lock_failing: bool = False
+    """The cable is not fully plugged in: the plug retention lock fails (G05)."""
+    lock_problem: bool = False
+    """ConnectorPlugRetentionLock.Problem, true once locking failed (G05.FR.02)."""
     reported: str | None = None
     """The AvailabilityState last delivered to the CSMS (None: report it again)."""
 

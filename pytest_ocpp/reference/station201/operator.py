@@ -40,8 +40,12 @@ ACTIONS: dict[str, str] = {
     "clear_fault": "clear_fault(evse_id, connector_id=1): the fault is repaired.",
     "set_unlock_failure": "set_unlock_failure(evse_id, failing=True): UnlockConnector fails "
     "on the EVSE's connectors.",
+    "set_lock_failure": "set_lock_failure(evse_id, failing=True): the cable is not fully "
+    "plugged in, so the plug retention lock of the EVSE's connectors fails (G05).",
     "start_iso15118": "start_iso15118(evse_id, contract=None): an EV starts ISO 15118 Plug & "
     "Charge (not possible on this rig).",
+    "masterpass_select": "masterpass_select(target_evse): in the UI, the Master Pass user picks "
+    "the transaction to stop, 0 for all (not possible: this station has no UI, C16.FR.02).",
 }
 """The operator vocabulary (a public interface of the suite): action → signature and meaning."""
 
@@ -190,6 +194,21 @@ class OperatorMixin:
     ) -> None:
         for connector in self.evses[evse_id].connectors.values():
             connector.unlock_failing = bool(failing)
+
+    def _act_set_lock_failure(
+        self: ReferenceStation201, evse_id: int, failing: bool = True
+    ) -> None:
+        for connector in self.evses[evse_id].connectors.values():
+            connector.lock_failing = bool(failing)
+            if not failing and connector.lock_problem:
+                connector.lock_problem = False
+                self.notify_lock_problem(evse_id, connector.id, False)
+
+    def _act_masterpass_select(self: ReferenceStation201, target_evse: int) -> None:
+        raise NotImplementedError(
+            f"a Master Pass selection is {NOT_POSSIBLE}: the reference station has no user "
+            "interface (it stops every transaction, C16.FR.02)."
+        )
 
     def _act_start_iso15118(
         self: ReferenceStation201, evse_id: int, contract: str | None = None

@@ -160,12 +160,13 @@ class OutboxMixin:
                     attempts = self.model.get_int(
                         "OCPPCommCtrlr.MessageAttempts[TransactionEvent]", 3
                     )
-                    if item.attempts < attempts:
+                    if item.attempts < attempts or self.has("e2_retry_forever"):
+                        backoff = 0 if self.has("e2_retry_no_backoff") else item.attempts
                         await asyncio.sleep(
                             self.model.get_int(
                                 "OCPPCommCtrlr.MessageAttemptInterval[TransactionEvent]", 10
                             )
-                            * item.attempts
+                            * backoff
                         )
                         continue
                 with contextlib.suppress(ValueError):

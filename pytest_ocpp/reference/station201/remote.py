@@ -69,6 +69,9 @@ class RemoteMixin:
         self.authorize_session(
             evse, token, info, offline_unknown=offline_unknown, remote_start_id=remote_start_id
         )
+        if self.has("f_no_ev_connection_timeout") and session.timer is not None:
+            session.timer.cancel()
+            session.timer = None
 
     def transaction_finished(self: ReferenceStation201, evse: Evse | None) -> None:
         """A transaction ended: a scheduled EVSE reset (B12.FR.07) or station reset
@@ -84,11 +87,19 @@ class RemoteMixin:
         if self.reset_scheduled and not self.busy():
             self.request_reboot("ScheduledReset")
 
+    def immediate_reset_reasons(self: ReferenceStation201) -> tuple[str, str]:
+        """triggerReason and stoppedReason of a transaction a Reset Immediate ends
+        (B12.FR.04/08, E07.FR.03)."""
+        if self.has("b_immediate_reset_power_loss"):
+            return "AbnormalCondition", "PowerLoss"
+        return "ResetCommand", "ImmediateReset"
+
     async def immediate_reset(self: ReferenceStation201) -> None:
         """Reset Immediate: end every transaction (ResetCommand, ImmediateReset, B12.FR.04),
         try to deliver the Ended events, reboot; undelivered ones wait (B12.FR.05)."""
+        trigger, reason = self.immediate_reset_reasons()
         for evse, session in self.sessions():
-            self.abort(evse, session, "ResetCommand", "ImmediateReset")
+            self.abort(evse, session, trigger, reason)
         self.refresh()
         await self.drain(5.0)
         self.request_reboot("RemoteReset")
@@ -135,8 +146,10 @@ class RemoteMixin:
             targets = [(evse, c) for c in evse.connectors.values()]
         else:
             targets = [(evse, evse.connectors[connector_id])]
-        for _, connector in targets:
+        for e, connector in targets:
             connector.reported = None
+            if self.has("g_availability_change_unreported"):
+                connector.reported = self.connector_status(e.id, connector.id)
         self.refresh()
 
 
@@ -198,10 +211,15 @@ class RemoteHandlers:
         if st.boot_status == "Accepted":
             for evse, session in st.sessions():
                 if session.tx is not None and session.tx.id == transaction_id:
-                    self.defer(
-                        lambda e=evse, s=session: st.end_authorization(e, s, "RemoteStop", "Remote")
-                    )
+                    if not st.has("f_remote_stop_ignored"):
+                        self.defer(
+                            lambda e=evse, s=session: st.end_authorization(
+                                e, s, "RemoteStop", "Remote"
+                            )
+                        )
                     return call_result.RequestStopTransaction(status="Accepted")
+            if st.has("f_remote_stop_unknown_accepted"):
+                return call_result.RequestStopTransaction(status="Accepted")
         return call_result.RequestStopTransaction(status="Rejected")
 
     @on(Action.unlock_connector)
@@ -210,11 +228,15 @@ class RemoteHandlers:
         st = self.station
         evse = st.evses.get(evse_id)
         if evse is None or connector_id not in evse.connectors:
-            return call_result.UnlockConnector(status="UnknownConnector")
+            failed = st.has("f_unlock_unknown_connector")
+            return call_result.UnlockConnector(
+                status="UnlockFailed" if failed else "UnknownConnector"
+            )
         session = evse.session
         if session is not None and session.tx is not None and session.auth is not None:
-            return call_result.UnlockConnector(status="OngoingAuthorizedTransaction")
-        if evse.connectors[connector_id].unlock_failing:
+            if not st.has("f_unlock_during_transaction"):
+                return call_result.UnlockConnector(status="OngoingAuthorizedTransaction")
+        if evse.connectors[connector_id].unlock_failing or st.has("f_unlock_fails"):
             return call_result.UnlockConnector(status="UnlockFailed")
         evse.locked_for = None
         return call_result.UnlockConnector(status="Unlocked")
@@ -235,46 +257,64 @@ class RemoteHandlers:
         if scoped and evse_id is not None and evse_id not in st.evses:
             return rejected
         targets = [st.evses[evse_id]] if evse_id is not None else list(st.evses.values())
+        silent = st.has("f_trigger_not_sent")  # defect: Accepted, never sent
         if requested_message == "BootNotification":
             if st.boot_status == "Accepted":
-                return rejected
+                return accepted if st.has("f_trigger_boot_accepted") else rejected
             self.defer(st.trigger_boot)
             return accepted
         if requested_message == "Heartbeat":
-            self.defer(lambda: st.enqueue(lambda _i: call.Heartbeat(), pre_boot=True))
+            if not silent:
+                self.defer(lambda: st.enqueue(lambda _i: call.Heartbeat(), pre_boot=True))
             return accepted
         if requested_message == "StatusNotification":
             if evse_id is None or connector_id is None:
                 return rejected  # F06.FR.12
             if connector_id not in st.evses[evse_id].connectors:
                 return rejected
+            if st.has("f_trigger_status_rejected"):
+                return rejected
+            if st.has("f_trigger_status_stale"):
+                stale = call.StatusNotification(
+                    timestamp=st.ts(),
+                    connector_status="Available",
+                    evse_id=evse_id,
+                    connector_id=connector_id,
+                )
+                self.defer(lambda: st.enqueue(lambda _i: stale, pre_boot=pre))
+                return accepted
             self.defer(lambda: st.report_connector(evse_id, connector_id, pre_boot=pre))
             return accepted
         if requested_message == "MeterValues":
+            context = "Sample.Periodic" if st.has("f_trigger_meter_values_context") else "Trigger"
             for target in targets:
-                self.defer(lambda t=target: st.send_meter_values(t, "Trigger", pre_boot=pre))
+                self.defer(lambda t=target: st.send_meter_values(t, context, pre_boot=pre))
             return accepted
         if requested_message == "TransactionEvent":
             running = [t for t in targets if t.session is not None and t.session.tx is not None]
-            if not running:
+            if not running or st.has("f_trigger_transaction_event_rejected"):
                 return rejected  # nothing to report: an Accepted message must be sent (F06.FR.10)
             for target in running:
                 self.defer(lambda t=target: st.trigger_transaction_event(t))
             return accepted
         if requested_message == "LogStatusNotification":
-            self.defer(
-                lambda: st.enqueue(
-                    lambda _i: call.LogStatusNotification(status="Idle"), pre_boot=True
+            if not silent:
+                self.defer(
+                    lambda: st.enqueue(
+                        lambda _i: call.LogStatusNotification(status="Idle"), pre_boot=True
+                    )
                 )
-            )
             return accepted  # F06.FR.15: no upload in progress
         if requested_message == "FirmwareStatusNotification":
-            self.defer(
-                lambda: st.enqueue(
-                    lambda _i: call.FirmwareStatusNotification(status="Idle"), pre_boot=True
+            if not silent:
+                self.defer(
+                    lambda: st.enqueue(
+                        lambda _i: call.FirmwareStatusNotification(status="Idle"), pre_boot=True
+                    )
                 )
-            )
             return accepted  # F06.FR.16: no firmware update in progress
+        if st.has("f_trigger_unknown_rejected"):
+            return rejected
         return call_result.TriggerMessage(status="NotImplemented")  # F06.FR.08
 
     @on(Action.reset)
@@ -295,12 +335,17 @@ class RemoteHandlers:
                 if type == "OnIdle":
                     evse.reset_scheduled = True
                     self.defer(st.refresh)
+                    if st.has("b_reset_on_idle_not_scheduled"):
+                        return accepted
                     return call_result.Reset(status="Scheduled")  # B12.FR.07
-                self.defer(lambda: st.abort(evse, session, "ResetCommand", "ImmediateReset"))
+                trigger, reason = st.immediate_reset_reasons()
+                self.defer(lambda: st.abort(evse, session, trigger, reason))
             return accepted  # B11.FR.08: the EVSE restarts, keeping its availability
         if type == "OnIdle" and st.busy():
             st.reset_scheduled = True
             self.defer(st.refresh)  # B12 3a: idle EVSEs become Unavailable meanwhile
+            if st.has("b_reset_on_idle_not_scheduled"):
+                return accepted
             return call_result.Reset(status="Scheduled")  # B12.FR.01
         if type == "OnIdle":
             self.defer(lambda: st.request_reboot("RemoteReset"))
@@ -332,6 +377,8 @@ class RemoteHandlers:
             current, scope = target.inoperative, [target]
         else:
             current, scope = target.connectors[connector_id].inoperative, [target]
+        if current == inoperative and st.has("g_same_state_rejected"):
+            return call_result.ChangeAvailability(status="Rejected")
         status = "Accepted"
         if (
             inoperative
@@ -340,6 +387,8 @@ class RemoteHandlers:
             and not st.has("change_availability_ignores_transaction")
         ):
             status = "Scheduled"
+        if status == "Scheduled" and st.has("g_scheduled_change_dropped"):
+            return call_result.ChangeAvailability(status=status)
         st.set_availability(target, connector_id, inoperative)
         self.defer(lambda: st.availability_changed(target, connector_id))
         return call_result.ChangeAvailability(status=status)

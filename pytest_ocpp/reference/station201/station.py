@@ -58,6 +58,22 @@ LOGGER = logging.getLogger("pytest_ocpp.reference.station201")
 __all__ = ["ACTIONS", "DEFECTS", "VARIANTS", "ReferenceStation201"]
 
 DEFECTS: dict[str, str] = {
+    "e_authorized_wrong_trigger": "The TransactionEventRequest reporting an authorization has "
+    "triggerReason CablePluggedIn instead of Authorized (E02.FR.07, E03.FR.01).",
+    "e_connection_timeout_ignored": "An authorization without an EV never expires: "
+    "TxCtrlr.EVConnectionTimeOut is ignored (E03.FR.05, E06.FR.04).",
+    "e_ev_side_disconnect_wrong_trigger": "An EV-side disconnect is reported with triggerReason "
+    "EVDeparted instead of EVCommunicationLost (E06.FR.02, E10).",
+    "e_remote_stop_reason_local": "A transaction ended by RequestStopTransaction reports "
+    "stoppedReason Local instead of Remote (F03.FR.02, E06.FR.08).",
+    "e_ev_suspend_ignored": "An EV that is not ready or suspends is reported Charging instead of "
+    "SuspendedEV (E01.FR.19, E06.FR.07).",
+    "e_remote_authorize_when_disabled": "Sends an AuthorizeRequest for an unknown idToken "
+    "although AuthCtrlr.DisableRemoteAuthorization is true (C01.FR.05).",
+    "e_power_path_at_authorization": "With TxStartPoint PowerPathClosed the transaction starts "
+    "at the authorization, before any EV connected (E01.FR.05).",
+    "e_parking_wrong_trigger": "The EV entering the parking bay is reported with triggerReason "
+    "CablePluggedIn instead of EVDetected (E01.FR.01).",
     "status_while_pending": "Sends a StatusNotification for every connector while its "
     "BootNotification is Pending (B02.FR.02).",
     "no_status_after_boot": "Sends no StatusNotification for its connectors after an Accepted "
@@ -92,6 +108,147 @@ DEFECTS: dict[str, str] = {
     "Accepted instead of Scheduled while a transaction runs (G03.FR.05, G04.FR.06).",
     "availability_not_persisted": "Forgets Inoperative set by ChangeAvailability when it "
     "reboots (G03.FR.08, B11.FR.02).",
+    "c_tx_response_not_cached": "The idTokenInfo of a TransactionEventResponse does not "
+    "update the Authorization Cache (C10.FR.05).",
+    "c_clear_cache_inverted": "ClearCache is Rejected while the Authorization Cache is enabled "
+    "and Accepted while it is disabled (C11.FR.02, C11.FR.04).",
+    "c_cache_lifetime_ignored": "Cache entries never expire for AuthCacheCtrlr.LifeTime "
+    "(C10.FR.08).",
+    "c_group_ignored": "A different idToken of the same GroupId does not end the authorization "
+    "(C09.FR.03, C09.FR.07).",
+    "c_invalid_group_stops": "An idToken of the same GroupId that is not Accepted still ends the "
+    "authorization (C09.FR.11).",
+    "c_masterpass_starts": "A Master Pass idToken starts a transaction (C16.FR.03).",
+    "c_offline_list_ignored": "Offline, ignores the Local Authorization List: its Accepted "
+    "idTokens are treated as unknown (C13.FR.02).",
+    "c_offline_refused_list_starts": "Offline, an idToken the Local Authorization List knows as "
+    "not Accepted still starts a transaction (C13.FR.02).",
+    "c_offline_unknown_refused": "Offline, refuses unknown idTokens although "
+    "OfflineTxForUnknownIdEnabled is true (C15.FR.08).",
+    "c_cache_over_list": "The Authorization Cache is consulted before the Local Authorization "
+    "List (C13.FR.01, C14.FR.01).",
+    "d_version_mismatch_ignored": "A Differential SendLocalList with an older version is "
+    "Accepted and installed instead of VersionMismatch (D01.FR.19).",
+    "d_full_empty_failed": "A Full SendLocalList without entries is answered Failed instead of "
+    "emptying the list (D01.FR.04).",
+    "d_remove_failed": "A SendLocalList entry without idTokenInfo (remove) is answered Failed "
+    "(D01.FR.17).",
+    "d_version_while_disabled": "GetLocalListVersion reports the installed version although "
+    "LocalAuthListCtrlr.Enabled is false (D02.FR.03).",
+    "c_preauthorized_without_id_token": "A session authorized from the cache or the Local "
+    "Authorization List without an AuthorizeRequest reports no idToken (C12.FR.02, C14.FR.02).",
+    "c_masterpass_ignored": "A Master Pass idToken does not stop the running transactions "
+    "(C16.FR.02).",
+    "c_different_token_stops": "Any idToken presented during a transaction ends its "
+    "authorization, not only the one that started it (C01.FR.03).",
+    "c_post_authorize_ignored": "Asks the CSMS about a locally known non-Accepted idToken "
+    "although DisablePostAuthorize is true (TC_C_57, TC_C_58).",
+    "c_local_refusal_final": "Refuses an idToken the cache or Local Authorization List knows "
+    "as not Accepted without asking the CSMS (C10.FR.03, C12.FR.05, C14.FR.03).",
+    "c_refused_token_starts": "Starts a session for an idToken whose AuthorizeResponse is not "
+    "Accepted (C01.FR.02, C10.FR.03).",
+    "g_plug_in_not_reported": "Sends no StatusNotification Occupied when a cable is plugged in "
+    "(G01.FR.01/03).",
+    "g_unplug_not_reported": "Sends no StatusNotification Available when the cable of an "
+    "Occupied connector is unplugged (G01.FR.01/04).",
+    "g_availability_change_unreported": "Applies ChangeAvailability but sends no "
+    "StatusNotification for the connectors it changed (G03.FR.04, G04.FR.05).",
+    "g_same_state_rejected": "Answers Rejected to ChangeAvailability for the state already in "
+    "(G03.FR.03, G04.FR.04).",
+    "g_scheduled_change_dropped": "Answers Scheduled during a transaction but never applies "
+    "the change when it ends (G03.FR.05, G04.FR.06).",
+    "g_lock_failure_charges": "Charges although the plug retention lock failed and reports no "
+    "ConnectorPlugRetentionLock Problem (G05.FR.01/02).",
+    "f_no_ev_connection_timeout": "A remote start without an EV never times out "
+    "(TxCtrlr.EVConnectionTimeOut ignored, E03.FR.05, F02.FR.07).",
+    "f_unlock_during_transaction": "UnlockConnector during an authorized transaction answers "
+    "Unlocked instead of OngoingAuthorizedTransaction (F05.FR.02).",
+    "f_unlock_fails": "UnlockConnector without a transaction answers UnlockFailed instead of "
+    "Unlocked (F05.FR.04/06).",
+    "f_unlock_unknown_connector": "UnlockConnector for an unknown connector answers UnlockFailed "
+    "instead of UnknownConnector (F05.FR.03).",
+    "f_remote_stop_ignored": "Answers RequestStopTransaction Accepted but keeps the transaction "
+    "running (F03.FR.02/03).",
+    "f_remote_stop_unknown_accepted": "Answers RequestStopTransaction for a transactionId it does "
+    "not run Accepted instead of Rejected (F03.FR.08).",
+    "f_trigger_meter_values_context": "Triggered MeterValues carry context Sample.Periodic "
+    "instead of Trigger (F06.FR.06).",
+    "f_trigger_transaction_event_rejected": "Answers TriggerMessage TransactionEvent Rejected "
+    "although a transaction runs (F06.FR.05/07).",
+    "f_trigger_not_sent": "Accepts TriggerMessage Heartbeat, LogStatusNotification and "
+    "FirmwareStatusNotification but never sends them (F06.FR.10).",
+    "f_trigger_status_rejected": "Answers TriggerMessage StatusNotification for a connector "
+    "Rejected (F06.FR.05).",
+    "f_trigger_status_stale": "A triggered StatusNotification says Available whatever the "
+    "connector's state (F06.FR.09).",
+    "f_trigger_boot_accepted": "Accepts TriggerMessage BootNotification after an Accepted boot "
+    "(F06.FR.17).",
+    "f_trigger_unknown_rejected": "Answers TriggerMessage for a message it does not implement "
+    "Rejected instead of NotImplemented (F06.FR.08).",
+    "j_aligned_idle_silent": "Sends no clock-aligned MeterValuesRequest while no transaction "
+    "runs (J01.FR.01/02).",
+    "j_aligned_wrong_context": "Clock-aligned readings carry context Sample.Periodic instead "
+    "of Sample.Clock (J01.FR.03).",
+    "j_aligned_ignores_idle_only": "Keeps sending clock-aligned meter values during a "
+    "transaction although AlignedDataCtrlr.SendDuringIdle is true (C-28).",
+    "j_no_begin_value": "The Started TransactionEventRequest carries no Transaction.Begin "
+    "meter value (J02.FR.01, E01.FR.09).",
+    "j_periodic_wrong_trigger": "Periodic Updated events carry triggerReason MeterValueClock "
+    "instead of MeterValuePeriodic (J02.FR.02).",
+    "j_ended_without_samples": "The Ended TransactionEventRequest carries none of the samples "
+    "taken every TxEndedInterval (E06.FR.11, J01.FR.14, J02.FR.10).",
+    "j_unsigned_readings": "Ignores SignReadings: no signedMeterValue in its readings "
+    "(J01.FR.21, J02.FR.21).",
+    "b_boot_retry_ignores_interval": "After a Pending or Rejected BootNotificationResponse, "
+    "boots again after 1 s whatever the interval (B02.FR.08, B03.FR.02/06).",
+    "b_no_security_error_when_rejected": "Answers CSMS requests normally while its boot is "
+    "Rejected instead of CALLERROR SecurityError (B03.FR.08).",
+    "b_unknown_status_swapped": "Get/SetVariables answer UnknownVariable for an unknown "
+    "component and UnknownComponent for an unknown variable (B05.FR.04/05, B06.FR.06/07).",
+    "b_attribute_type_ignored": "Get/SetVariables treat any attributeType as Actual instead of "
+    "NotSupportedAttributeType (B05.FR.06, B06.FR.08).",
+    "b_set_value_not_validated": "SetVariables accepts values not of the variable's dataType "
+    "(B05.FR.07).",
+    "b_report_seq_no_from_one": "NotifyReportRequest pages are numbered from seqNo 1 "
+    "(B07.FR.10, B08.FR.14).",
+    "b_multiple_items_first_only": "Get/SetVariables with several items answer only the first "
+    "(B05.FR.01, B06.FR.01).",
+    "b_set_not_applied": "SetVariables answers Accepted but keeps the old value (B05.FR.02, "
+    "B06.FR.02).",
+    "b_component_criteria_ignored": "GetReport ignores componentCriteria (B08.FR.05/07/11).",
+    "b_set_variables_always_rejected": "SetVariables answers Rejected to every item (B05.FR.01).",
+    "b_reset_on_idle_not_scheduled": "Answers Reset OnIdle during a transaction with Accepted "
+    "instead of Scheduled (B12.FR.01).",
+    "b_immediate_reset_power_loss": "Transactions a Reset Immediate ends report AbnormalCondition"
+    " / PowerLoss instead of ResetCommand / ImmediateReset (B12.FR.04/08, E07.FR.03).",
+    "b_network_profile_any_slot": "Accepts SetNetworkProfile for any configurationSlot, also "
+    "one it does not have (B09.FR.02).",
+    "b_no_status_after_outage": "After an outage reports no connector status, not even one "
+    "that changed while offline (B04.FR.01/02).",
+    "b_reconnect_without_backoff": "Reconnects after a lost connection at once, ignoring "
+    "RetryBackOffWaitMinimum and its doubling (Part 4 §5.3).",
+    "b_report_instance_ignored": "GetReport ignores the variable instance: one given reports "
+    "them all, none given reports only the first (B08.FR.03/04).",
+    "b_report_first_evse_only": "GetReport of an EVSE component without evse reports EVSE 1 "
+    "only (B08.FR.04).",
+    "e2_status_ongoing_always": "GetTransactionStatus with a transactionId answers "
+    "ongoingIndicator true, also for unknown or ended transactions (E14.FR.01/03).",
+    "e2_status_ongoing_without_id": "GetTransactionStatus without transactionId includes "
+    "ongoingIndicator false instead of omitting it (E14.FR.06).",
+    "e2_status_queue_while_ongoing": "GetTransactionStatus answers messagesInQueue true "
+    "whenever the transaction is ongoing (E14.FR.05).",
+    "e2_offline_timestamp_at_send": "TransactionEventRequests queued while offline carry the "
+    "time they are sent instead of when the event occurred (E11.FR.02, E12.FR.02).",
+    "b_network_priority_ignored": "After a reboot reconnects to the slot it last used, ignoring "
+    "NetworkConfigurationPriority (B10.FR.04).",
+    "b_network_no_fallback": "Keeps retrying the first NetworkConfigurationPriority slot, never "
+    "falling back to the next after NetworkProfileConnectionAttempts (B10.FR.03/07).",
+    "e2_status_queue_ignored": "GetTransactionStatus answers messagesInQueue false although "
+    "transaction messages are queued (E14.FR.04/07).",
+    "e2_retry_forever": "Keeps resending a failed TransactionEventRequest beyond "
+    "MessageAttempts[TransactionEvent] (E13.FR.03).",
+    "e2_retry_no_backoff": "Resends a failed TransactionEventRequest at once instead of after "
+    "MessageAttemptInterval × the preceding attempts (E13.FR.02).",
 }
 """Deliberately broken variants: name → the one behaviour it changes."""
 
@@ -128,14 +285,17 @@ class _Client(
         self._deferred.append(work)
 
     async def route_message(self, raw_msg: str) -> None:
-        """Answer, then run the deferred work. An Accepted BootNotificationResponse counts at
-        once: a TriggerMessage right behind it must see the station Accepted (F06.FR.17)."""
+        """Answer, then run the deferred work. A BootNotificationResponse counts at once: a
+        TriggerMessage right behind an Accepted one must see the station Accepted (F06.FR.17),
+        a request right behind a Rejected one gets SecurityError (B03.FR.08)."""
         with contextlib.suppress(ValueError, TypeError, KeyError, IndexError):
             message = json.loads(raw_msg)
             reply = message[2] if message[0] == 3 else None
             if isinstance(reply, dict) and {"currentTime", "interval", "status"} <= reply.keys():
-                if reply["status"] == "Accepted":
-                    self.station.boot_status = "Accepted"
+                # Any status counts at once: a request right behind a Rejected answer gets
+                # SecurityError (B03.FR.08), whatever the boot coroutine has seen yet.
+                if reply["status"] in ("Accepted", "Pending", "Rejected"):
+                    self.station.boot_status = reply["status"]
         self._deferred = []
         await super().route_message(raw_msg)
         deferred, self._deferred = self._deferred, []
@@ -147,7 +307,9 @@ class _Client(
 
     async def _handle_call(self, msg: Any) -> Any:
         """B03.FR.08: while Rejected, every CSMS request gets CALLERROR SecurityError."""
-        if self.station.boot_status == "Rejected":
+        if self.station.boot_status == "Rejected" and not self.station.has(
+            "b_no_security_error_when_rejected"
+        ):
             raise SecurityError(description="The CSMS rejected this station's BootNotification")
         return await super()._handle_call(msg)
 
@@ -209,6 +371,13 @@ class ReferenceStation201(
         self.reconnect_delay = reconnect_delay
         self.reboot_delay = reboot_delay
         self.power_w = power_w
+        self.network_profiles: dict[int, str] = {1: self.csms_url}
+        """configurationSlot → ocppCsmsUrl (B09, B10); slot 1 is the URL it was built with."""
+        self.active_slot = 1
+        """The slot of the last successful connection (OCPPCommCtrlr.ActiveNetworkProfile)."""
+        self._slot_order: list[int] = [1]
+        self._slot_index = 0
+        self._slot_failures = 0
 
         self.evses: dict[int, Evse] = {
             e: Evse(e, {c: Connector(e, c) for c in range(1, connectors_per_evse + 1)})
@@ -312,7 +481,62 @@ class ReferenceStation201(
             base = self.reconnect_delay
         doublings = min(attempt, self.model.get_int("OCPPCommCtrlr.RetryBackOffRepeatTimes", 3))
         spread = self.model.get_int("OCPPCommCtrlr.RetryBackOffRandomRange", 0)
+        if self.has("b_reconnect_without_backoff"):
+            return 0.0
         return base * 2**doublings + (random.uniform(0, spread) if spread > 0 else 0.0)
+
+    # B09/B10 network connection profiles: slots 1 and 2, tried in NetworkConfigurationPriority
+    # order after a reboot, NetworkProfileConnectionAttempts each, then back to the last slot
+    # that worked with the ordinary reconnection (B10.FR.03/04/07).
+
+    def set_network_profile(self, slot: int, data: Mapping[str, Any]) -> str:
+        """B09: store a connection profile in slot 1 or 2; Rejected for another slot
+        (B09.FR.02), another OCPP version or transport, a lower security profile than the
+        current one, or a security profile 2/3 without wss:// (A00.FR.xxx)."""
+        url = str(data.get("ocppCsmsUrl", ""))
+        profile = int(data.get("securityProfile", 0))
+        current = self.model.get_int("SecurityCtrlr.SecurityProfile", 0)
+        valid = (
+            (slot in (1, 2) or self.has("b_network_profile_any_slot"))
+            and data.get("ocppVersion") == "OCPP20"
+            and data.get("ocppTransport", "JSON") == "JSON"
+            and profile >= current
+            and url.startswith("wss://" if profile >= 2 else ("ws://", "wss://"))
+        )
+        if not valid:
+            return "Rejected"
+        self.network_profiles[slot] = url.rstrip("/")
+        return "Accepted"
+
+    def _slots_from_priority(self) -> None:
+        """B10.FR.04: after a reboot, begin with the first entry of NetworkConfigurationPriority."""
+        variable = self.model.find("OCPPCommCtrlr.NetworkConfigurationPriority")
+        text = variable.actual if variable is not None else ""
+        order = [int(t) for t in text.split(",") if t.strip().isdigit()]
+        order = [slot for slot in order if slot in self.network_profiles]
+        if self.has("b_network_priority_ignored"):
+            order = [self.active_slot]
+        self._slot_order = order or [self.active_slot]
+        self._slot_index = 0
+        self._slot_failures = 0
+
+    def _current_slot(self) -> int:
+        if self._slot_index < len(self._slot_order):
+            return self._slot_order[self._slot_index]
+        return self.active_slot  # B10.FR.07: every entry failed; back to the last good one
+
+    def _connect_url(self) -> str:
+        return self.network_profiles.get(self._current_slot(), self.csms_url)
+
+    def _slot_failed(self) -> None:
+        """B10.FR.03: NetworkProfileConnectionAttempts per entry, then the next one."""
+        if self._slot_index >= len(self._slot_order) or self.has("b_network_no_fallback"):
+            return
+        self._slot_failures += 1
+        attempts = self.model.get_int("OCPPCommCtrlr.NetworkProfileConnectionAttempts", 3)
+        if self._slot_failures >= max(1, attempts):
+            self._slot_index += 1
+            self._slot_failures = 0
 
     async def _run(self) -> None:
         attempt = 0
@@ -320,6 +544,7 @@ class ReferenceStation201(
             await self._power.wait()
             if self._reboot_pending is not None:
                 self._reboot()
+                self._slots_from_priority()
                 if self.reboot_delay > 0:
                     await asyncio.sleep(self.reboot_delay)
             headers = {}
@@ -330,7 +555,7 @@ class ReferenceStation201(
             ping = self.model.get_int("OCPPCommCtrlr.WebSocketPingInterval", 0)
             try:
                 async with connect(
-                    f"{self.csms_url}/{self.station_id}",
+                    f"{self._connect_url()}/{self.station_id}",
                     subprotocols=[_SUBPROTOCOL],
                     additional_headers=headers,
                     open_timeout=10,
@@ -344,12 +569,14 @@ class ReferenceStation201(
                     self.connected.set()
                     self.disconnected.clear()
                     attempt = 0
+                    self.active_slot = self._current_slot()
                     LOGGER.info("%s connected to %s", self.station_id, self.csms_url)
                     await self._session(ws)
             except (OSError, WebSocketException, asyncio.TimeoutError) as error:
                 LOGGER.info(
                     "%s: connection to %s failed: %s", self.station_id, self.csms_url, error
                 )
+                self._slot_failed()
             finally:
                 self._ws = None
                 self.connected.clear()
@@ -449,6 +676,8 @@ class ReferenceStation201(
             if lost is not None and lost.is_set():
                 raise Offline()
             interval = response.interval if response is not None and response.interval > 0 else 30
+            if self.has("b_boot_retry_ignores_interval"):
+                interval = 1
             waiters = [asyncio.ensure_future(self._boot_now.wait())]
             if lost is not None:
                 waiters.append(asyncio.ensure_future(lost.wait()))
@@ -477,6 +706,8 @@ class ReferenceStation201(
                 if everything:
                     connector.reported = None
                 if first and self.has("no_status_after_boot"):
+                    connector.reported = self.connector_status(evse.id, connector.id)
+                if not first and self.has("b_no_status_after_outage"):
                     connector.reported = self.connector_status(evse.id, connector.id)
         front: list[Outgoing] = []
         self.refresh(into=front)
@@ -580,7 +811,8 @@ class ReferenceStation201(
 
     def send_report(self, request_id: int, variables: list[Variable]) -> None:
         """NotifyReport pages for GetBaseReport/GetReport, allowed while Pending (B02.FR.02)."""
-        for page in notify_report_pages(self.model, request_id, variables, self.ts()):
+        first = 1 if self.has("b_report_seq_no_from_one") else 0
+        for page in notify_report_pages(self.model, request_id, variables, self.ts(), first):
             self.enqueue(lambda _i, p=page: p, pre_boot=True)
 
     # ------------------------------------------------------------------ helpers

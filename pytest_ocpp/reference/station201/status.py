@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ocpp.v201 import call
 
-from pytest_ocpp.reference.station201.model import Outgoing
+from pytest_ocpp.reference.station201.model import Evse, Outgoing
 
 if TYPE_CHECKING:
     from pytest_ocpp.reference.station201.station import ReferenceStation201
@@ -121,6 +121,44 @@ class StatusMixin:
         event = self._availability_event(component, evse_id, connector_id, value)
         self.enqueue(lambda _i: event)
 
+    def lock_failed(self: ReferenceStation201, evse: Evse) -> bool:
+        """Locking the connector the EV is plugged into fails (G05.FR.01: no charging); the
+        first failure is reported as ConnectorPlugRetentionLock.Problem true (G05.FR.02)."""
+        if evse.ev_connector is None or self.has("g_lock_failure_charges"):
+            return False
+        connector = evse.connectors[evse.ev_connector]
+        if not connector.lock_failing:
+            return False
+        if not connector.lock_problem:
+            connector.lock_problem = True
+            self.notify_lock_problem(evse.id, connector.id, True)
+        return True
+
+    def notify_lock_problem(
+        self: ReferenceStation201, evse_id: int, connector_id: int, problem: bool
+    ) -> None:
+        """NotifyEvent ConnectorPlugRetentionLock.Problem (trigger Delta, G05.FR.02)."""
+        self._event_id += 1
+        event = call.NotifyEvent(
+            generated_at=self.ts(),
+            seq_no=0,
+            event_data=[
+                {
+                    "event_id": self._event_id,
+                    "timestamp": self.ts(),
+                    "trigger": "Delta",
+                    "actual_value": "true" if problem else "false",
+                    "event_notification_type": "HardWiredNotification",
+                    "component": {
+                        "name": "ConnectorPlugRetentionLock",
+                        "evse": {"id": evse_id, "connector_id": connector_id},
+                    },
+                    "variable": {"name": "Problem"},
+                }
+            ],
+        )
+        self.enqueue(lambda _i: event)
+
     def report_connector(
         self: ReferenceStation201,
         evse_id: int,
@@ -132,11 +170,18 @@ class StatusMixin:
         """StatusNotificationRequest plus NotifyEvent(Connector.AvailabilityState) — the pair
         Part 6 checks at every connector change (G01.FR.03-07)."""
         status = self.connector_status(evse_id, connector_id)
-        self.evses[evse_id].connectors[connector_id].reported = status
+        connector = self.evses[evse_id].connectors[connector_id]
+        unreported = (status == "Occupied" and self.has("g_plug_in_not_reported")) or (
+            status == "Available"
+            and connector.reported == "Occupied"
+            and self.has("g_unplug_not_reported")
+        )
+        connector.reported = status
         payload = self._status_payload(evse_id, connector_id)
         event = self._availability_event("Connector", evse_id, connector_id, status)
         where = (evse_id, connector_id)
-        self.enqueue(lambda _i: payload, pre_boot=pre_boot, connector=where, into=into)
+        if not unreported:
+            self.enqueue(lambda _i: payload, pre_boot=pre_boot, connector=where, into=into)
         self.enqueue(lambda _i: event, pre_boot=pre_boot, into=into)
 
     def refresh(self: ReferenceStation201, into: list[Outgoing] | None = None) -> None:

@@ -72,7 +72,9 @@ class TransactionsMixin:
     def points(self: ReferenceStation201, which: str) -> set[str]:
         return set(self.model.members(f"TxCtrlr.{which}"))
 
-    def charging_state(self, evse: Evse | None, session: Session | None) -> str:
+    def charging_state(
+        self: ReferenceStation201, evse: Evse | None, session: Session | None
+    ) -> str:
         """ChargingStateEnumType of an EVSE (E01.FR.18-20)."""
         if evse is None or evse.ev_connector is None:
             return "Idle"
@@ -80,7 +82,8 @@ class TransactionsMixin:
             return "EVConnected"
         if session is not None and session.suspended_invalid:
             return "SuspendedEVSE"
-        return "SuspendedEV" if evse.ev_suspended else "Charging"
+        suspended = evse.ev_suspended and not self.has("e_ev_suspend_ignored")
+        return "SuspendedEV" if suspended else "Charging"
 
     def evse_usable(self: ReferenceStation201, evse: Evse) -> bool:
         """May a new session start here (F01.FR.23, G03.FR.06, B12 scheduled reset)?"""
@@ -115,6 +118,7 @@ class TransactionsMixin:
             and evse.ev_connector is not None
             and session.auth is not None
             and not any(c.fault for c in evse.connectors.values())
+            and not self.lock_failed(evse)  # G05.FR.01
         )
 
     def _orphaned(self, evse: Evse | None, session: Session) -> bool:
@@ -236,6 +240,8 @@ class TransactionsMixin:
         if event_type == "Ended":
             wrong = self.has("tx_wrong_stopped_reason")
             info["stopped_reason"] = "Other" if wrong else (reason or "Local")
+            if reason == "Remote" and self.has("e_remote_stop_reason_local"):
+                info["stopped_reason"] = "Local"
         fields: dict[str, Any] = {
             "event_type": event_type,
             "timestamp": self.ts(),
@@ -267,17 +273,19 @@ class TransactionsMixin:
         ):
             tx.begin_sent = True
             begin = self.sample(evse, "SampledDataCtrlr.TxStartedMeasurands", "Transaction.Begin")
-            values += [begin] if begin else []
+            values += [begin] if begin and not self.has("j_no_begin_value") else []
         values += meter or []
         if event_type == "Ended" and evse is not None:
             end = self.sample(evse, "SampledDataCtrlr.TxEndedMeasurands", "Transaction.End")
-            if end is not None:
-                values += [*tx.begin_values, *tx.ended_samples, end]
+            # clock-aligned TxEnded samples go out even when TxEndedMeasurands is empty (J01.FR.14)
+            values += [*tx.begin_values, *tx.ended_samples, *([end] if end else [])]
         if values:
             fields["meter_value"] = values
 
         def build(item: Outgoing) -> Any:
             offline = item.offline and not self.has("offline_flag_missing")
+            if item.offline and self.has("e2_offline_timestamp_at_send"):
+                fields["timestamp"] = self.ts()
             return call.TransactionEvent(**fields, offline=True if offline else None)
 
         def answered(response: Any) -> None:
@@ -334,7 +342,8 @@ class TransactionsMixin:
         info = getattr(response, "id_token_info", None)
         if token is None or not isinstance(info, dict):
             return
-        self.cache_store(token, info)
+        if not self.has("c_tx_response_not_cached"):
+            self.cache_store(token, info)
         if authorizing and info.get("status") != "Accepted":
             self.enqueue_action(lambda: self._deauthorize(tx, session, token))
 
@@ -363,8 +372,10 @@ class TransactionsMixin:
         *,
         offline_unknown: bool = False,
         remote_start_id: int | None = None,
+        report_token: bool = True,
     ) -> None:
-        """The idToken is authorized for this EVSE (or the next one an EV connects to)."""
+        """The idToken is authorized for this EVSE (or the next one an EV connects to);
+        ``report_token`` false only for the defect c_preauthorized_without_id_token."""
         if evse is None:
             session = self.floating or Session(None)
             self.floating = session
@@ -374,7 +385,7 @@ class TransactionsMixin:
         session.auth_ended_reason = None
         session.suspended_invalid = False
         session.remote_claim = False
-        session.pending_id_token = token
+        session.pending_id_token = token if report_token else None
         session.authorizing = True
         if remote_start_id is not None:
             session.pending_trigger = "RemoteStart"
@@ -383,7 +394,10 @@ class TransactionsMixin:
         if not connected:
             self._arm_connection_timeout(session)
         rising = {"Authorized", "PowerPathClosed"} if connected else {"Authorized"}
-        self.advance(evse, session, "Authorized", rising=rising)
+        if self.has("e_power_path_at_authorization"):
+            rising = {"Authorized", "PowerPathClosed"}
+        trigger = "CablePluggedIn" if self.has("e_authorized_wrong_trigger") else "Authorized"
+        self.advance(evse, session, trigger, rising=rising)
         self.refresh()
 
     def end_authorization(
@@ -414,6 +428,8 @@ class TransactionsMixin:
 
         async def expire() -> None:
             await asyncio.sleep(max(1, self.model.get_int("TxCtrlr.EVConnectionTimeOut", 60)))
+            if self.has("e_connection_timeout_ignored"):
+                return
             evse = self.evse_of(session)
             if session.auth is None or (evse is not None and evse.ev_connector is not None):
                 return
@@ -512,7 +528,10 @@ class TransactionsMixin:
             session.auth = None  # E09.FR.01: deauthorized
             session.auth_ended_reason = "EVDisconnected"
             falling |= {"Authorized"}
-        self.advance(evse, session, "EVCommunicationLost", falling=falling, reason=reason)
+        trigger = "EVCommunicationLost"
+        if not unplug and self.has("e_ev_side_disconnect_wrong_trigger"):
+            trigger = "EVDeparted"
+        self.advance(evse, session, trigger, falling=falling, reason=reason)
         self._drop_if_idle(evse, session)
         self.refresh()
 
@@ -525,7 +544,8 @@ class TransactionsMixin:
         if session is None:
             return
         if parked:
-            self.advance(evse, session, "EVDetected", rising={"ParkingBayOccupancy"})
+            trigger = "CablePluggedIn" if self.has("e_parking_wrong_trigger") else "EVDetected"
+            self.advance(evse, session, trigger, rising={"ParkingBayOccupancy"})
         else:
             reason = session.auth_ended_reason or "Local"
             self.advance(
@@ -590,10 +610,12 @@ class TransactionsMixin:
             item.kind == "tx" and (transaction_id is None or item.transaction_id == transaction_id)
             for item in self.outbox
         )
+        queued = queued and not self.has("e2_status_queue_ignored")
         if transaction_id is None:
-            return None, queued
+            return (False if self.has("e2_status_ongoing_without_id") else None), queued
         tx = self.transactions.get(transaction_id)
-        return (tx is not None and not tx.ended), queued
+        ongoing = (tx is not None and not tx.ended) or self.has("e2_status_ongoing_always")
+        return ongoing, queued or (ongoing and self.has("e2_status_queue_while_ongoing"))
 
 
 class TransactionHandlers:

@@ -142,6 +142,15 @@ class UnsupportedHandlers:
         return call_result.ClearVariableMonitoring(clear_monitoring_result=results)
 
     @on(Action.set_network_profile)
-    def on_set_network_profile(self, **_: Any) -> Any:
-        """B09.FR.02: only the configured connection profile is supported."""
-        return call_result.SetNetworkProfile(status="Rejected")
+    def on_set_network_profile(
+        self, configuration_slot: int, connection_data: dict[str, Any], **_: Any
+    ) -> Any:
+        """B09: see :meth:`ReferenceStation201.set_network_profile` (slots 1 and 2)."""
+        data = {
+            "ocppCsmsUrl": connection_data.get("ocpp_csms_url"),
+            "ocppVersion": connection_data.get("ocpp_version"),
+            "ocppTransport": connection_data.get("ocpp_transport"),
+            "securityProfile": connection_data.get("security_profile", 0),
+        }
+        status = self.station.set_network_profile(int(configuration_slot), data)
+        return call_result.SetNetworkProfile(status=status)

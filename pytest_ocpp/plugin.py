@@ -15,7 +15,7 @@ import pytest_asyncio
 from pytest_ocpp import operators
 from pytest_ocpp.case import CaseContext
 from pytest_ocpp.config import ALL_VERSIONS, OPTIONS, ConfigError, IdTags, OcppConfig, build_config
-from pytest_ocpp.csms import FakeCsms, FakeCsms16, FakeCsms201
+from pytest_ocpp.csms import FakeCsms, fake_csmss
 from pytest_ocpp.link import listen_problem, unreachable
 from pytest_ocpp.report import allure as allure_report
 from pytest_ocpp.report import summary
@@ -339,30 +339,17 @@ def csms_operator(
 
 
 # -- station side: the fake CSMS ---------------------------------------------------------------
-FAKE_CSMS_CLASSES: dict[str, type[FakeCsms]] = {"1.6": FakeCsms16, "2.0.1": FakeCsms201}
-
-
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def ocpp_fake_csmss(ocpp_config: OcppConfig) -> Any:
-    """One fake CSMS per selected version, living for the whole run on the cases' loop (the
-    station stays connected between cases). With ``--ocpp-listen`` they share the one port:
-    the subprotocol the station offers picks the version, and the other version's cases are
-    not applicable. With ``--ocpp-reference`` each listens on a port of its own, where that
-    version's reference station connects."""
+    """One fake CSMS per selected version (:func:`pytest_ocpp.csms.fake_csmss`), living for
+    the whole run on the cases' loop: the station stays connected between cases."""
     if ocpp_config.listen:
         host, port = ocpp_config.listen
     elif ocpp_config.reference:
         host, port = "127.0.0.1", 0
     else:
         raise NotApplicable("no charging station under test: give --ocpp-listen=HOST:PORT")
-    fakes: dict[str, FakeCsms] = {}
-    primary: FakeCsms | None = None
-    for version in ocpp_config.versions:
-        fake = FAKE_CSMS_CLASSES[version.name](ocpp_config, version, host=host, port=port)
-        if primary is not None and ocpp_config.listen:
-            fake.share_server_with(primary)
-        primary = primary or fake
-        fakes[version.name] = fake
+    fakes = fake_csmss(ocpp_config, host, port, share_port=bool(ocpp_config.listen))
     started: list[FakeCsms] = []
     try:
         for fake in fakes.values():

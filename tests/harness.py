@@ -12,8 +12,10 @@ an unrelated reason does not count).
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import pkgutil
 import random
 import shlex
 import socket
@@ -25,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Protocol
 
 import pytest
@@ -551,6 +554,21 @@ def station_defect_jobs(table: Iterable[Defect], **options: Any) -> dict[str, Jo
     for defect in table:
         jobs[defect.name] = station_job(defect.cases, (defect.name,), **options)
     return jobs
+
+
+# -- the catalogue of implemented cases ------------------------------------------------------
+def implemented_cases(package: ModuleType, version: str) -> set[str]:
+    """The OCA ids of every test function under ``package`` (e.g.
+    ``pytest_ocpp.testcases.ocpp201.csms``) for ``version``, read from their ``ocpp_case``
+    markers after importing the modules as the plugin's collection does."""
+    found: set[str] = set()
+    for module_info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+        module = importlib.import_module(module_info.name)
+        for value in vars(module).values():
+            for mark in getattr(value, "pytestmark", ()):
+                if mark.name == "ocpp_case" and mark.kwargs.get("version") == version:
+                    found.add(mark.kwargs["id"])
+    return found
 
 
 # -- judging verdicts ------------------------------------------------------------------------

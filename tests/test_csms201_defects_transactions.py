@@ -20,8 +20,6 @@ of the proof is ``test_suite_against_reference.py``.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from functools import partial
 from pathlib import Path
 
@@ -35,6 +33,7 @@ from harness import (
     assert_passes,
     cases_of,
     csms201_defect_run,
+    implemented_cases,
     runs_fixture,
 )
 
@@ -290,17 +289,7 @@ runs = runs_fixture({d.name: partial(_run, d) for d in DEFECT_CASES}, param="def
 
 
 def _implemented_201_csms_cases() -> set[str]:
-    """The OCA ids of every 2.0.1 test function under ``testcases/ocpp201/csms`` (their
-    ``ocpp_case`` markers), found by importing the modules as the plugin's collection does."""
-    found: set[str] = set()
-    package = pytest_ocpp.testcases.ocpp201.csms
-    for module_info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
-        module = importlib.import_module(module_info.name)
-        for value in vars(module).values():
-            for mark in getattr(value, "pytestmark", ()):
-                if mark.name == "ocpp_case" and mark.kwargs.get("version") == "2.0.1":
-                    found.add(mark.kwargs["id"])
-    return found
+    return implemented_cases(pytest_ocpp.testcases.ocpp201.csms, "2.0.1")
 
 
 def test_catalogue_lists_36_cases() -> None:

@@ -12,7 +12,6 @@ Readings are signed when the controller's SignReadings is true (J01.FR.21, J02.F
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import time
@@ -139,6 +138,7 @@ class MeteringMixin:
         """Clock-aligned readings at every multiple of AlignedDataCtrlr.Interval and of
         AlignedDataCtrlr.TxEndedInterval seconds from midnight (J01), timestamped with that
         boundary."""
+        handled: datetime | None = None  # the last boundary reported
         while True:
             interval = self.model.get_int("AlignedDataCtrlr.Interval", 0)
             tx_interval = self.model.get_int("AlignedDataCtrlr.TxEndedInterval", 0)
@@ -149,16 +149,19 @@ class MeteringMixin:
             now = datetime.now(timezone.utc)
             midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
             elapsed = (now - midnight).total_seconds()
-            wait = min(p - elapsed % p for p in periods)
-            if await self.config_changed_within(wait):
-                continue
-            boundary = round(elapsed + wait)
+            # The next boundary after now and after the last one reported: the timer may
+            # wake a little early, and each boundary is reported once.
+            if handled is not None and handled.date() == now.date():
+                elapsed = max(elapsed, (handled - midnight).total_seconds())
+            boundary = min((elapsed // p + 1) * p for p in periods)
             moment = midnight + timedelta(seconds=boundary)
+            if await self.config_changed_within(max(0.0, (moment - now).total_seconds())):
+                continue
+            handled = moment
             if interval > 0 and boundary % interval == 0:
                 self._clock_report(moment)
             if tx_interval > 0 and boundary % tx_interval == 0:
                 self._clock_tx_ended_sample(moment)
-            await asyncio.sleep(0.05)  # past the boundary before computing the next one
 
     def _clock_report(self: ReferenceStation201, moment: datetime) -> None:
         """AlignedDataCtrlr.Interval: a MeterValueClock TransactionEvent for an EVSE with a

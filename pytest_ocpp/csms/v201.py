@@ -12,12 +12,15 @@ StatusNotification and judges a NotifyEvent when one comes, never requiring it.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from pytest_ocpp.case import starting_state, step, warn
 from pytest_ocpp.csms.base import FakeCsms, StationConnection
 from pytest_ocpp.csms.states201 import StationStates201
+from pytest_ocpp.csms.states201_certificates import CertificateStates201
+from pytest_ocpp.csms.states201_firmware import FirmwareStates201
+from pytest_ocpp.csms.states201_smart_charging import SmartChargingStates201
 from pytest_ocpp.link import ANY_ACTION, Handler, IncomingCall
 from pytest_ocpp.station import now
 from pytest_ocpp.station.device_model import parse_key
@@ -39,7 +42,13 @@ def _component_variable(text: str) -> dict[str, Any]:
     return {"component": key.component_json(), "variable": key.variable_json()}
 
 
-class FakeCsms201(StationStates201, FakeCsms):
+class FakeCsms201(
+    StationStates201,
+    SmartChargingStates201,
+    FirmwareStates201,
+    CertificateStates201,
+    FakeCsms,
+):
     """The fake CSMS speaking OCPP 2.0.1; its reusable states are :class:`StationStates201`."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -62,6 +71,16 @@ class FakeCsms201(StationStates201, FakeCsms):
         self.state: str | None = None
         """The last reusable state reached (Part 6 §2.18 names)."""
         self.ev_connected = False
+        self.undo: dict[str, Callable[[StationConnection], Awaitable[Any]]] = {}
+        """What a case left on the station that only a request undoes (a charging profile, a
+        monitor, a display message, a certificate), by description: :meth:`ready` runs each
+        at the start of the next case, so a failed case cannot leave it behind."""
+
+    def after_case(self, what: str, undo: Callable[[StationConnection], Awaitable[Any]]) -> None:
+        """Register ``undo`` to run when the next case establishes the general
+        preconditions (Part 6 §2.1 are pre- and post-conditions); ``what`` names it in the
+        cascade message if undoing fails. Registering the same ``what`` again replaces it."""
+        self.undo[what] = undo
 
     # -- configuration the scenarios read -------------------------------------------------
     @property
@@ -240,6 +259,7 @@ class FakeCsms201(StationStates201, FakeCsms):
             parts.append(f"reservation(s) {', '.join(map(str, sorted(self.reservations201)))}")
         if self.inoperative201:
             parts.append("Inoperative EVSE(s)/connector(s)")
+        parts.extend(self.undo)
         changed = [k for k, v in self.changed_variables.items() if self.variables.get(k) != v]
         if changed:
             parts.append(f"variable(s) {', '.join(changed)} changed")
@@ -298,6 +318,9 @@ class FakeCsms201(StationStates201, FakeCsms):
                 target["evse"] = {"id": evse, **({"connectorId": connector} if connector else {})}
             await sut.link.call("ChangeAvailability", target, allow_error=True)
         self.inoperative201.clear()
+        for what, undo in list(self.undo.items()):
+            del self.undo[what]  # undone once: a station refusing it fails one case only
+            await undo(sut)
         await self._restore_variables(sut)
         busy = {k: s for k, s in self.connector_statuses.items() if s != "Available"}
         if operator is not None:

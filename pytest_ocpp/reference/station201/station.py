@@ -38,18 +38,31 @@ from pytest_ocpp.reference.station201.authorization import (
     AuthorizationHandlers,
     AuthorizationMixin,
 )
+from pytest_ocpp.reference.station201.certificates import CertificateHandlers, CertificateMixin
+from pytest_ocpp.reference.station201.customer import CustomerHandlers, CustomerMixin
+from pytest_ocpp.reference.station201.data_transfer import DataTransferHandlers, DataTransferMixin
 from pytest_ocpp.reference.station201.defaults import build_model
 from pytest_ocpp.reference.station201.device_model import (
     DeviceModelHandlers,
     Variable,
     notify_report_pages,
 )
+from pytest_ocpp.reference.station201.display import DisplayHandlers, DisplayMixin
+from pytest_ocpp.reference.station201.firmware import FirmwareHandlers, FirmwareMixin
+from pytest_ocpp.reference.station201.logs import LogHandlers, LogMixin
 from pytest_ocpp.reference.station201.metering import MeteringMixin
 from pytest_ocpp.reference.station201.model import Connector, Evse, Outgoing, Session
+from pytest_ocpp.reference.station201.monitoring import MonitoringHandlers, MonitoringMixin
 from pytest_ocpp.reference.station201.operator import ACTIONS, OperatorMixin
 from pytest_ocpp.reference.station201.outbox import CallFailed, Offline, OutboxMixin
 from pytest_ocpp.reference.station201.remote import RemoteHandlers, RemoteMixin
+from pytest_ocpp.reference.station201.reservation import ReservationHandlers, ReservationMixin
+from pytest_ocpp.reference.station201.smart_charging import (
+    SmartChargingHandlers,
+    SmartChargingMixin,
+)
 from pytest_ocpp.reference.station201.status import StatusMixin
+from pytest_ocpp.reference.station201.tariff import TariffHandlers, TariffMixin
 from pytest_ocpp.reference.station201.transactions import TransactionHandlers, TransactionsMixin
 from pytest_ocpp.reference.station201.unsupported import UnsupportedHandlers
 
@@ -268,6 +281,16 @@ class _Client(
     AuthorizationHandlers,
     TransactionHandlers,
     RemoteHandlers,
+    ReservationHandlers,
+    SmartChargingHandlers,
+    FirmwareHandlers,
+    LogHandlers,
+    CertificateHandlers,
+    MonitoringHandlers,
+    DisplayHandlers,
+    CustomerHandlers,
+    TariffHandlers,
+    DataTransferHandlers,
     UnsupportedHandlers,
     ChargePoint,
 ):
@@ -316,6 +339,16 @@ class _Client(
 
 class ReferenceStation201(
     OperatorMixin,
+    ReservationMixin,
+    SmartChargingMixin,
+    FirmwareMixin,
+    LogMixin,
+    CertificateMixin,
+    MonitoringMixin,
+    DisplayMixin,
+    CustomerMixin,
+    TariffMixin,
+    DataTransferMixin,
     RemoteMixin,
     TransactionsMixin,
     AuthorizationMixin,

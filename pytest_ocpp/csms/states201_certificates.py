@@ -1,0 +1,19 @@
+"""Station-side states of OCPP 2.0.1 Part 6 §2.18/§2.19 for one concern: the certificate states: Authorized15118 (Table 429), GetInstalledCertificates (Table 438), Memory States CertificateInstalled (Table 442), RenewChargingStationCertificate (Table 446) and RenewV2GChargingStationCertificate (Table 447).
+
+One method per table, performing the table's own tool validations, used by every case that
+names the state (a state written twice drifts). Mixed into
+:class:`~pytest_ocpp.csms.v201.FakeCsms201` beside :class:`~pytest_ocpp.csms.states201.StationStates201`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pytest_ocpp.csms.base import StationConnection  # noqa: F401
+
+
+class CertificateStates201:
+    """Mixin of :class:`~pytest_ocpp.csms.v201.FakeCsms201`."""
+
+    config: Any

@@ -227,6 +227,17 @@ class Claims:
         return self.features is None or feature in self.features
 
 
+REFERENCE_MESSAGE_TIMEOUT = 3.0
+"""--ocpp-message-timeout against the embedded references when none is set: they answer in
+milliseconds from inside the run, and OCTT's absence windows ("the OCTT waits <Configured
+message timeout> and no X arrives") are this timeout, so the default of a real target would
+make the reference run wait minutes on silence."""
+
+
+def _message_timeout(value: float, reference: bool, explicit: bool) -> float:
+    return REFERENCE_MESSAGE_TIMEOUT if reference and not explicit else value
+
+
 @dataclass(frozen=True)
 class Timeouts:
     connect: float = 10.0
@@ -330,6 +341,14 @@ def build_config(
             raise ConfigError(f"{opt.flag} must be a positive number, got {value!r}") from None
         return value
 
+    def explicit(name: str) -> bool:
+        """Whether any source sets ``name`` (else its default applies)."""
+        opt = _BY_NAME[name]
+        return any(
+            value not in (None, "", False)
+            for value in (cli(name), env.get(opt.env), ini(name), settings.get(name))
+        )
+
     target = get("target")
     if target:
         _check_url(target)
@@ -361,7 +380,9 @@ def build_config(
         timeouts=Timeouts(
             connect=get("connect_timeout"),
             response=get("response_timeout"),
-            message=get("message_timeout"),
+            message=_message_timeout(
+                get("message_timeout"), reference, explicit("message_timeout")
+            ),
             operator=get("operator_timeout"),
             case=get("case_timeout"),
             reboot=get("reboot_timeout"),
@@ -425,6 +446,20 @@ STATION_SCENARIO_KEYS: dict[str, type | tuple[type, ...]] = {
     "ocpp_csms_url2": str,  # ... the second endpoint (default: this one + "/alt")
     "heartbeat_interval": int,
     "unsupported_component_criteria": str,  # 2.0.1 TC_B_19_CS <Configured Unsupported componentCriteria>
+    # 2.0.1 CS N monitoring (testcases/ocpp201/cs/_monitoring_support.py has the defaults).
+    "monitor_severity": int,  # <Configured severity>
+    "monitor_threshold_variable": str,  # <Configured threshold monitor component variable>
+    "monitor_upper_trigger_value": (int, float),  # ... UpperThreshold trigger value
+    "monitor_lower_trigger_value": (int, float),  # ... LowerThreshold trigger value
+    "monitor_upper_non_trigger_value": (int, float),  # ... UpperThreshold non-trigger value
+    "monitor_out_of_range_value": (int, float),  # ... exceeding maxLimit value (TC_N_13)
+    "monitor_delta_variable": str,  # <Configured numeric delta component variable>
+    "monitor_delta_value": (int, float),  # ... Delta numeric trigger value
+    "monitor_non_numeric_variable": str,  # <Configured non-numeric delta component variable>
+    "monitoring_unsupported_criterion": str,  # TC_N_04_CS <Configured Unsupported ...>
+    "monitoring_unsupported_base": str,  # TC_N_07_CS <Configured unsupported_monitoringBase>
+    "hardwired_monitor_id": int,  # TC_N_44_CS: a hard-wired monitor (AQ-5)
+    "preconfigured_monitor_id": int,  # TC_N_41_CS <Configured preconfigured monitor id>
     "connection_timeout": int,
     "backup_power": bool,
     "firmware_file": str,
@@ -441,6 +476,9 @@ STATION_SCENARIO_KEYS: dict[str, type | tuple[type, ...]] = {
     "recurrency_kind": str,
     "charging_profile_purpose": str,
     "charging_limit_source": str,
+    "max_time_deviation": int,  # 2.0.1 CS K cases: <Configured max time deviation> (s)
+    "stack_level2": int,  # 2.0.1 TC_K_33_CS <Configured stackLevel2>
+    "charging_limit_source2": str,  # 2.0.1 TC_K_34_CS <Configured chargingLimitSource2>
     # 2.0.1 ISO 15118 (K15-K17): the mock EV's NotifyEVChargingNeedsRequest values.
     "ev_charging_needs": dict,
     "ev_max_schedule_tuples": int,
@@ -459,6 +497,9 @@ STATION_SCENARIO_KEYS: dict[str, type | tuple[type, ...]] = {
     "v2g_root_certificate": str,
     "mo_root_certificate": str,
     "v2g_certificate_chain": str,
+    "csms_root_private_key": str,  # 2.0.1 CS M/A: signs the Charging Station certificate (PEM)
+    "v2g_sub_ca_certificates": str,  # 2.0.1 CS M: SubCA2 then SubCA1, signing V2G certificates
+    "v2g_sub_ca_private_key": str,  # 2.0.1 CS M: the key of the first v2g_sub_ca_certificates
     "iso15118_schema_version": str,
     "ev_certificate_install_exi_request": str,
     "ev_certificate_update_exi_request": str,
@@ -474,6 +515,16 @@ STATION_SCENARIO_KEYS: dict[str, type | tuple[type, ...]] = {
     "display_message_content": str,
     "display_message_start_offset": (int, float),
     "display_message_end_offset": (int, float),
+    # 2.0.1 CS-side O DisplayMessage (with the keys above): the second priority/state
+    # (TC_O_34/35_CS), the unsupported ones (TC_O_17/18/19_CS), the display component, the
+    # driver's language (TC_O_15_CS).
+    "display_message_priority2": str,
+    "display_message_state2": str,
+    "display_message_unsupported_priority": str,
+    "display_message_unsupported_state": str,
+    "display_message_unsupported_format": str,
+    "display_message_display": str,
+    "display_message_language": str,
     # 2.0.1 CSMS-side F Remote Control: the requestedMessage TC_F_27_CSMS asks the CSMS to
     # trigger (answered NotImplemented).
     "not_implemented_trigger": str,
@@ -498,9 +549,32 @@ STATION_SCENARIO_KEYS: dict[str, type | tuple[type, ...]] = {
     "data_transfer_message_id": str,
     # 2.0.1 CSMS-side E Transactions: OCTT's <Configured EV connection timeout> (s, TC_E_39).
     "ev_connection_timeout": (int, float),
+    # 2.0.1 CS-side N customer information / I tariff: <Configured CustomerIdentifiers>
+    # (TC_N_62_CS), <Configured Cost> (personal message text) and <Configured Cost2> (totalCost).
+    "customer_identifier": str,
+    "cost_message": str,
+    "total_cost": (int, float),
     # 2.0.1 CSMS-side N Diagnostics: OCTT's <customer certificate hash data> (TC_N_63_CSMS: a
     # table with hashAlgorithm, issuerNameHash, issuerKeyHash, serialNumber).
     "customer_certificate_hash": dict,
+    # 2.0.1 CS-side L/N (TC_L_xx, TC_N_25/26/34/35/36, TC_F_16/19): the file server's bind
+    # address, OCTT's <Configured ...> firmware signature/certificate of the invalid image, the
+    # install/download offsets (s), how long a transfer is kept in progress (s), the log
+    # retryInterval (s), logType, and a logType the station has no information of (TC_N_34).
+    "file_server_host": str,
+    "file_server_port": int,
+    "invalid_firmware_signature": str,
+    "invalid_firmware_signing_certificate": str,
+    "firmware_install_offset": (int, float),
+    "firmware_download_offset": (int, float),
+    "transfer_hold": (int, float),
+    "log_retry_interval": int,
+    "log_type": str,
+    "log_type_without_logs": str,
+    # 2.0.1 CS H Reservation: seconds to the expiryDateTime of TC_H_07_CS (default 3) and
+    # <Configured connectorType> of TC_H_15/16_CS (default: the configured connector's).
+    "reservation_expiry": int,
+    "reservation_connector_type": str,
 }
 
 

@@ -136,6 +136,9 @@ class EmbeddedStation201:
             evses=config.station.connectors,
             basic_auth_password=config.basic_auth_password,
             defects=defects,
+            # Its MessageTimeout: the fake CSMS in the same process answers at once, and the
+            # retry cases (E13) wait for it several times over.
+            response_timeout=5.0,
         )
 
     async def start(self) -> None:

@@ -87,11 +87,25 @@ STATION_ACTIONS_201: dict[str, tuple[str, ...]] = {
     "set_unlock_failure": ("evse_id", "failing"),
     # The cable is not fully plugged in: the connector's plug retention lock fails (G05).
     "set_lock_failure": ("evse_id", "failing"),
+    # The connected ISO 15118 EV sends its charging needs (K15) or renegotiates (K17).
+    "ev_charging_needs": ("evse_id",),
+    # An external system limits the EVSE to limit A, or releases it (limit None) (K12/K13).
+    "set_external_limit": ("evse_id", "limit"),
     # An EV that starts ISO 15118 (Plug & Charge with its contract certificate, or EIM).
     "start_iso15118": ("evse_id", "contract"),
+    # The connected EV asks over ISO 15118 to install (request Install: CertificateInstallationReq)
+    # or update (Update: CertificateUpdateReq) its contract certificate, then authorizes with
+    # Plug & Charge with ``contract`` (its eMAID) if it got one (OCTT's EV emulator methods
+    # SendISO15118AuthorizationMethod PnC + SendInstallISO15118CertificateMethod; M01/M02).
+    "ev_certificate_request": ("evse_id", "request", "contract"),
     # The user of a Master Pass picks, in the station's UI, the transaction to stop (C16.FR.01):
     # the one on EVSE target_evse, or all of them with target_evse 0.
     "masterpass_select": ("target_evse",),
+    # The tester stores data about a customer under a customerIdentifier at the station
+    # (2.0.1 TC_N_62_CS memory state "manually store the <Configured CustomerIdentifiers>").
+    "store_customer_identifier": ("customer_identifier",),
+    # The EV ends its ISO 15118 session: SessionStopReq(Terminate) (E15, TC_E_46_CS).
+    "iso15118_session_stop": ("evse_id",),
 }
 
 #: The CSMS operator's setup vocabulary (:meth:`CsmsOperator.setup`): setting → what it

@@ -68,10 +68,8 @@ LEFT_OUT: dict[str, str] = {
 }
 """Catalogue cases of the block not implemented, and why."""
 
-UNFAILABLE: dict[str, str] = {
-    "TC_B_24_CS": "the reference station has reservations disabled (ReservationCtrlr.Enabled "
-    "false), so the case is not applicable against it and no defect can make it fail",
-}
+UNFAILABLE: dict[str, str] = {}
+"""Cases no run of this file fails, with the reason (none)."""
 
 TIMEOUTS = {
     "response_timeout": 2,
@@ -85,7 +83,6 @@ STATION_KEYS = "[station]\noffline_threshold = 3\nretry_backoff_wait_minimum = 1
 
 CONFORMANT: dict[str, str] = {
     **dict.fromkeys(MY_IDS, PASS),
-    "TC_B_24_CS": NOT_APPLICABLE,  # the reference has reservations disabled
     "TC_B_28_CS": NOT_APPLICABLE,  # the default claims include C-13
     "TC_B_29_CS": NOT_APPLICABLE,
 }
@@ -185,6 +182,11 @@ RUNS: tuple[Run, ...] = (
             "b_report_instance_ignored",
             "b_network_no_fallback",
         ),
+    ),
+    _run(
+        "reservation_lost",
+        [_fail("Reserved", "TC_B_24_CS")],
+        defects=("h_reserved_not_reported",),
     ),
     _run(
         "immediate_station",

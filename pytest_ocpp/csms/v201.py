@@ -12,7 +12,8 @@ StatusNotification and judges a NotifyEvent when one comes, never requiring it.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from pytest_ocpp.case import starting_state, step, warn
@@ -20,6 +21,8 @@ from pytest_ocpp.csms.base import FakeCsms, StationConnection
 from pytest_ocpp.csms.states201 import StationStates201
 from pytest_ocpp.csms.states201_certificates import CertificateStates201
 from pytest_ocpp.csms.states201_firmware import FirmwareStates201
+from pytest_ocpp.csms.states201_memory import MemoryStates201
+from pytest_ocpp.csms.states201_session import SessionStates201
 from pytest_ocpp.csms.states201_smart_charging import SmartChargingStates201
 from pytest_ocpp.link import ANY_ACTION, Handler, IncomingCall
 from pytest_ocpp.station import now
@@ -44,6 +47,8 @@ def _component_variable(text: str) -> dict[str, Any]:
 
 class FakeCsms201(
     StationStates201,
+    SessionStates201,
+    MemoryStates201,
     SmartChargingStates201,
     FirmwareStates201,
     CertificateStates201,
@@ -71,6 +76,8 @@ class FakeCsms201(
         self.state: str | None = None
         """The last reusable state reached (Part 6 §2.18 names)."""
         self.ev_connected = False
+        self._per_evse: dict[int, dict[str, Any]] = {}
+        """Progress of the states on other EVSEs (:meth:`on_evse`), by EVSE."""
         self.undo: dict[str, Callable[[StationConnection], Awaitable[Any]]] = {}
         """What a case left on the station that only a request undoes (a charging profile, a
         monitor, a display message, a certificate), by description: :meth:`ready` runs each
@@ -81,6 +88,28 @@ class FakeCsms201(
         preconditions (Part 6 §2.1 are pre- and post-conditions); ``what`` names it in the
         cascade message if undoing fails. Registering the same ``what`` again replaces it."""
         self.undo[what] = undo
+
+    @contextlib.contextmanager
+    def on_evse(self, evse_id: int, connector_id: int = 1) -> Iterator[None]:
+        """Run reusable states "for EVSE.id = ``evse_id``" (TC_B_41_CS, TC_F_14_CS): the
+        states follow the configured EVSE and one session, so this points them at
+        ``evse_id``/``connector_id`` and keeps each EVSE's progress apart until the next
+        case starts."""
+        original = self.config
+        self.config = replace(
+            original,
+            station=replace(original.station, evse_id=evse_id, connector_id=connector_id),
+        )
+        outer = {name: getattr(self, name) for name in _PER_EVSE}
+        for name, value in self._per_evse.get(evse_id, _PER_EVSE).items():
+            setattr(self, name, value)
+        try:
+            yield
+        finally:
+            self._per_evse[evse_id] = {name: getattr(self, name) for name in _PER_EVSE}
+            for name, value in outer.items():
+                setattr(self, name, value)
+            self.config = original
 
     # -- configuration the scenarios read -------------------------------------------------
     @property
@@ -242,6 +271,7 @@ class FakeCsms201(
         self.transaction_id = None
         self.ev_connected = False
         self.session_authorized = False
+        self._per_evse.clear()
         async with starting_state():
             left = self.left_behind()
             try:
@@ -279,6 +309,44 @@ class FakeCsms201(
         sut = await self._registered(sut)
         mark = sut.mark()
         await self._general_conditions(sut)
+        unplugged = await self._end_transactions(sut, operator, mark)
+        for reservation in sorted(self.reservations201):
+            await sut.link.call(
+                "CancelReservation", {"reservationId": reservation}, allow_error=True
+            )
+        self.reservations201.clear()
+        for evse, connector in sorted(self.inoperative201, key=str):
+            target: dict[str, Any] = {"operationalStatus": "Operative"}
+            if evse:
+                target["evse"] = {"id": evse, **({"connectorId": connector} if connector else {})}
+            await sut.link.call("ChangeAvailability", target, allow_error=True)
+        self.inoperative201.clear()
+        for what, undo in list(self.undo.items()):
+            del self.undo[what]  # undone once: a station refusing it fails one case only
+            await undo(sut)
+            if self.connection is not None and self.connection is not sut:
+                sut = await self._registered(self.connection)  # the undo spanned a reboot
+                mark = sut.mark()
+        await self._restore_variables(sut)
+        await self._connectors_free(sut, operator, mark, unplugged)
+        return sut
+
+    async def back_to_idle(self, sut: StationConnection, operator: Any) -> None:
+        """No transaction and every connector Available, as at the start of a case, without
+        touching the case's configuration: what a memory state ends in before the case's own
+        states run (a transaction still running is stopped, a cable still in unplugged)."""
+        mark = sut.mark()
+        unplugged = await self._end_transactions(sut, operator, mark)
+        await self._connectors_free(sut, operator, mark, unplugged)
+        self.state, self.transaction_id, self.ev_connected = None, None, False
+        self.session_authorized = False
+
+    async def _end_transactions(
+        self, sut: StationConnection, operator: Any, mark: int
+    ) -> set[tuple[int, int]]:
+        """RequestStopTransaction for every open transaction (unplugging first where
+        TxStopPoint waits for the EV to leave) and each one's Ended awaited. Returns the
+        connectors unplugged."""
         for tx_id in list(self.open_transactions):
             answer = await sut.link.call(
                 "RequestStopTransaction", {"transactionId": tx_id}, allow_error=True
@@ -307,21 +375,13 @@ class FakeCsms201(
         except TargetFailure:
             self.open_transactions.clear()  # reported once, by this case
             raise
-        for reservation in sorted(self.reservations201):
-            await sut.link.call(
-                "CancelReservation", {"reservationId": reservation}, allow_error=True
-            )
-        self.reservations201.clear()
-        for evse, connector in sorted(self.inoperative201, key=str):
-            target: dict[str, Any] = {"operationalStatus": "Operative"}
-            if evse:
-                target["evse"] = {"id": evse, **({"connectorId": connector} if connector else {})}
-            await sut.link.call("ChangeAvailability", target, allow_error=True)
-        self.inoperative201.clear()
-        for what, undo in list(self.undo.items()):
-            del self.undo[what]  # undone once: a station refusing it fails one case only
-            await undo(sut)
-        await self._restore_variables(sut)
+        return unplugged
+
+    async def _connectors_free(
+        self, sut: StationConnection, operator: Any, mark: int, unplugged: set[tuple[int, int]]
+    ) -> None:
+        """Every connector Available: faults cleared and cables unplugged by the operator,
+        each connector's StatusNotification Available awaited."""
         busy = {k: s for k, s in self.connector_statuses.items() if s != "Available"}
         if operator is not None:
             for (evse, connector), status in sorted(busy.items()):
@@ -343,7 +403,6 @@ class FakeCsms201(
                 describe=f"StatusNotificationRequest Available for EVSE {evse} connector "
                 f"{connector} (precondition: connectors Available; it is {status})",
             )
-        return sut
 
     async def _registered(self, sut: StationConnection) -> StationConnection:
         """Its boot Accepted; after a fresh boot, every connector reported once."""
@@ -474,7 +533,7 @@ class FakeCsms201(
     async def connector_reported(
         self,
         sut: StationConnection,
-        status: str,
+        status: str | Collection[str],
         *,
         since: int,
         evse: int | None = None,
@@ -482,17 +541,21 @@ class FakeCsms201(
         label: str = "",
     ) -> IncomingCall:
         """The station "notifies the CSMS about the status change of the connector": a
-        StatusNotificationRequest with ``status`` for the EVSE/connector (see the module
-        docstring for the NotifyEvent, which is judged when present, never required)."""
+        StatusNotificationRequest with ``status`` (or one of several a case allows) for the
+        EVSE/connector (see the module docstring for the NotifyEvent, which is judged when
+        present, never required)."""
         e = self.evse if evse is None else evse
         c = self.connector if connector is None else connector
+        wanted = {status} if isinstance(status, str) else set(status)
+        shown = " or ".join(sorted(wanted))
         item = await sut.wait_for(
             "StatusNotification",
-            lambda p: p["evseId"] == e and p["connectorId"] == c and p["connectorStatus"] == status,
+            lambda p: p["evseId"] == e and p["connectorId"] == c and p["connectorStatus"] in wanted,
             since=since,
-            describe=f"StatusNotificationRequest connectorStatus {status} for evseId {e}, "
+            describe=f"StatusNotificationRequest connectorStatus {shown} for evseId {e}, "
             f"connectorId {c}{label}",
         )
+        status = str(item.payload["connectorStatus"])
         for event in sut.link.inbox[since:]:
             if event.action != "NotifyEvent" or event.problems:
                 continue
@@ -521,6 +584,17 @@ class FakeCsms201(
         return await sut.wait_for(
             "TransactionEvent", predicate, since=since, describe=f"TransactionEventRequest {label}"
         )
+
+
+_PER_EVSE: dict[str, Any] = {
+    "transaction_id": None,
+    "state": None,
+    "ev_connected": False,
+    "session_authorized": False,
+    "auth_mark": 0,
+    "stop_mark": 0,
+}
+"""What the states track for the one EVSE they follow, and its starting value."""
 
 
 def _key_text(item: Mapping[str, Any]) -> str:

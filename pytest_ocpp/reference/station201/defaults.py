@@ -20,6 +20,11 @@ from pytest_ocpp.reference.station201.device_model import (
     DeviceModel,
     valid_password,
 )
+from pytest_ocpp.reference.station201.display import (
+    MAX_DISPLAY_MESSAGES,
+    SUPPORTED_FORMATS,
+    SUPPORTED_PRIORITIES,
+)
 
 if TYPE_CHECKING:
     from pytest_ocpp.reference.station201.station import ReferenceStation201
@@ -46,6 +51,7 @@ def build_model(st: ReferenceStation201) -> DeviceModel:
     m.add("ChargingStation.SupplyPhases", 3, ro)
     m.add("ChargingStation.Model", "ReferenceStation201", ro)
     m.add("ChargingStation.VendorName", "pytest-ocpp", ro)
+    m.add("ChargingStation.AllowNewSessionsPendingFirmwareUpdate", False, rw)  # C-20, L01.FR.07
     for evse in st.evses.values():
         e = evse.id
         m.add(
@@ -57,9 +63,27 @@ def build_model(st: ReferenceStation201) -> DeviceModel:
         )
         m.add(f"EVSE({e}).Available", True, ro)
         m.add(f"EVSE({e}).AllowReset", not st.has("no_evse_reset"), ro)
-        m.add(f"EVSE({e}).Power", 22000.0, ro, unit="W", max_limit=22000.0)
+        m.add(
+            f"EVSE({e}).Power",
+            0.0,
+            ro,
+            unit="W",
+            max_limit=22000.0,
+            getter=lambda e=e: st.evse_power(e),  # live, for monitors (N07)
+        )
         m.add(f"EVSE({e}).Problem", False, ro, getter=lambda e=e: _flag(st.any_fault(e)))
         m.add(f"EVSE({e}).SupplyPhases", 3, ro)
+        for name, value in (  # ISO15118Ctrlr per EVSE (block M, A02/A03, C07, M01/M02)
+            ("SeccId", f"{st.station_id}-{e}"),
+            ("CountryName", "NL"),
+            ("OrganizationName", "pytest-ocpp"),
+            ("V2GCertificateInstallationEnabled", True),
+            ("ContractCertificateInstallationEnabled", True),
+            ("PnCEnabled", True),
+            ("CentralContractValidationAllowed", False),
+            ("ContractValidationOffline", True),
+        ):
+            m.add(f"ISO15118Ctrlr({e}).{name}", value, ro if name == "SeccId" else rw)
         for c in evse.connectors:
             where = f"Connector({e},{c})"
             m.add(
@@ -121,6 +145,21 @@ def build_model(st: ReferenceStation201) -> DeviceModel:
     for which, items in (("GetReport", 20), ("GetVariables", 50), ("SetVariables", 50)):
         m.add(f"DeviceDataCtrlr.BytesPerMessage[{which}]", 65000, ro)
         m.add(f"DeviceDataCtrlr.ItemsPerMessage[{which}]", items, ro)
+    m.add("DisplayMessageCtrlr.Available", True, ro)
+    m.add("DisplayMessageCtrlr.Enabled", True, rw)
+    m.add(
+        "DisplayMessageCtrlr.DisplayMessages",
+        mutability=ro,
+        data_type="integer",
+        max_limit=MAX_DISPLAY_MESSAGES,
+        getter=st.display_count,
+    )
+    m.add("DisplayMessageCtrlr.PersonalMessageSize", 0, ro)
+    for name, listed, values in (
+        ("SupportedFormats", SUPPORTED_FORMATS, "ASCII,HTML,URI,UTF8"),
+        ("SupportedPriorities", SUPPORTED_PRIORITIES, "AlwaysFront,InFront,NormalCycle"),
+    ):
+        m.add(f"DisplayMessageCtrlr.{name}", listed, ro, data_type="MemberList", values_list=values)
     m.add("LocalAuthListCtrlr.Available", True, ro)
     m.add("LocalAuthListCtrlr.Enabled", True, rw)
     m.add(
@@ -133,9 +172,30 @@ def build_model(st: ReferenceStation201) -> DeviceModel:
     m.add("LocalAuthListCtrlr.ItemsPerMessage", 100, ro)
     m.add("LocalAuthListCtrlr.BytesPerMessage", 65000, ro)
     m.add("LocalAuthListCtrlr.DisablePostAuthorize", False, rw)
+    m.add("MonitoringCtrlr.Available", True, ro)
+    m.add("MonitoringCtrlr.Enabled", True, ro)
+    for which in ("SetVariableMonitoring", "ClearVariableMonitoring"):
+        m.add(f"MonitoringCtrlr.ItemsPerMessage[{which}]", 20, ro)
+        m.add(f"MonitoringCtrlr.BytesPerMessage[{which}]", 65000, ro)
+    m.add("MonitoringCtrlr.OfflineQueuingSeverity", 0, rw, min_limit=0, max_limit=9)
+    m.add(
+        "MonitoringCtrlr.ActiveMonitoringBase",
+        mutability=ro,
+        data_type="OptionList",
+        values_list="All,FactoryDefault,HardWiredOnly",
+        getter=st.monitoring_base_name,
+    )
+    m.add(
+        "MonitoringCtrlr.ActiveMonitoringLevel",
+        mutability=ro,
+        data_type="integer",
+        min_limit=0,
+        max_limit=9,
+        getter=st.monitoring_level_text,
+    )
     m.add(
         "OCPPCommCtrlr.FileTransferProtocols",
-        "HTTP,HTTPS,FTP",
+        "HTTP,HTTPS",  # L01/N01: downloads and uploads with httpx
         ro,
         data_type="MemberList",
         values_list="FTP,FTPS,HTTP,HTTPS,SFTP",
@@ -161,8 +221,9 @@ def build_model(st: ReferenceStation201) -> DeviceModel:
     m.add("OCPPCommCtrlr.RetryBackOffWaitMinimum", 1, rw, **sec)
     m.add("OCPPCommCtrlr.UnlockOnEVSideDisconnect", True, rw)
     m.add("OCPPCommCtrlr.WebSocketPingInterval", 0, rw, **sec)
-    m.add("ReservationCtrlr.Available", False, ro)
-    m.add("ReservationCtrlr.Enabled", False, ro)
+    m.add("ReservationCtrlr.Available", True, ro)
+    m.add("ReservationCtrlr.Enabled", True, rw)
+    m.add("ReservationCtrlr.NonEvseSpecific", True, rw)
     m.add("SampledDataCtrlr.Available", True, ro)
     m.add("SampledDataCtrlr.Enabled", True, ro)
     for name, value in (
@@ -186,12 +247,30 @@ def build_model(st: ReferenceStation201) -> DeviceModel:
         "WriteOnly",
         validator=valid_password,
     )
-    m.add("SecurityCtrlr.CertificateEntries", 0, ro)
+    m.add("SecurityCtrlr.AdditionalRootCertificateCheck", False, ro)  # AS-2 (M05.FR.09-14)
+    m.add("SecurityCtrlr.CertificateEntries", 0, ro, getter=lambda: str(st.certificate_entries()))
     m.add("SecurityCtrlr.Identity", st.station_id, ro)
     m.add("SecurityCtrlr.OrganizationName", "pytest-ocpp", rw, max_limit=50)
     m.add("SecurityCtrlr.SecurityProfile", 1, ro)
-    m.add("SmartChargingCtrlr.Available", False, ro)
-    m.add("SmartChargingCtrlr.Enabled", False, ro)
+    # K: smart charging in A only (a common AC station; Part 5 SC-2.1 without SC-2.2).
+    m.add("SmartChargingCtrlr.Available", True, ro)
+    m.add("SmartChargingCtrlr.Enabled", True, ro)
+    m.add(
+        "SmartChargingCtrlr.Entries[ChargingProfiles]",
+        mutability=ro,
+        data_type="integer",
+        getter=lambda: str(len(st.charging_profiles)),
+    )
+    m.add("SmartChargingCtrlr.LimitChangeSignificance", 5.0, rw, unit="Percent")
+    m.add("SmartChargingCtrlr.PeriodsPerSchedule", 24, ro)
+    m.add("SmartChargingCtrlr.ProfileStackLevel", 10, ro)
+    m.add("SmartChargingCtrlr.RateUnit", "A", ro, data_type="MemberList", values_list="A,W")
+    for instance in ("Tariff", "Cost"):  # I02/I03/I06: see tariff.py
+        m.add(f"TariffCostCtrlr.Available[{instance}]", True, ro)
+        m.add(f"TariffCostCtrlr.Enabled[{instance}]", True, rw)
+    m.add("TariffCostCtrlr.Currency", "EUR", rw, max_limit=3)
+    m.add("TariffCostCtrlr.TariffFallbackMessage", "0.30 EUR/kWh", rw, max_limit=255)
+    m.add("TariffCostCtrlr.TotalCostFallbackMessage", "Cost unavailable", rw, max_limit=255)
     tx_mutability = ro if st.has("read_only_tx_points") else rw
     m.add("TxCtrlr.EVConnectionTimeOut", 60, rw, unit="s", min_limit=1)
     m.add("TxCtrlr.StopTxOnEVSideDisconnect", True, rw)

@@ -325,7 +325,7 @@ class DeviceModel:
         }
         if v.mutability != "WriteOnly":
             attribute["value"] = v.actual[:2500]
-        characteristics: dict[str, Any] = {"data_type": v.data_type, "supports_monitoring": False}
+        characteristics: dict[str, Any] = {"data_type": v.data_type, "supports_monitoring": True}
         if v.unit:
             characteristics["unit"] = v.unit
         if v.values_list:

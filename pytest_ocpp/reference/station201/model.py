@@ -122,6 +122,9 @@ class Session:
     idTokenInfo in its response deauthorizes (E05, C15)."""
     timer: asyncio.Task[Any] | None = None
     """EVConnectionTimeOut (E03.FR.05, F02.FR.07)."""
+    reservation_id: int | None = None
+    """The reservation this session's idToken used, owed to the next TransactionEventRequest
+    (H01.FR.15, E03.FR.03)."""
 
 
 @dataclass

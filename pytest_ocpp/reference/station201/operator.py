@@ -42,10 +42,22 @@ ACTIONS: dict[str, str] = {
     "on the EVSE's connectors.",
     "set_lock_failure": "set_lock_failure(evse_id, failing=True): the cable is not fully "
     "plugged in, so the plug retention lock of the EVSE's connectors fails (G05).",
-    "start_iso15118": "start_iso15118(evse_id, contract=None): an EV starts ISO 15118 Plug & "
-    "Charge (not possible on this rig).",
+    "ev_charging_needs": "ev_charging_needs(evse_id): the connected ISO 15118 EV sends its "
+    "charging needs (ChargeParameterDiscovery, or a renegotiation, K15/K17).",
+    "set_external_limit": "set_external_limit(evse_id, limit=None): an external system (EMS) "
+    "limits the EVSE to limit A, or releases its limit with None (K12/K13).",
+    "start_iso15118": "start_iso15118(evse_id, contract=None): the connected EV starts ISO "
+    "15118 Plug & Charge with the contract certificate of eMAID ``contract`` (a default one "
+    "when None).",
+    "ev_certificate_request": "ev_certificate_request(evse_id, request='Install', contract=None): "
+    "the connected EV asks over ISO 15118 to install (Install) or update (Update) its contract "
+    "certificate, then authorizes with Plug & Charge with its eMAID ``contract`` if it got one.",
     "masterpass_select": "masterpass_select(target_evse): in the UI, the Master Pass user picks "
     "the transaction to stop, 0 for all (not possible: this station has no UI, C16.FR.02).",
+    "store_customer_identifier": "store_customer_identifier(customer_identifier): the tester "
+    "stores data about a customer under that identifier at the station (N09/N10).",
+    "iso15118_session_stop": "iso15118_session_stop(evse_id): the EV ends its ISO 15118 session "
+    "with SessionStopReq(Terminate).",
 }
 """The operator vocabulary (a public interface of the suite): action → signature and meaning."""
 
@@ -204,19 +216,38 @@ class OperatorMixin:
                 connector.lock_problem = False
                 self.notify_lock_problem(evse_id, connector.id, False)
 
+    def _act_ev_charging_needs(self: ReferenceStation201, evse_id: int) -> None:
+        self.ev_charging_needs(self.evses[evse_id])
+
+    def _act_set_external_limit(
+        self: ReferenceStation201, evse_id: int, limit: float | None = None
+    ) -> None:
+        self.set_external_limit(evse_id, limit)
+
     def _act_masterpass_select(self: ReferenceStation201, target_evse: int) -> None:
         raise NotImplementedError(
             f"a Master Pass selection is {NOT_POSSIBLE}: the reference station has no user "
             "interface (it stops every transaction, C16.FR.02)."
         )
 
-    def _act_start_iso15118(
+    def _act_store_customer_identifier(self: ReferenceStation201, customer_identifier: str) -> None:
+        self.store_customer_identifier(customer_identifier)
+
+    def _act_iso15118_session_stop(self: ReferenceStation201, evse_id: int) -> None:
+        self.iso15118_session_stop(evse_id)  # iso15118.py
+
+    async def _act_start_iso15118(
         self: ReferenceStation201, evse_id: int, contract: str | None = None
     ) -> None:
-        raise NotImplementedError(
-            f"ISO 15118 Plug & Charge is {NOT_POSSIBLE}: the reference station has no "
-            "ISO 15118 EV communication."
-        )
+        await self.start_iso15118(evse_id, contract)  # iso15118.py
+
+    def _act_ev_certificate_request(
+        self: ReferenceStation201,
+        evse_id: int,
+        request: str = "Install",
+        contract: str | None = None,
+    ) -> None:
+        self.ev_certificate_request(evse_id, request, contract)  # certificates.py (block M)
 
     # ------------------------------------------------------------------ control channel
 

@@ -167,12 +167,13 @@ class RemoteHandlers:
         remote_start_id: int,
         evse_id: int | None = None,
         group_id_token: dict[str, Any] | None = None,
+        charging_profile: dict[str, Any] | None = None,
         **_: Any,
     ) -> Any:
         """Rejected while not Accepted (B02.FR.05), on an unknown, unusable or authorized EVSE
-        (F01.FR.23/24); otherwise Accepted with the transactionId of a transaction already
-        running unauthorized there (F01.FR.13). A chargingProfile is ignored: this station
-        does not do smart charging (F01.FR.12, SmartChargingCtrlr.Enabled false)."""
+        (F01.FR.23/24), or with an invalid chargingProfile (K05.FR.05); otherwise Accepted with
+        the transactionId of a transaction already running unauthorized there (F01.FR.13). The
+        chargingProfile is kept for the transaction (K05.FR.03, :mod:`.smart_charging`)."""
         st = self.station
         rejected = call_result.RequestStartTransaction(status="Rejected")
         if st.boot_status != "Accepted" or st.has("remote_start_rejected"):
@@ -192,6 +193,10 @@ class RemoteHandlers:
                 return rejected
             target = free[0]
         assert isinstance(target, Evse)
+        if st.reservation_refuses(target, id_token, group_id_token):
+            return rejected  # H03.FR.01-06: the EVSE is reserved for another idToken
+        if not st.remote_start_profile(target, charging_profile):
+            return rejected  # K05.FR.05
         session = st.session_of(target)
         session.remote_claim = True
         transaction_id = session.tx.id if session.tx is not None else None
@@ -299,20 +304,17 @@ class RemoteHandlers:
             return accepted
         if requested_message == "LogStatusNotification":
             if not silent:
-                self.defer(
-                    lambda: st.enqueue(
-                        lambda _i: call.LogStatusNotification(status="Idle"), pre_boot=True
-                    )
-                )
-            return accepted  # F06.FR.15: no upload in progress
+                self.defer(lambda: st.enqueue(lambda _i: st.log_notification(), pre_boot=True))
+            return accepted  # F06.FR.15: Idle unless an upload is in progress
         if requested_message == "FirmwareStatusNotification":
             if not silent:
                 self.defer(
-                    lambda: st.enqueue(
-                        lambda _i: call.FirmwareStatusNotification(status="Idle"), pre_boot=True
-                    )
+                    lambda: st.enqueue(lambda _i: st.firmware_notification(), pre_boot=True)
                 )
-            return accepted  # F06.FR.16: no firmware update in progress
+            return accepted  # F06.FR.16, L01.FR.25/26: the last status sent, else Idle
+        if requested_message in ("SignChargingStationCertificate", "SignV2GCertificate"):
+            status = st.trigger_sign_certificate(requested_message, evse_id, self.defer)  # A02, M
+            return call_result.TriggerMessage(status=status)
         if st.has("f_trigger_unknown_rejected"):
             return rejected
         return call_result.TriggerMessage(status="NotImplemented")  # F06.FR.08

@@ -77,6 +77,9 @@ class TransactionsMixin:
     ) -> str:
         """ChargingStateEnumType of an EVSE (E01.FR.18-20)."""
         if evse is None or evse.ev_connector is None:
+            if evse is not None and self.has("e3_ev_side_charging_state"):
+                if any(c.plugged for c in evse.connectors.values()):
+                    return "SuspendedEV"
             return "Idle"
         if not evse.relay_closed:
             return "EVConnected"
@@ -93,6 +96,7 @@ class TransactionsMixin:
             and not evse.reset_scheduled
             and not self.reset_scheduled
             and not any(c.fault or c.inoperative for c in evse.connectors.values())
+            and not self.firmware_blocks(evse)  # L01.FR.07
         )
 
     def session_of(self, evse: Evse) -> Session:
@@ -119,6 +123,11 @@ class TransactionsMixin:
             and session.auth is not None
             and not any(c.fault for c in evse.connectors.values())
             and not self.lock_failed(evse)  # G05.FR.01
+            and not (
+                self.has("e3_reconnect_not_resumed")
+                and session.tx is not None
+                and session.tx.id in self.__dict__.get("_ev_left", ())
+            )
         )
 
     def _orphaned(self, evse: Evse | None, session: Session) -> bool:
@@ -257,6 +266,9 @@ class TransactionsMixin:
         session.authorizing = False
         if token:
             fields["id_token"] = token
+        if session.reservation_id is not None:  # H01.FR.15: once, with the authorization
+            fields["reservation_id"] = session.reservation_id
+            session.reservation_id = None
         if evse is not None and (session.pending_evse or event_type == "Started"):
             if not self.has("tx_no_evse_after_plug_in"):
                 where: dict[str, Any] = {"id": evse.id}
@@ -291,11 +303,14 @@ class TransactionsMixin:
         def answered(response: Any) -> None:
             self._tx_response(tx, session, token, authorizing, response)
 
+        offline = not self.online.is_set()
+        if offline and event_type == "Started" and self.has("e3_offline_started_dropped"):
+            return
         self.enqueue(
             build,
             kind="tx",
             transaction_id=tx.id,
-            offline=not self.online.is_set(),
+            offline=offline,
             on_result=answered,
         )
 
@@ -338,7 +353,9 @@ class TransactionsMixin:
         response: Any,
     ) -> None:
         """C10.FR.05: cache what the CSMS says; a non-Accepted answer to the event that
-        carried the authorizing idToken deauthorizes, after the queue (E05, C15)."""
+        carried the authorizing idToken deauthorizes, after the queue (E05, C15). Cost and
+        messages for the driver go to the display (tariff.py, I02/I03/I06)."""
+        self.tariff_response(tx, response)
         info = getattr(response, "id_token_info", None)
         if token is None or not isinstance(info, dict):
             return
@@ -520,6 +537,8 @@ class TransactionsMixin:
         session = evse.session
         if session is None:
             return
+        if session.tx is not None and self.has("e3_reconnect_not_resumed"):
+            self.__dict__.setdefault("_ev_left", set()).add(session.tx.id)
         falling = set(_EV_GONE)
         reason = session.auth_ended_reason or "EVDisconnected"
         if session.auth is not None and self.model.get_bool("TxCtrlr.StopTxOnEVSideDisconnect"):
@@ -548,9 +567,10 @@ class TransactionsMixin:
             self.advance(evse, session, trigger, rising={"ParkingBayOccupancy"})
         else:
             reason = session.auth_ended_reason or "Local"
-            self.advance(
-                evse, session, "EVDeparted", falling={"ParkingBayOccupancy"}, reason=reason
+            trigger = (
+                "EVCommunicationLost" if self.has("e3_departure_wrong_trigger") else "EVDeparted"
             )
+            self.advance(evse, session, trigger, falling={"ParkingBayOccupancy"}, reason=reason)
             self._drop_if_idle(evse, session)
         self.refresh()
 
@@ -615,6 +635,7 @@ class TransactionsMixin:
             return (False if self.has("e2_status_ongoing_without_id") else None), queued
         tx = self.transactions.get(transaction_id)
         ongoing = (tx is not None and not tx.ended) or self.has("e2_status_ongoing_always")
+        ongoing = ongoing or (queued and self.has("e3_status_ongoing_after_offline_end"))
         return ongoing, queued or (ongoing and self.has("e2_status_queue_while_ongoing"))
 
 

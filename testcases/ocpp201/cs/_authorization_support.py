@@ -138,93 +138,6 @@ async def refused(
         )
 
 
-async def id_token_cached(
-    csms: FakeCsms201, sut: StationConnection, operator: StationOperator, value: str
-) -> None:
-    """Memory State IdTokenCached (Table 443) for the idToken ``value``, answered as the fake
-    CSMS's behaviour says. Main A (Accepted: the configured valid idToken): reusable states
-    Authorized and EVConnectedPreSession; then, departing from the table, the EV is
-    disconnected again (the transaction ends) so that the case's own states start from an
-    idle EVSE. Main B (not Accepted): the idToken is presented and refused; no transaction.
-    Other Accepted idTokens (the Master Pass, which never starts a transaction, C12.FR.09) are
-    only presented. The AuthorizeRequest is optional: an idToken a previous case cached may be
-    used without one."""
-    step(f"(Memory State IdTokenCached) for idToken {value}")
-    token = csms.id_token(value)
-    status = csms.id_token_info(token)["status"]
-    if value == csms.config.tags.valid and status == "Accepted":
-        await csms.authorized(sut, operator)
-        await csms.ev_connected_pre_session(sut, operator)
-        tx_id = csms.transaction_id
-        mark = sut.mark()
-        step("(Memory State IdTokenCached) manual action: disconnect the EV again")
-        await operator.perform("plug_out", evse_id=csms.evse, connector_id=csms.connector)
-        await csms.connector_reported(sut, "Available", since=mark)
-        if tx_id is not None and tx_id in csms.open_transactions:
-            await csms.transaction_event(
-                sut,
-                since=mark,
-                label=f"ending transaction {tx_id} after the EV left",
-                predicate=lambda p: (
-                    p["transactionInfo"]["transactionId"] == tx_id and p["eventType"] == "Ended"
-                ),
-            )
-        csms.state, csms.transaction_id, csms.ev_connected = None, None, False
-        return
-    mark = sut.mark()
-    await present(csms, operator, token, f"idToken {value} (to be cached)")
-    await authorize_request(
-        csms, sut, token, since=mark, rule="IdTokenCached Authorized step 1", required=False
-    )
-    if status == "Accepted":
-        return
-    # Main B steps 3-4 (optional): a station that used an older cache entry starts a
-    # transaction, is answered with the refusal (C10.FR.05 updates the cache) and ends it.
-    try:
-        started = await sut.wait_for(
-            "TransactionEvent",
-            lambda p: token_matches(p.get("idToken"), token),
-            since=mark,
-            timeout=csms.config.timeouts.message,
-            describe="IdTokenCached step 3 (optional): TransactionEventRequest",
-        )
-    except TargetTimeout:
-        return
-    tx_id = started.payload["transactionInfo"]["transactionId"]
-    if str(tx_id) in csms.open_transactions:
-        await csms.transaction_event(
-            sut,
-            since=mark,
-            label=f"ending transaction {tx_id} of the refused idToken",
-            predicate=lambda p: (
-                p["transactionInfo"]["transactionId"] == tx_id and p["eventType"] == "Ended"
-            ),
-        )
-
-
-async def id_token_local_auth_list(
-    csms: FakeCsms201, sut: StationConnection, value: str, status: str
-) -> None:
-    """Memory State IdTokenLocalAuthList (Table 444) for ``value`` with ``status`` (the table
-    lists the idToken only; the entry needs an idTokenInfo to be added, D01.FR.04)."""
-    step(f"(Memory State IdTokenLocalAuthList) SendLocalListRequest Full with {value} {status}")
-    answer = await sut.call(
-        "SendLocalList",
-        {
-            "versionNumber": 1,
-            "updateType": "Full",
-            "localAuthorizationList": [
-                {"idToken": csms.id_token(value), "idTokenInfo": {"status": status}}
-            ],
-        },
-    )
-    check(
-        answer.get("status") == "Accepted",
-        "IdTokenLocalAuthList step 2: SendLocalListResponse status Accepted",
-        answer,
-    )
-
-
 async def clear_local_list(sut: StationConnection) -> None:
     """Leave the station as found: an empty Local Authorization List (not part of a table)."""
     if not sut.closed:
@@ -242,49 +155,18 @@ async def authorized_as(
     rule: str,
 ) -> IncomingCall | None:
     """Reusable State Authorized A (Table 428) with the idToken ``value`` instead of the
-    configured valid one (states201's ``authorized`` takes no idToken): presented, asked
-    about (required here: the idToken is known locally as not Accepted, C10.FR.03/C14.FR.03),
-    and, when TxStartPoint contains Authorized or a transaction runs, a TransactionEventRequest
-    triggerReason Authorized with it. Returns that event, or None."""
+    configured valid one, plus the case's own rule: the AuthorizeRequest is required (the
+    idToken is known locally as not Accepted, C10.FR.03/C14.FR.03), where the state lets a
+    cached idToken go without one. Returns the state's TransactionEventRequest, or None."""
     token = csms.id_token(value)
-    points = await csms.tx_start_points(sut)
     mark = sut.mark()
-    await present(csms, operator, token, f"idToken {value}")
-    await authorize_request(csms, sut, token, since=mark, rule=rule)
-    event: IncomingCall | None = None
-    if "Authorized" in points or csms.transaction_id is not None:
-        step("Authorized A 3. The Charging Station sends a TransactionEventRequest (Authorized)")
-        event = await csms.transaction_event(
-            sut,
-            since=mark,
-            label="triggerReason Authorized",
-            predicate=lambda p: p["triggerReason"] == "Authorized" or "idToken" in p,
-        )
-        check(
-            event.payload["triggerReason"] == "Authorized",
-            "Authorized A step 3: triggerReason Authorized",
-            event.payload,
-        )
-        check(
-            token_matches(event.payload.get("idToken"), token),
-            f"Authorized A step 3: idToken {value} of type {token['type']}",
-            event.payload,
-        )
-        csms.transaction_id = str(event.payload["transactionInfo"]["transactionId"])
-    csms.state = "Authorized"
+    event = await csms.authorized(sut, operator, id_token=token)
+    asked = any(
+        item.action == "Authorize" and token_matches(item.payload.get("idToken"), token)
+        for item in sut.link.inbox[mark:]
+    )
+    check(asked, f"{rule}: an AuthorizeRequest for idToken {value}", {"idToken": token})
     return event
-
-
-async def energy_transfer_started(
-    csms: FakeCsms201, sut: StationConnection, operator: StationOperator, *, since: int
-) -> None:
-    """Reusable State EnergyTransferStarted (Table 430) after the case's own authorization
-    (:func:`authorized_as`, from inbox position ``since``): the state's own method, told that
-    the session is authorized since then (a Charging event the station sent as soon as it was
-    authorized and connected counts)."""
-    csms.session_authorized = True
-    csms.auth_mark = since
-    await csms.energy_transfer_started(sut, operator)
 
 
 def check_authorized_event(

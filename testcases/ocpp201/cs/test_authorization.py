@@ -25,9 +25,9 @@ value 2.0.1 does not have or contradicts itself:
 - Memory State IdTokenLocalAuthList (Table 444) sends the entry with the idTokenInfo.status of
   the case (an entry without one adds nothing), versionNumber 1; afterwards the list is emptied
   (SendLocalList Full without entries) to leave the station as found.
-- EnergyTransferStarted after the case's own Authorized and EVConnectedPreSession goes through
-  :func:`._authorization_support.energy_transfer_started`, bridging two gaps of the fake CSMS's
-  state (see there).
+- EnergyTransferStarted after the case's own Authorized is the state told where the
+  authorization began (``authorized_since``): a Charging event the station sent as soon as it
+  was authorized counts.
 
 "Configuration State" entries marked "(If implemented)" are set only where the station has the
 variable and it differs; the others make the case not applicable when refused. TC_C_15 to
@@ -56,9 +56,6 @@ from ._authorization_support import (
     check_authorized_event,
     clear_local_list,
     configure_if_implemented,
-    energy_transfer_started,
-    id_token_cached,
-    id_token_local_auth_list,
     not_sent,
     present,
     refused,
@@ -157,14 +154,14 @@ async def test_tc_c_08_cs(csms: FakeCsms201, station_operator: StationOperator) 
     EnergyTransferStarted, whose TransactionEventRequest carries the idToken."""
     sut = await csms.ready(station_operator)
     await configure_if_implemented(csms, sut, CACHE_ON)
-    await id_token_cached(csms, sut, station_operator, csms.config.tags.valid)
+    sut = await csms.id_token_cached(sut, station_operator, csms.config.tags.valid)
     step("State is EVConnectedPreSession")
     await csms.ev_connected_pre_session(sut, station_operator)
     step("1. Execute Reusable State Authorized")
     since = sut.mark()
     await csms.authorized(sut, station_operator)
     step("2. Execute Reusable State EnergyTransferStarted")
-    await energy_transfer_started(csms, sut, station_operator, since=since)
+    await csms.energy_transfer_started(sut, station_operator, authorized_since=since)
 
 
 async def _cached_not_accepted(
@@ -182,7 +179,7 @@ async def _cached_not_accepted(
         csms, sut, {**CACHE_ON, "AuthCacheCtrlr.DisablePostAuthorize": "false"}
     )
     csms.behaviour.id_tag_status[value] = answer
-    await id_token_cached(csms, sut, station_operator, value)
+    sut = await csms.id_token_cached(sut, station_operator, value)
     if connected:
         step("State is EVConnectedPreSession")
         await csms.ev_connected_pre_session(sut, station_operator)
@@ -229,7 +226,7 @@ async def test_tc_c_12_cs(csms: FakeCsms201, station_operator: StationOperator) 
     )
     value = csms.config.tags.invalid
     csms.behaviour.id_tag_status[value] = "Invalid"
-    await id_token_cached(csms, sut, station_operator, value)
+    sut = await csms.id_token_cached(sut, station_operator, value)
     step("State is EVConnectedPreSession")
     await csms.ev_connected_pre_session(sut, station_operator)
     csms.behaviour.id_tag_status[value] = "Accepted"
@@ -237,7 +234,7 @@ async def test_tc_c_12_cs(csms: FakeCsms201, station_operator: StationOperator) 
     since = sut.mark()
     await authorized_as(csms, sut, station_operator, value, rule="step 1 (C12.FR.05)")
     step("5. Execute Reusable State EnergyTransferStarted")
-    await energy_transfer_started(csms, sut, station_operator, since=since)
+    await csms.energy_transfer_started(sut, station_operator, authorized_since=since)
 
 
 @ocpp_case("TC_C_13_CS", version="2.0.1", requires=CACHE)
@@ -247,7 +244,7 @@ async def test_tc_c_13_cs(csms: FakeCsms201, station_operator: StationOperator) 
     Authorized, with the idToken; then EVConnectedPreSession and EnergyTransferStarted."""
     sut = await csms.ready(station_operator)
     await configure_if_implemented(csms, sut, CACHE_ON)
-    await id_token_cached(csms, sut, station_operator, csms.config.tags.valid)
+    sut = await csms.id_token_cached(sut, station_operator, csms.config.tags.valid)
     step("Manual action: present the cached valid idToken (Reusable State Authorized)")
     since = sut.mark()
     event = await csms.authorized(sut, station_operator)
@@ -255,7 +252,7 @@ async def test_tc_c_13_cs(csms: FakeCsms201, station_operator: StationOperator) 
     step("3. Execute Reusable State EVConnectedPreSession")
     await csms.ev_connected_pre_session(sut, station_operator)
     step("4. Execute Reusable State EnergyTransferStarted")
-    await energy_transfer_started(csms, sut, station_operator, since=since)
+    await csms.energy_transfer_started(sut, station_operator, authorized_since=since)
 
 
 @ocpp_case("TC_C_14_CS", version="2.0.1", requires="C-49 and (C-07 or C-08)")
@@ -269,7 +266,7 @@ async def test_tc_c_14_cs(csms: FakeCsms201, station_operator: StationOperator) 
     sut = await csms.ready(station_operator)
     await configure_if_implemented(csms, sut, CACHE_ON)
     await csms.configure(sut, {"AuthCtrlr.MasterPassGroupId": tags.masterpass_group})
-    await id_token_cached(csms, sut, station_operator, tags.masterpass)
+    sut = await csms.id_token_cached(sut, station_operator, tags.masterpass)
     await csms.energy_transfer_started(sut, station_operator)
     master = csms.id_token(tags.masterpass)
     tx_id = csms.transaction_id
@@ -322,7 +319,7 @@ async def test_tc_c_57_cs(csms: FakeCsms201, station_operator: StationOperator) 
     await csms.configure(sut, {"AuthCacheCtrlr.DisablePostAuthorize": "true"})
     value = csms.config.tags.invalid
     csms.behaviour.id_tag_status[value] = "Invalid"
-    await id_token_cached(csms, sut, station_operator, value)
+    sut = await csms.id_token_cached(sut, station_operator, value)
     step("State is EVConnectedPreSession")
     await csms.ev_connected_pre_session(sut, station_operator)
     token = csms.id_token(value)
@@ -349,7 +346,7 @@ async def test_tc_c_27_cs(csms: FakeCsms201, station_operator: StationOperator) 
     sut = await csms.ready(station_operator)
     await configure_if_implemented(csms, sut, LIST_ON)
     try:
-        await id_token_local_auth_list(csms, sut, csms.config.tags.valid, "Accepted")
+        await csms.id_token_local_auth_list(sut, csms.config.tags.valid, "Accepted")
         step("Manual action: present the listed valid idToken (Reusable State Authorized)")
         since = sut.mark()
         event = await csms.authorized(sut, station_operator)
@@ -359,7 +356,7 @@ async def test_tc_c_27_cs(csms: FakeCsms201, station_operator: StationOperator) 
         step("3. Execute Reusable State EVConnectedPreSession")
         await csms.ev_connected_pre_session(sut, station_operator)
         step("4. Execute Reusable State EnergyTransferStarted")
-        await energy_transfer_started(csms, sut, station_operator, since=since)
+        await csms.energy_transfer_started(sut, station_operator, authorized_since=since)
     finally:
         await clear_local_list(csms.connection or sut)
 
@@ -379,7 +376,7 @@ async def _listed_not_accepted(
         csms, sut, {**LIST_ON, "LocalAuthListCtrlr.DisablePostAuthorize": "false"}
     )
     try:
-        await id_token_local_auth_list(csms, sut, value, status)
+        await csms.id_token_local_auth_list(sut, value, status)
         if connected:
             step("State is EVConnectedPreSession")
             await csms.ev_connected_pre_session(sut, station_operator)
@@ -423,7 +420,7 @@ async def test_tc_c_31_cs(csms: FakeCsms201, station_operator: StationOperator) 
     )
     value = csms.config.tags.invalid
     try:
-        await id_token_local_auth_list(csms, sut, value, "Invalid")
+        await csms.id_token_local_auth_list(sut, value, "Invalid")
         csms.behaviour.id_tag_status[value] = "Accepted"
         step("1. Execute Reusable State Authorized (the listed invalid idToken)")
         since = sut.mark()
@@ -431,7 +428,7 @@ async def test_tc_c_31_cs(csms: FakeCsms201, station_operator: StationOperator) 
         step("2. Execute Reusable State EVConnectedPreSession")
         await csms.ev_connected_pre_session(sut, station_operator)
         step("3. Execute Reusable State EnergyTransferStarted")
-        await energy_transfer_started(csms, sut, station_operator, since=since)
+        await csms.energy_transfer_started(sut, station_operator, authorized_since=since)
     finally:
         await clear_local_list(csms.connection or sut)
 
@@ -447,7 +444,7 @@ async def test_tc_c_58_cs(csms: FakeCsms201, station_operator: StationOperator) 
     value = csms.config.tags.invalid
     token = csms.id_token(value)
     try:
-        await id_token_local_auth_list(csms, sut, value, "Invalid")
+        await csms.id_token_local_auth_list(sut, value, "Invalid")
         mark = sut.mark()
         await present(csms, station_operator, token, "the listed invalid idToken")
         step("1. The Charging Station does NOT send an AuthorizeRequest")
@@ -475,7 +472,7 @@ async def test_tc_c_32_cs(csms: FakeCsms201, station_operator: StationOperator) 
     sut = await csms.ready(station_operator)
     await configure_if_implemented(csms, sut, {"AuthCacheCtrlr.Enabled": "true"})
     await csms.configure(sut, {"AuthCtrlr.LocalPreAuthorize": "true"})
-    await id_token_cached(csms, sut, station_operator, csms.config.tags.valid)
+    sut = await csms.id_token_cached(sut, station_operator, csms.config.tags.valid)
     step("1. Execute Reusable State Booted")
     sut = await csms.booted(sut, station_operator)
     mark = sut.mark()
@@ -488,7 +485,7 @@ async def test_tc_c_32_cs(csms: FakeCsms201, station_operator: StationOperator) 
     step("4. Execute Reusable State EVConnectedPreSession")
     await csms.ev_connected_pre_session(sut, station_operator)
     step("5. Execute Reusable State EnergyTransferStarted")
-    await energy_transfer_started(csms, sut, station_operator, since=since)
+    await csms.energy_transfer_started(sut, station_operator, authorized_since=since)
 
 
 @ocpp_case("TC_C_33_CS", version="2.0.1", requires=CACHE)
@@ -520,7 +517,7 @@ async def test_tc_c_33_cs(csms: FakeCsms201, station_operator: StationOperator) 
         )
     check_authorized_event(event, token, started_before=started, rule="step 3")
     step("5-7. EnergyTransferStarted, EVConnectedPostSession, EVDisconnected")
-    await energy_transfer_started(csms, sut, station_operator, since=since)
+    await csms.energy_transfer_started(sut, station_operator, authorized_since=since)
     await csms.ev_connected_post_session(sut, station_operator)
     await csms.ev_disconnected(sut, station_operator)
     step("10. Execute Reusable State EVConnectedPreSession")
@@ -551,7 +548,7 @@ async def test_tc_c_36_cs(csms: FakeCsms201, station_operator: StationOperator) 
     await csms.configure(
         sut, {"AuthCacheCtrlr.Enabled": "true", "AuthCtrlr.LocalPreAuthorize": "false"}
     )
-    await id_token_cached(csms, sut, station_operator, csms.config.tags.valid)
+    sut = await csms.id_token_cached(sut, station_operator, csms.config.tags.valid)
     await refused_after_authorize(
         csms, sut, station_operator, csms.config.tags.valid, "Invalid", rule="C10.FR.11"
     )

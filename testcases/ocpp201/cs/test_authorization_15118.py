@@ -5,14 +5,13 @@ preparation, V2G certificates always (re)installed).
 pytest-ocpp plays the CSMS (the OCTT column). The EV's Plug & Charge session is the operator
 action ``start_iso15118``: a rig whose EV simulator cannot do it makes the case not applicable
 (the embedded reference station has no ISO 15118, and no ISO15118Ctrlr to configure either).
-The certificates of memory state CertificatesInstalled are ``[station] v2g_root_certificate``
-and ``mo_root_certificate`` (PEM text or a PEM file path), installed with
-InstallCertificateRequest; a config without them makes the case not applicable.
+Memory State CertificateInstalled (Table 442) installs the configured
+``[station] v2g_root_certificate`` and ``mo_root_certificate`` (PEM text or a file path; a
+test PKI generated for the run when none is configured), and Memory State
+RenewV2GChargingStationCertificate (Table 447) runs when the station has no V2G charging
+station certificate yet; both are the fake CSMS's.
 
-Departures: memory state RenewV2GChargingStationCertificate ("if none are present", checked
-with GetInstalledCertificateIds V2GCertificateChain) is not performed: with no V2G charging
-station certificate installed the case is not applicable (renewing it needs a signing CA the
-suite does not hold). TC_C_50's main scenario is cut from the edition 3 table; its errata
+Departures: TC_C_50's main scenario is cut from the edition 3 table; its errata
 (6.2.36) keeps steps 3-5, so steps 1-2 are those of TC_C_52 (AuthorizeRequest with the eMAID,
 answered Accepted, certificateStatus Accepted). A GetCertificateStatusRequest ("the test case
 should be robust enough to handle it") gets the fake CSMS's default answer.
@@ -21,28 +20,15 @@ should be robust enough to handle it") gets the fake CSMS's default answer.
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 from pytest_ocpp import step
 from pytest_ocpp.catalog import ocpp_case
 from pytest_ocpp.csms import FakeCsms201, StationConnection
 from pytest_ocpp.operators import StationOperator
-from pytest_ocpp.verdicts import TargetTimeout, check, not_applicable
+from pytest_ocpp.verdicts import TargetTimeout, check
 
 DEFAULT_BACKOFF = 3
-
-
-def _pem(csms: FakeCsms201, key: str) -> str:
-    value = csms.config.station.extra.get(key)
-    if not value:
-        raise not_applicable(
-            f"[station] {key} is not configured (memory state CertificatesInstalled)"
-        )
-    text = str(value)
-    if "-----BEGIN" not in text and Path(text).is_file():
-        text = Path(text).read_text("utf-8")
-    return text
 
 
 async def _configure(csms: FakeCsms201, sut: StationConnection, iso: dict[str, str]) -> None:
@@ -64,30 +50,16 @@ async def _configure(csms: FakeCsms201, sut: StationConnection, iso: dict[str, s
 async def _certificates_installed(
     csms: FakeCsms201, sut: StationConnection, kinds: tuple[str, ...]
 ) -> None:
-    """Memory state CertificatesInstalled for each certificateType in ``kinds``."""
-    keys = {
-        "V2GRootCertificate": "v2g_root_certificate",
-        "MORootCertificate": "mo_root_certificate",
-    }
+    """Memory State CertificateInstalled (Table 442) for each certificateType in ``kinds``,
+    then, when the station has no V2G charging station certificate yet, Memory State
+    RenewV2GChargingStationCertificate (Table 447): Plug & Charge needs one."""
     for kind in kinds:
-        certificate = _pem(csms, keys[kind])
-        step(f"(Memory State CertificatesInstalled) InstallCertificateRequest {kind}")
-        answer = await sut.call(
-            "InstallCertificate", {"certificateType": kind, "certificate": certificate}
-        )
-        check(
-            answer.get("status") == "Accepted",
-            f"Memory State CertificatesInstalled: InstallCertificateResponse status Accepted ({kind})",
-            answer,
-        )
+        await csms.certificate_installed(sut, kind)
     answer = await sut.call(
         "GetInstalledCertificateIds", {"certificateType": ["V2GCertificateChain"]}
     )
     if answer.get("status") != "Accepted":
-        raise not_applicable(
-            "no V2G charging station certificate is installed (memory state "
-            "RenewV2GChargingStationCertificate is not performed by this suite)"
-        )
+        await csms.renew_v2g_charging_station_certificate(sut)
 
 
 async def _pnc_authorize(
@@ -135,6 +107,11 @@ async def _pnc_authorize(
         f"2. The OCTT responds idTokenInfo.status {status}, certificateStatus {certificate_status}"
     )
     await item.reply({"idTokenInfo": {"status": status}, "certificateStatus": certificate_status})
+    if status != "Accepted":  # post-condition: the refusal went into the cache (C10.FR.04)
+        csms.after_case(
+            "the eMAID's refused Authorization Cache entry",
+            lambda s: s.link.call("ClearCache", {}, allow_error=True),
+        )
     return mark
 
 

@@ -9,10 +9,10 @@ a configuration set before it). "Execute Reusable State X" is the fake CSMS's me
 
 Departures common to these cases:
 
-- Reusable states ParkingBayOccupied/ParkingBayUnoccupied are not executed: the fake CSMS has
-  no such state and they only apply to stations whose TxStartPoint contains
-  ParkingBayOccupancy (Part 6 §2.18).
-- Memory state IdTokenCached (Table 443) is :func:`id_token_cached`: the token is presented
+- Reusable states ParkingBayOccupied/ParkingBayUnoccupied run inside the other states, only
+  for a station whose TxStartPoint or TxStopPoint contains ParkingBayOccupancy (Part 6 §2.18:
+  they are optional).
+- Memory state IdTokenCached (Table 443) is ``csms.id_token_cached``: the token is presented
   (reusable state Authorized for the valid idToken), its AuthorizeRequest answered, and the
   station brought back to the general preconditions (``csms.ready``: transaction stopped, EV
   unplugged), which is what Main A/B end in.
@@ -155,42 +155,6 @@ async def _full_list(
     return await sut.call("SendLocalList", payload)
 
 
-async def id_token_cached(
-    csms: FakeCsms201,
-    sut: StationConnection,
-    operator: StationOperator,
-    value: str | None = None,
-) -> StationConnection:
-    """Memory State IdTokenCached (Table 443) for ``value`` (default the configured valid
-    idToken): Authorized (the valid idToken) or the token presented and its AuthorizeRequest
-    answered as ``csms.behaviour`` says; Main A: EVConnectedPreSession when no transaction
-    started; then back to the general preconditions (ParkingBayUnoccupied, Part 6 §2.1).
-    Returns the connection."""
-    step(f"(Memory State IdTokenCached) {value or csms.config.tags.valid}")
-    if value is None or value == csms.config.tags.valid:
-        event = await csms.authorized(sut, operator)
-        if event is None:
-            await csms.ev_connected_pre_session(sut, operator)
-    else:
-        token = _token(csms, value)
-        points = await csms.tx_start_points(sut)
-        mark = sut.mark()
-        await _present(csms, operator, token, "idToken")
-        await _authorize_request(csms, sut, token, mark, "(Memory State IdTokenCached) 1.")
-        if csms.id_token_info(token)["status"] == "Accepted":
-            if "Authorized" in points:  # Main A: the transaction it starts, then stopped
-                await csms.transaction_event(
-                    sut,
-                    since=mark,
-                    label="triggerReason Authorized",
-                    predicate=lambda p: p["triggerReason"] == "Authorized",
-                )
-            else:
-                csms.state = "Authorized"
-                await csms.ev_connected_pre_session(sut, operator)
-    return await csms.ready(operator)
-
-
 async def _group_stop(
     csms: FakeCsms201,
     sut: StationConnection,
@@ -269,7 +233,7 @@ async def test_tc_c_37_cs(csms: FakeCsms201, station_operator: StationOperator) 
     AuthorizeRequest required here (step 5's validation)."""
     sut = await csms.ready(station_operator)
     await _if_implemented(csms, sut, {"AuthCacheCtrlr.Enabled": "true"})
-    sut = await id_token_cached(csms, sut, station_operator)
+    sut = await csms.id_token_cached(sut, station_operator)
     await _if_implemented(csms, sut, {"AuthCacheCtrlr.Enabled": "true"})
     step("1. The OCTT sends a ClearCacheRequest")
     answer = await sut.call("ClearCache", {})
@@ -296,7 +260,7 @@ async def test_tc_c_38_cs(csms: FakeCsms201, station_operator: StationOperator) 
     AuthCacheCtrlr.Enabled false, ClearCache is Rejected. A station without a settable
     AuthCacheCtrlr.Enabled cannot be brought to the table's configuration: not applicable."""
     sut = await csms.ready(station_operator)
-    sut = await id_token_cached(csms, sut, station_operator)
+    sut = await csms.id_token_cached(sut, station_operator)
     if await csms.get_variable(sut, "AuthCacheCtrlr.Enabled") is None:
         raise not_applicable("the station has no AuthCacheCtrlr.Enabled to set false")
     await csms.configure(sut, {"AuthCacheCtrlr.Enabled": "false"})
@@ -318,7 +282,7 @@ async def test_tc_c_46_cs(csms: FakeCsms201, station_operator: StationOperator) 
     expired, so it is required here. LifeTime is <Configured TransactionDuration>
     (``[station] transaction_duration``, 3 s when 0) and the wait is that long."""
     sut = await csms.ready(station_operator)
-    sut = await id_token_cached(csms, sut, station_operator)
+    sut = await csms.id_token_cached(sut, station_operator)
     lifetime = (
         int(float(csms.config.station.extra.get("transaction_duration", 0))) or DEFAULT_LIFETIME
     )
@@ -402,8 +366,8 @@ async def test_tc_c_41_cs(csms: FakeCsms201, station_operator: StationOperator) 
     tags = csms.config.tags
     _group(csms, tags.valid, tags.valid_2)
     await _if_implemented(csms, sut, {"AuthCacheCtrlr.Enabled": "true"})
-    sut = await id_token_cached(csms, sut, station_operator)
-    sut = await id_token_cached(csms, sut, station_operator, tags.valid_2)
+    sut = await csms.id_token_cached(sut, station_operator)
+    sut = await csms.id_token_cached(sut, station_operator, tags.valid_2)
     await _if_implemented(
         csms, sut, {"AuthCacheCtrlr.Enabled": "true", "AuthCtrlr.LocalPreAuthorize": "true"}
     )
@@ -500,8 +464,8 @@ async def test_tc_c_44_cs(csms: FakeCsms201, station_operator: StationOperator) 
     _group(csms, tags.valid, tags.invalid)
     csms.behaviour.id_tag_status[tags.invalid] = "Invalid"
     await _if_implemented(csms, sut, {"AuthCacheCtrlr.Enabled": "true"})
-    sut = await id_token_cached(csms, sut, station_operator)
-    sut = await id_token_cached(csms, sut, station_operator, tags.invalid)
+    sut = await csms.id_token_cached(sut, station_operator)
+    sut = await csms.id_token_cached(sut, station_operator, tags.invalid)
     await _if_implemented(
         csms,
         sut,

@@ -8,8 +8,7 @@ preconditions (``csms.ready``), then its memory state, then its configuration st
 connections again in a ``finally``. OCTT's <Configured RetryBackOffWaitMinimum_duration> is
 ``[station] retry_backoff_wait_minimum`` (default 3 s: the operator is automatic).
 
-Departures: reusable state StartOfflineTransaction (Table 436) is not in the fake CSMS; it is
-:func:`_start_offline_transaction` here, following its table. ParkingBayUnoccupied is "drive
+Departures: ParkingBayUnoccupied is "drive
 out of the parking bay" (``unpark``) where a table asks for it and is otherwise left out, as
 in the other C cases. A Local Authorization List entry is sent with the idTokenInfo.status its
 token is configured with (valid Accepted, invalid Invalid, blocked Blocked, expired Expired),
@@ -117,25 +116,6 @@ async def _back_online(csms: FakeCsms201, generation: int) -> tuple[StationConne
     return sut, datetime.now(timezone.utc)
 
 
-async def _start_offline_transaction(
-    csms: FakeCsms201, operator: StationOperator, token: dict[str, str]
-) -> tuple[StationConnection, datetime]:
-    """Reusable State StartOfflineTransaction (Table 436): offline, drive in, present the
-    idToken, connect the EV, then the reconnection is accepted."""
-    generation = csms.generation
-    await _go_offline(csms)
-    step("StartOfflineTransaction: manual action: drive EV into parking bay")
-    await operator.perform("park", evse_id=csms.evse)
-    step(f"StartOfflineTransaction: manual action: present idToken {token['idToken']}")
-    await operator.perform(
-        "present_id_token", id_token=token["idToken"], type=token["type"], evse_id=csms.evse
-    )
-    step("StartOfflineTransaction: manual action: connect the EV and EVSE")
-    await operator.perform("plug_in", evse_id=csms.evse, connector_id=csms.connector)
-    csms.ev_connected = True
-    return await _back_online(csms, generation)
-
-
 def _moment(payload: dict[str, Any]) -> datetime | None:
     try:
         moment = datetime.fromisoformat(str(payload.get("timestamp")).replace("Z", "+00:00"))
@@ -234,7 +214,8 @@ async def test_tc_c_21_cs(csms: FakeCsms201, station_operator: StationOperator) 
     await _offline_configuration(csms, sut)
     await _local_list(csms, sut, [(tags.valid, "Accepted")])
     try:
-        sut, online_at = await _start_offline_transaction(csms, station_operator, token)
+        sut = await csms.start_offline_transaction(sut, station_operator, id_token=token)
+        online_at = csms.reconnected_at or datetime.now(timezone.utc)
     finally:
         csms.behaviour.refuse_connections = False
     step("Manual action: present idToken (to stop)")
@@ -296,13 +277,11 @@ async def test_tc_c_25_cs(csms: FakeCsms201, station_operator: StationOperator) 
     with OfflineTxForUnknownIdEnabled true, the list wins and nothing is authorized. The
     cache is filled first (memory state IdTokenCached, through reusable state Authorized),
     then the list, so the cache entry is the token's online answer."""
-    from pytest_ocpp.testcases.ocpp201.cs.test_authorization_2 import id_token_cached
-
     sut = await csms.ready(station_operator)
     tags = csms.config.tags
     token = csms.id_token()
     await _if_implemented(csms, sut, {"AuthCacheCtrlr.Enabled": "true"})
-    sut = await id_token_cached(csms, sut, station_operator)
+    sut = await csms.id_token_cached(sut, station_operator)
     await _if_implemented(csms, sut, {"AuthCacheCtrlr.Enabled": "true"})
     await _offline_configuration(csms, sut, unknown_offline=True)
     await csms.configure(sut, {"TxCtrlr.StopTxOnInvalidId": "false"})
@@ -359,7 +338,8 @@ async def test_tc_c_26_cs(csms: FakeCsms201, station_operator: StationOperator) 
     await _if_implemented(csms, sut, {"TxCtrlr.MaxEnergyOnInvalidId": "0"})
     await csms.configure(sut, {"TxCtrlr.StopTxOnInvalidId": "false"})
     try:
-        sut, online_at = await _start_offline_transaction(csms, station_operator, token)
+        sut = await csms.start_offline_transaction(sut, station_operator, id_token=token)
+        online_at = csms.reconnected_at or datetime.now(timezone.utc)
     finally:
         csms.behaviour.refuse_connections = False
     step("1. The Charging Station sends its queued TransactionEventRequests")

@@ -11,13 +11,9 @@ station reports a connector with either (G01.FR.03-07 allow both); the StatusNot
 awaited (G03.FR.04 and G04.FR.05 name it) and a NotifyEvent for AvailabilityState, when sent,
 must say the same (trigger Delta, the expected value).
 
-Three reusable states exist here as private helpers, to be moved to the fake CSMS:
-``_unavailable`` (Table 425 for a whole EVSE or the whole station: ``csms.unavailable``
-always names a connector), ``_ev_disconnected`` (Table 434 on an EVSE made Inoperative: the
-connector ends Unavailable, not Available as ``csms.ev_disconnected`` requires) and
-``_parking_bay_unoccupied`` (Table 435, missing). ``_rebooted`` is Booting (Table 422) and
-Booted (Table 423) with the availability the station must keep (G03.FR.08, G04.FR.09), where
-``csms.booted`` requires every connector Available.
+Reusable states are the fake CSMS's (Booted with the availability a station keeps,
+G03.FR.08/G04.FR.09; Unavailable for a connector, an EVSE or the station; EVDisconnected on
+an Inoperative EVSE, whose connector ends Unavailable).
 """
 
 from __future__ import annotations
@@ -165,132 +161,8 @@ async def _change(
     )
 
 
-async def _unavailable(csms: FakeCsms201, sut: StationConnection, scope: Scope) -> None:
-    """Reusable state Unavailable (Table 425) for an EVSE or the whole station: the
-    ChangeAvailabilityRequest Inoperative names only what is specified; Accepted; every
-    connector of the scope reported Unavailable."""
-    mark = sut.mark()
-    await _change(sut, scope, "Inoperative", "Accepted", "Unavailable 1")
-    step("Unavailable 3. The connectors are reported Unavailable")
-    await _reported(csms, sut, scope, "Unavailable", since=mark, label="Unavailable step 3")
-    csms.state = "Unavailable"
-
-
-async def _rebooted(
-    csms: FakeCsms201, sut: StationConnection, inoperative: Scope
-) -> StationConnection:
-    """Booting then Booted (Tables 422/423) for a station that keeps what ChangeAvailability
-    set (G03.FR.08, G04.FR.09): reset Immediate, BootNotification (answered Accepted), every
-    EVSE reported (evseId, connectorId not 0) Unavailable inside ``inoperative``, Available
-    elsewhere, and a SecurityEventNotificationRequest StartupOfTheDevice or ResetOrReboot."""
-    generation = csms.generation
-    step("Booting: the OCTT sends a ResetRequest with type Immediate")
-    answer = await sut.call("Reset", {"type": "Immediate"})
-    check(answer.get("status") == "Accepted", "ResetResponse status Accepted", answer)
-    sut = await csms.next_connection(after=generation, reboot=True)
-    step("The Charging Station sends a BootNotificationRequest")
-    await sut.wait_for("BootNotification", describe="BootNotificationRequest after the reboot")
-    step("The Charging Station reports the status of all its connectors")
-    evse_in, connector_in = inoperative
-    for evse in range(1, csms.config.station.connectors + 1):
-        inside = evse_in is None or evse_in == evse
-        if inside and connector_in is not None:
-            wanted = lambda p, e=evse: p["evseId"] == e and p["connectorId"] == connector_in  # noqa: E731
-        else:
-            wanted = lambda p, e=evse: p["evseId"] == e  # noqa: E731
-        item = await sut.wait_for(
-            "StatusNotification", wanted, describe=f"StatusNotificationRequest of EVSE {evse}"
-        )
-        status = "Unavailable" if inside else "Available"
-        check(
-            item.payload["connectorStatus"] == status
-            and item.payload["evseId"] != 0
-            and item.payload["connectorId"] != 0,
-            f"after the reboot: StatusNotificationRequest evseId {evse} (connectorId not 0) "
-            f"connectorStatus {status} (G03.FR.08, G04.FR.09: the availability persists)",
-            item.payload,
-        )
-        _judge_notify_events(sut, item)
-    step("The Charging Station sends a SecurityEventNotificationRequest")
-    event = await sut.wait_for(
-        "SecurityEventNotification", describe="SecurityEventNotificationRequest after the boot"
-    )
-    check(
-        event.payload.get("type") in ("StartupOfTheDevice", "ResetOrReboot"),
-        "SecurityEventNotificationRequest type StartupOfTheDevice or ResetOrReboot",
-        event.payload,
-    )
-    csms.state = "Booted"
-    csms.open_transactions.clear()
-    return sut
-
-
 def _ended(csms: FakeCsms201, tx_id: str | None) -> bool:
     return tx_id is None or tx_id not in csms.open_transactions
-
-
-async def _ev_disconnected(
-    csms: FakeCsms201, sut: StationConnection, operator: StationOperator
-) -> None:
-    """EVDisconnected (Table 434) on an EVSE set Inoperative: the operator disconnects the
-    EV, the connector is reported Unavailable (G03.FR.06 after G01.FR.04; Table 434's
-    "Available" assumes an Operative EVSE) and an open transaction ends with
-    EVCommunicationLost, chargingState Idle."""
-    mark = sut.mark()
-    tx_id = csms.transaction_id
-    open_before = not _ended(csms, tx_id)
-    step("EVDisconnected: manual action: disconnect the EV and EVSE")
-    known = csms.connector_statuses.get((csms.evse, csms.connector))
-    await operator.perform("plug_out", evse_id=csms.evse, connector_id=csms.connector)
-    if known != "Unavailable":  # already Unavailable once the transaction ended: no change
-        await csms.connector_reported(sut, "Unavailable", since=mark, label=" (EV disconnected)")
-    if open_before:
-        event = await csms.transaction_event(
-            sut,
-            since=mark,
-            label=f"ending transaction {tx_id}",
-            predicate=lambda p: (
-                p["transactionInfo"]["transactionId"] == tx_id and p["eventType"] == "Ended"
-            ),
-        )
-        check(
-            event.payload["triggerReason"] == "EVCommunicationLost"
-            and event.payload["transactionInfo"].get("chargingState") == "Idle",
-            "EVDisconnected step 3: triggerReason EVCommunicationLost, chargingState Idle",
-            event.payload,
-        )
-    csms.ev_connected = False
-    csms.state = "EVDisconnected"
-
-
-async def _parking_bay_unoccupied(
-    csms: FakeCsms201, sut: StationConnection, operator: StationOperator
-) -> None:
-    """ParkingBayUnoccupied (Table 435): only when TxStopPoint contains ParkingBayOccupancy
-    and the transaction still runs, the EV leaves the bay and the transaction ends
-    (triggerReason EVDeparted, stoppedReason Local); otherwise nothing happens."""
-    tx_id = csms.transaction_id
-    points = await csms.tx_stop_points(sut)
-    if "ParkingBayOccupancy" in points and not _ended(csms, tx_id):
-        mark = sut.mark()
-        step("ParkingBayUnoccupied: manual action: drive the EV out of the parking bay")
-        await operator.perform("unpark", evse_id=csms.evse)
-        event = await csms.transaction_event(
-            sut,
-            since=mark,
-            label="Ended after the EV departed",
-            predicate=lambda p: p["transactionInfo"]["transactionId"] == tx_id,
-        )
-        check(
-            event.payload["triggerReason"] == "EVDeparted"
-            and event.payload["eventType"] == "Ended"
-            and event.payload["transactionInfo"].get("stoppedReason", "Local") == "Local",
-            "ParkingBayUnoccupied step 1: triggerReason EVDeparted, eventType Ended, "
-            "stoppedReason Local",
-            event.payload,
-        )
-    csms.transaction_id = None
-    csms.state = "ParkingBayUnoccupied"
 
 
 @contextlib.asynccontextmanager
@@ -331,9 +203,9 @@ async def _with_transaction(
         mark = sut.mark()
         step(f"{number}. Execute Reusable State {name}")
         if name == "EVDisconnected":
-            await _ev_disconnected(csms, sut, operator)
+            await csms.ev_disconnected(sut, operator, statuses=("Unavailable",))
         elif name == "ParkingBayUnoccupied":
-            await _parking_bay_unoccupied(csms, sut, operator)
+            await csms.parking_bay_unoccupied(sut, operator)
         else:
             assert state is not None
             await state(sut, operator)
@@ -409,7 +281,7 @@ async def test_tc_g_03_cs(csms: FakeCsms201, station_operator: StationOperator) 
     the configured EVSE is Accepted and every connector of it is reported Unavailable."""
     sut = await csms.ready(station_operator)
     step("1. Execute Reusable State Unavailable for <Configured evseId>")
-    await _unavailable(csms, sut, (csms.evse, None))
+    await csms.unavailable(sut, whole="evse")
     _post_all_reported(csms, (csms.evse, None))
 
 
@@ -420,7 +292,7 @@ async def test_tc_g_04_cs(csms: FakeCsms201, station_operator: StationOperator) 
     Accepted and every connector of the EVSE is reported Available again."""
     sut = await csms.ready(station_operator)
     step("(Memory State) Unavailable for <Configured evseId>")
-    await _unavailable(csms, sut, (csms.evse, None))
+    await csms.unavailable(sut, whole="evse")
     mark = sut.mark()
     await _change(sut, (csms.evse, None), "Operative", "Accepted", "1")
     step("3. The connectors of the EVSE are reported")
@@ -442,7 +314,7 @@ async def test_tc_g_10_cs(csms: FakeCsms201, station_operator: StationOperator) 
     Inoperative again answers Accepted; every connector's state is known (post scenario)."""
     sut = await csms.ready(station_operator)
     step("(Before) State is Unavailable for <Configured evseId>")
-    await _unavailable(csms, sut, (csms.evse, None))
+    await csms.unavailable(sut, whole="evse")
     await _change(sut, (csms.evse, None), "Inoperative", "Accepted", "1")
     _post_all_reported(csms, (None, None))
 
@@ -472,7 +344,7 @@ async def test_tc_g_18_cs(csms: FakeCsms201, station_operator: StationOperator) 
     step("3. The Charging Station notifies the state of the connectors")
     await _reported(csms, sut, (csms.evse, None), "Unavailable", since=mark, label="step 3")
     step("5. Execute Reusable State Booted (the EVSE stays Unavailable)")
-    await _rebooted(csms, sut, (csms.evse, None))
+    await csms.booted(sut, inoperative=(csms.evse, None))
     _post_all_reported(csms, (None, None))
 
 
@@ -483,7 +355,7 @@ async def test_tc_g_05_cs(csms: FakeCsms201, station_operator: StationOperator) 
     evse is Accepted and every connector is reported Unavailable."""
     sut = await csms.ready(station_operator)
     step("1. Execute Reusable State Unavailable (the Charging Station)")
-    await _unavailable(csms, sut, (None, None))
+    await csms.unavailable(sut, whole="station")
     _post_all_reported(csms, (None, None))
 
 
@@ -494,7 +366,7 @@ async def test_tc_g_06_cs(csms: FakeCsms201, station_operator: StationOperator) 
     Available again."""
     sut = await csms.ready(station_operator)
     step("(Before) State is Unavailable (the Charging Station)")
-    await _unavailable(csms, sut, (None, None))
+    await csms.unavailable(sut, whole="station")
     mark = sut.mark()
     await _change(sut, (None, None), "Operative", "Accepted", "1")
     step("3. The Charging Station notifies the state of all its connectors")
@@ -518,7 +390,7 @@ async def test_tc_g_13_cs(csms: FakeCsms201, station_operator: StationOperator) 
     asks only for changed connectors."""
     sut = await csms.ready(station_operator)
     step("(Before) State is Unavailable (the Charging Station)")
-    await _unavailable(csms, sut, (None, None))
+    await csms.unavailable(sut, whole="station")
     mark = sut.mark()
     await _change(sut, (None, None), "Inoperative", "Accepted", "1")
     step("3. The Charging Station notifies the state of all connectors")
@@ -551,9 +423,9 @@ async def test_tc_g_21_cs(csms: FakeCsms201, station_operator: StationOperator) 
     (the table leaves the cause of the reboot open)."""
     sut = await csms.ready(station_operator)
     step("(Before) State is Unavailable (the Charging Station)")
-    await _unavailable(csms, sut, (None, None))
+    await csms.unavailable(sut, whole="station")
     step("1. Execute Reusable State Booting")
-    await _rebooted(csms, sut, (None, None))
+    await csms.booted(sut, inoperative=(None, None))
     _post_all_reported(csms, (None, None))
 
 
@@ -620,7 +492,7 @@ async def test_tc_g_19_cs(csms: FakeCsms201, station_operator: StationOperator) 
     step("(Before) State is Unavailable for <Configured connectorId>")
     await csms.unavailable(sut)
     step("1. Execute Reusable State Booting")
-    await _rebooted(csms, sut, (csms.evse, csms.connector))
+    await csms.booted(sut, inoperative=(csms.evse, csms.connector))
     _post_all_reported(csms, (None, None))
 
 

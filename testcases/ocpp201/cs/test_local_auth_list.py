@@ -4,8 +4,7 @@ Edition 3 Part 6 §2.5).
 pytest-ocpp plays the CSMS (the OCTT column). Each case first re-establishes Part 6 §2.1's
 general preconditions (``csms.ready``). OCTT's <Configured versionNumber> is ``[station]
 local_list_version`` (2 when the config has none: TC_D_06 needs it above 1). The memory state
-IdTokenLocalAuthList (Part 6 §2.19, Table 444) is :func:`id_token_local_auth_list` here; the
-fake CSMS has no memory states yet.
+IdTokenLocalAuthList (Part 6 §2.19, Table 444) is the fake CSMS's ``id_token_local_auth_list``.
 
 Departure common to every case: Table 444 and TC_D_01 list only ``idToken`` for the entry of a
 Full list. A Full list entry without ``idTokenInfo`` says nothing about the token (Part 2
@@ -56,23 +55,6 @@ async def send_local_list(
     return await sut.call("SendLocalList", payload)
 
 
-async def id_token_local_auth_list(
-    csms: FakeCsms201, sut: StationConnection, version: int | None = None
-) -> None:
-    """Memory State IdTokenLocalAuthList (Table 444): a Full SendLocalListRequest holding the
-    configured valid idToken, answered Accepted. The version is <Configured versionNumber>, so
-    the cases that compare with it start from a known list version."""
-    number = configured_version(csms) if version is None else version
-    answer = await send_local_list(
-        sut, "(Memory State IdTokenLocalAuthList) 1.", "Full", number, [list_entry(csms)]
-    )
-    check(
-        answer.get("status") == "Accepted",
-        "Memory State IdTokenLocalAuthList step 2: SendLocalListResponse status Accepted",
-        answer,
-    )
-
-
 async def _enable_list(csms: FakeCsms201, sut: StationConnection) -> None:
     """Configuration State "LocalAuthListEnabled is true (If implemented)"."""
     if await csms.get_variable(sut, "LocalAuthListCtrlr.Enabled") is not None:
@@ -110,7 +92,7 @@ async def test_tc_d_02_cs(csms: FakeCsms201, station_operator: StationOperator) 
     Accepted and becomes the installed version."""
     sut = await csms.ready(station_operator)
     await _enable_list(csms, sut)
-    await id_token_local_auth_list(csms, sut)
+    await csms.id_token_local_auth_list(sut)
     version = configured_version(csms) + 1
     entry = list_entry(csms, csms.config.tags.valid_2)
     answer = await send_local_list(sut, "1.", "Differential", version, [entry])
@@ -127,7 +109,7 @@ async def test_tc_d_03_cs(csms: FakeCsms201, station_operator: StationOperator) 
     is Accepted and becomes the installed version."""
     sut = await csms.ready(station_operator)
     await _enable_list(csms, sut)
-    await id_token_local_auth_list(csms, sut)
+    await csms.id_token_local_auth_list(sut)
     version = configured_version(csms) + 1
     answer = await send_local_list(
         sut, "1.", "Differential", version, [{"idToken": csms.id_token()}]
@@ -146,7 +128,7 @@ async def test_tc_d_04_cs(csms: FakeCsms201, station_operator: StationOperator) 
     violates its minItems 1)."""
     sut = await csms.ready(station_operator)
     await _enable_list(csms, sut)
-    await id_token_local_auth_list(csms, sut)
+    await csms.id_token_local_auth_list(sut)
     version = configured_version(csms)
     answer = await send_local_list(sut, "1.", "Full", version, None)
     check(
@@ -162,7 +144,7 @@ async def test_tc_d_05_cs(csms: FakeCsms201, station_operator: StationOperator) 
     (D01.FR.05: the version number is updated even when nothing changes)."""
     sut = await csms.ready(station_operator)
     await _enable_list(csms, sut)
-    await id_token_local_auth_list(csms, sut)
+    await csms.id_token_local_auth_list(sut)
     version = configured_version(csms) + 1
     answer = await send_local_list(sut, "1.", "Differential", version, None)
     check(
@@ -183,7 +165,7 @@ async def test_tc_d_06_cs(csms: FakeCsms201, station_operator: StationOperator) 
             "the table needs <Configured versionNumber> > 1 ([station] local_list_version)"
         )
     await _enable_list(csms, sut)
-    await id_token_local_auth_list(csms, sut)
+    await csms.id_token_local_auth_list(sut)
     entry = list_entry(csms, csms.config.tags.valid_2)
     answer = await send_local_list(sut, "1.", "Differential", version - 1, [entry])
     check(
@@ -201,7 +183,7 @@ async def test_tc_d_07_cs(csms: FakeCsms201, station_operator: StationOperator) 
     reusable state Booted), GetLocalListVersion still reports the installed version."""
     sut = await csms.ready(station_operator)
     await _enable_list(csms, sut)
-    await id_token_local_auth_list(csms, sut)
+    await csms.id_token_local_auth_list(sut)
     step("(Charging State) Execute Reusable State Booted")
     sut = await csms.booted(sut, station_operator)
     await _version_is(sut, "step 1/2:", configured_version(csms))
@@ -212,7 +194,7 @@ async def test_tc_d_08_cs(csms: FakeCsms201, station_operator: StationOperator) 
     """Get Local List Version - Success (D02.FR.01): the installed version is reported."""
     sut = await csms.ready(station_operator)
     await _enable_list(csms, sut)
-    await id_token_local_auth_list(csms, sut)
+    await csms.id_token_local_auth_list(sut)
     await _version_is(sut, "step 1/2:", configured_version(csms))
 
 

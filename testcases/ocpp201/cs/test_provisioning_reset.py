@@ -13,9 +13,6 @@ well is judged when sent (its actualValue must agree), never required, as in the
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 from pytest_ocpp import step
@@ -108,37 +105,6 @@ async def _after_reboot(
     return sut
 
 
-async def _parking_bay_unoccupied(
-    csms: FakeCsms201, sut: StationConnection, operator: StationOperator
-) -> None:
-    """Reusable State ParkingBayUnoccupied (Table 435), missing from the fake CSMS: the EV
-    drives out of the bay; when the transaction is still open (TxStopPoint
-    ParkingBayOccupancy), it ends: TransactionEventRequest Ended, triggerReason EVDeparted,
-    stoppedReason Local."""
-    tx_id = csms.transaction_id
-    mark = sut.mark()
-    step("ParkingBayUnoccupied: manual action: drive the EV out of the parking bay")
-    await operator.perform("unpark", evse_id=csms.evse)
-    if tx_id is not None and tx_id in csms.open_transactions:
-        event = await csms.transaction_event(
-            sut,
-            since=mark,
-            label=f"ending transaction {tx_id} (EV departed)",
-            predicate=lambda p: p["transactionInfo"]["transactionId"] == tx_id,
-        )
-        payload = event.payload
-        check(
-            payload["eventType"] == "Ended"
-            and payload["triggerReason"] == "EVDeparted"
-            and payload["transactionInfo"].get("stoppedReason") == "Local",
-            "ParkingBayUnoccupied step 1: eventType Ended, triggerReason EVDeparted, "
-            "stoppedReason Local",
-            payload,
-        )
-    csms.transaction_id = None
-    csms.state = "ParkingBayUnoccupied"
-
-
 async def _end_transaction_locally(
     csms: FakeCsms201, sut: StationConnection, operator: StationOperator
 ) -> bool:
@@ -160,7 +126,7 @@ async def _end_transaction_locally(
     if tx_id in csms.open_transactions:
         step("6. Execute Reusable State ParkingBayUnoccupied")
         csms.transaction_id = tx_id
-        await _parking_bay_unoccupied(csms, sut, operator)
+        await csms.parking_bay_unoccupied(sut, operator)
     return False
 
 
@@ -320,83 +286,6 @@ async def test_tc_b_24_cs(csms: FakeCsms201, station_operator: StationOperator) 
     )
 
 
-_PER_EVSE: dict[str, Any] = {
-    "transaction_id": None,
-    "state": None,
-    "ev_connected": False,
-    "session_authorized": False,
-    "auth_mark": 0,
-    "stop_mark": 0,
-}
-"""What the fake CSMS's states track for the one EVSE they follow, and its starting value."""
-
-
-@contextlib.contextmanager
-def _on_evse(csms: FakeCsms201, evse_id: int, saved: dict[int, dict[str, Any]]) -> Iterator[None]:
-    """Run the reusable states "for EVSE.id = ``evse_id``" (TC_B_41_CS): the fake CSMS's
-    states follow the configured EVSE and one transaction, so this points them at
-    ``evse_id`` (its connector 1) and keeps each EVSE's progress (:data:`_PER_EVSE`) apart
-    in ``saved``."""
-    original = csms.config
-    csms.config = replace(
-        original, station=replace(original.station, evse_id=evse_id, connector_id=1)
-    )
-    for name, value in saved.get(evse_id, _PER_EVSE).items():
-        setattr(csms, name, value)
-    try:
-        yield
-    finally:
-        saved[evse_id] = {name: getattr(csms, name, value) for name, value in _PER_EVSE.items()}
-        csms.config = original
-
-
-async def _ev_disconnected_reset_pending(
-    csms: FakeCsms201, sut: StationConnection, operator: StationOperator
-) -> None:
-    """Reusable State EVDisconnected (Table 434) while a station reset is Scheduled: as
-    :meth:`~pytest_ocpp.csms.states201.StationStates201.ev_disconnected`, except that the
-    connector may be reported Unavailable instead of Available (or stay Unavailable when it
-    already was): B12 scenario step 3a has the station set its EVSEs Unavailable as they
-    become free, until the reset."""
-    mark = sut.mark()
-    tx_id = csms.transaction_id
-    step("EVDisconnected: manual action: disconnect the EV and EVSE")
-    await operator.perform("plug_out", evse_id=csms.evse, connector_id=csms.connector)
-    step("EVDisconnected 1. The connector is reported Available (or Unavailable, B12 3a)")
-    if csms.connector_statuses.get((csms.evse, csms.connector)) != "Unavailable":
-        await sut.wait_for(
-            "StatusNotification",
-            lambda p: (
-                p["evseId"] == csms.evse
-                and p["connectorId"] == csms.connector
-                and p["connectorStatus"] in ("Available", "Unavailable")
-            ),
-            since=mark,
-            describe=f"StatusNotificationRequest connectorStatus Available or Unavailable for "
-            f"evseId {csms.evse}, connectorId {csms.connector}",
-        )
-    if tx_id is not None and tx_id in csms.open_transactions:
-        step("EVDisconnected 3. The Charging Station sends a TransactionEventRequest")
-        event = await csms.transaction_event(
-            sut,
-            since=mark,
-            label=f"ending transaction {tx_id}",
-            predicate=lambda p: (
-                p["transactionInfo"]["transactionId"] == tx_id and p["eventType"] == "Ended"
-            ),
-        )
-        check(
-            event.payload["triggerReason"] == "EVCommunicationLost"
-            and event.payload["transactionInfo"].get("chargingState") == "Idle",
-            "EVDisconnected step 3: triggerReason EVCommunicationLost, "
-            "transactionInfo.chargingState Idle",
-            event.payload,
-        )
-    csms.ev_connected = False
-    csms.session_authorized = False
-    csms.state = "EVDisconnected"
-
-
 @ocpp_case("TC_B_41_CS", version="2.0.1")
 async def test_tc_b_41_cs(csms: FakeCsms201, station_operator: StationOperator) -> None:
     """Reset OnIdle with transactions on EVSE 1 and 2 (B12.FR.01/03, E07.FR.03): Scheduled;
@@ -409,21 +298,20 @@ async def test_tc_b_41_cs(csms: FakeCsms201, station_operator: StationOperator) 
     if csms.config.station.connectors < 2:
         raise not_applicable("the Charging Station has one EVSE; this case needs two (HFS-8 > 1)")
     sut = await csms.ready(station_operator)
-    saved: dict[int, dict[str, Any]] = {}
     for evse in (1, 2):
-        with _on_evse(csms, evse, saved):
+        with csms.on_evse(evse):
             step(f"(Reusable State) EnergyTransferStarted for EVSE.id = {evse}")
             await csms.energy_transfer_started(sut, station_operator)
     await _reset(sut, "TC_B_41_CS step 2", "OnIdle", "Scheduled")
     generation = csms.generation
-    with _on_evse(csms, 1, saved):
+    with csms.on_evse(1):
         step("3-4. StopAuthorized, EVConnectedPostSession for EVSE.id = 1")
         await csms.ev_connected_post_session(sut, station_operator)
         step("5. Execute Reusable State EVDisconnected for EVSE.id = 1")
-        await _ev_disconnected_reset_pending(csms, sut, station_operator)
+        await csms.ev_disconnected(sut, station_operator, statuses=("Available", "Unavailable"))
         step("6. Execute Reusable State ParkingBayUnoccupied for EVSE.id = 1")
-        await _parking_bay_unoccupied(csms, sut, station_operator)
-    with _on_evse(csms, 2, saved):
+        await csms.parking_bay_unoccupied(sut, station_operator)
+    with csms.on_evse(2):
         step("7-10. StopAuthorized ... for EVSE.id = 2, until its transaction ended")
         plugged = await _end_transaction_locally(csms, sut, station_operator)
     await _after_reboot(

@@ -13,9 +13,8 @@ certificate, ISO-3). With the default claims (every feature claimed) a ``require
 would make them never run, so they are ruled out only when ``[claims] features`` is given and
 lists that feature.
 
-Not implemented here: TC_F_16_CS and TC_F_19_CS (their scenarios need a log upload /
-firmware download in progress, which the reference station does not implement yet: GetLog and
-UpdateFirmware are Rejected until the N and L blocks land).
+TC_F_16_CS and TC_F_19_CS (TriggerMessage while a log upload / firmware download is under
+way) are in :mod:`.test_remote_control_trigger_status`, beside the log and firmware helpers.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ from pytest_ocpp import step
 from pytest_ocpp.case import warn
 from pytest_ocpp.catalog import ocpp_case
 from pytest_ocpp.csms import FakeCsms201, StationConnection
-from pytest_ocpp.link import IncomingCall
 from pytest_ocpp.operators import StationOperator
 from pytest_ocpp.verdicts import check, not_applicable
 
@@ -170,35 +168,6 @@ def _judge_availability_events(
                 )
                 if data.get("trigger") != "Delta":
                     warn(f"NotifyEventRequest AvailabilityState trigger {data.get('trigger')}")
-
-
-async def _energy_transfer_started_on(
-    csms: FakeCsms201, sut: StationConnection, operator: StationOperator, evse: int
-) -> IncomingCall:
-    """EnergyTransferStarted (Table 430) on an EVSE other than the configured one (TC_F_14_CS:
-    "for all EVSE"); the reusable state follows the configured EVSE only. Authorized A (the
-    operator presents the valid idToken at ``evse``), then the EV is connected to its first
-    connector; the TransactionEventRequest with chargingState Charging for that EVSE.
-    For the fake CSMS's owner to move into :mod:`pytest_ocpp.csms.states201`."""
-    token = csms.id_token()
-    mark = sut.mark()
-    step(f"EnergyTransferStarted (EVSE {evse}): manual action: present the valid idToken")
-    await operator.perform(
-        "present_id_token", id_token=token["idToken"], type=token["type"], evse_id=evse
-    )
-    step(f"EnergyTransferStarted (EVSE {evse}): manual action: connect the EV and EVSE")
-    await operator.perform("plug_in", evse_id=evse, connector_id=1)
-    await csms.connector_reported(sut, "Occupied", since=mark, evse=evse, connector=1)
-    return await sut.wait_for(
-        "TransactionEvent",
-        lambda p: (
-            (p.get("evse") or {}).get("id", evse) == evse
-            and p["transactionInfo"].get("chargingState") == "Charging"
-            and p["transactionInfo"]["transactionId"] != csms.transaction_id
-        ),
-        since=mark,
-        describe=f"TransactionEventRequest chargingState Charging on EVSE {evse}",
-    )
 
 
 # -- F01/F02 Remote start ------------------------------------------------------------------
@@ -491,15 +460,16 @@ async def test_tc_f_14_cs(csms: FakeCsms201, station_operator: StationOperator) 
     """TriggerMessage TransactionEvent without evse while every EVSE charges: Accepted, then
     for every EVSE a TransactionEventRequest triggerReason Trigger naming it, chargingState
     Charging, meter values of context Trigger (F06.FR.04/05/07/10/11). The EVSEs other than
-    the configured one are brought to EnergyTransferStarted by a private helper (the reusable
-    state follows the configured EVSE only)."""
+    the configured one are brought to EnergyTransferStarted by the same reusable state, run
+    for each of them (connector 1)."""
     sut = await csms.ready(station_operator)
     step("(Before) Execute Reusable State EnergyTransferStarted for all EVSE")
     await csms.energy_transfer_started(sut, station_operator)
     transactions = {csms.evse: csms.transaction_id}
     for evse in range(1, csms.config.station.connectors + 1):
         if evse != csms.evse:
-            event = await _energy_transfer_started_on(csms, sut, station_operator, evse)
+            with csms.on_evse(evse):
+                event = await csms.energy_transfer_started(sut, station_operator)
             transactions[evse] = str(event.payload["transactionInfo"]["transactionId"])
     mark = await _trigger(sut, "TransactionEvent", None, "Accepted", "Step 2")
     for evse, tx_id in sorted(transactions.items()):

@@ -23,10 +23,8 @@ from ._transactions_support import (
     _AUTH_DEFAULTS,
     _configure_if_implemented,
     _connection_timeout,
-    _energy_transfer_started,
     _evse_given,
     _no_request,
-    _parking_bay_occupied,
     _ready,
     _started_at,
     _token_is,
@@ -58,7 +56,7 @@ async def test_tc_e_01_cs(csms: FakeCsms201, station_operator: StationOperator) 
     step("1. Execute Reusable State EVConnectedPreSession")
     await csms.ev_connected_pre_session(sut, station_operator)
     step("2. Execute Reusable State EnergyTransferStarted")
-    await _energy_transfer_started(csms, sut, station_operator, since=mark)
+    await csms.energy_transfer_started(sut, station_operator, authorized_since=mark)
     started = _started_at(sut, mark)
     check(
         bool(started) and all(index >= plugged for index, _ in started),
@@ -161,7 +159,7 @@ async def test_tc_e_09_cs(csms: FakeCsms201, station_operator: StationOperator) 
     auth_mark = sut.mark()
     await csms.authorized(sut, station_operator)
     step("3. Execute Reusable State EnergyTransferStarted")
-    await _energy_transfer_started(csms, sut, station_operator, since=auth_mark)
+    await csms.energy_transfer_started(sut, station_operator, authorized_since=auth_mark)
 
 
 async def _authorized_start(
@@ -193,7 +191,7 @@ async def _authorized_start(
     step("2. Execute Reusable State EVConnectedPreSession")
     await csms.ev_connected_pre_session(sut, operator)
     step("3. Execute Reusable State EnergyTransferStarted")
-    await _energy_transfer_started(csms, sut, operator, since=mark)
+    await csms.energy_transfer_started(sut, operator, authorized_since=mark)
 
 
 @ocpp_case("TC_E_10_CS", version="2.0.1")
@@ -295,7 +293,7 @@ async def test_tc_e_12_cs(csms: FakeCsms201, station_operator: StationOperator) 
     await _tx_point(csms, sut, "TxStartPoint", "ParkingBayOccupancy")
     try:
         step("1. Execute Reusable State ParkingBayOccupied")
-        event = await _parking_bay_occupied(csms, sut, station_operator)
+        event = await csms.parking_bay_occupied(sut, station_operator)
         check(event is not None, "step 1: a TransactionEventRequest after the EV parked", None)
         assert event is not None
         check(event.payload["eventType"] == "Started", "step 1: eventType Started", event.payload)
@@ -305,7 +303,7 @@ async def test_tc_e_12_cs(csms: FakeCsms201, station_operator: StationOperator) 
         step("3. Execute Reusable State EVConnectedPreSession")
         await csms.ev_connected_pre_session(sut, station_operator)
         step("4. Execute Reusable State EnergyTransferStarted")
-        await _energy_transfer_started(csms, sut, station_operator, since=auth_mark)
+        await csms.energy_transfer_started(sut, station_operator, authorized_since=auth_mark)
     finally:
         await station_operator.perform("unpark", evse_id=csms.evse)  # not undone by ready()
 
@@ -328,7 +326,7 @@ async def test_tc_e_03_cs(csms: FakeCsms201, station_operator: StationOperator) 
     auth_mark = sut.mark()
     await csms.authorized(sut, station_operator)
     step("2. Execute Reusable State EnergyTransferStarted")
-    await _energy_transfer_started(csms, sut, station_operator, since=auth_mark)
+    await csms.energy_transfer_started(sut, station_operator, authorized_since=auth_mark)
 
 
 @ocpp_case("TC_E_04_CS", version="2.0.1")
@@ -343,7 +341,7 @@ async def test_tc_e_04_cs(csms: FakeCsms201, station_operator: StationOperator) 
     auth_mark = sut.mark()
     await csms.authorized(sut, station_operator)
     step("2. Execute Reusable State EnergyTransferStarted")
-    await _energy_transfer_started(csms, sut, station_operator, since=auth_mark)
+    await csms.energy_transfer_started(sut, station_operator, authorized_since=auth_mark)
 
 
 @ocpp_case("TC_E_05_CS", version="2.0.1")
@@ -414,7 +412,7 @@ async def test_tc_e_05_cs(csms: FakeCsms201, station_operator: StationOperator) 
     auth_mark = sut.mark()
     await csms.authorized(sut, station_operator)
     step("4. Execute Reusable State EnergyTransferStarted")
-    await _energy_transfer_started(csms, sut, station_operator, since=auth_mark)
+    await csms.energy_transfer_started(sut, station_operator, authorized_since=auth_mark)
 
 
 @ocpp_case("TC_E_38_CS", version="2.0.1")

@@ -33,7 +33,7 @@ from pytest_ocpp.link import IncomingCall
 from pytest_ocpp.operators import StationOperator
 from pytest_ocpp.verdicts import TargetTimeout, check
 
-from .test_meter_values import _parking_bay_unoccupied, _sample_interval
+from .test_meter_values import _ended, _sample_interval
 
 CLOCK_TOLERANCE = 1.0
 """Seconds a queued event's timestamp may lie outside the offline period (clock skew)."""
@@ -204,13 +204,13 @@ async def test_tc_e_30_cs(csms: FakeCsms201, station_operator: StationOperator) 
 @ocpp_case("TC_E_32_CS", version="2.0.1")
 async def test_tc_e_32_cs(csms: FakeCsms201, station_operator: StationOperator) -> None:
     """Status of an ended transaction with nothing queued (E14.FR.03/05): ongoingIndicator
-    false, messagesInQueue false. Reusable state ParkingBayUnoccupied is implemented in
-    :mod:`.test_meter_values` until the fake CSMS has it."""
+    false, messagesInQueue false."""
     sut = await csms.ready(station_operator)
     step("(Reusable State) State is EnergyTransferStarted")
     tx_id = _tx_id(await csms.energy_transfer_started(sut, station_operator))
     step("(Reusable State) State is ParkingBayUnoccupied")
-    await _parking_bay_unoccupied(csms, sut, station_operator, tx_id)
+    await csms.parking_bay_unoccupied(sut, station_operator)
+    await _ended(sut, tx_id)
     answer = await _transaction_status(sut, tx_id, "1.", settled=True)
     _check_status("Step 2", answer, False, False)
 
@@ -537,8 +537,9 @@ def _attempts(csms: FakeCsms201) -> int:
 
 def _attempt_interval(csms: FakeCsms201) -> int:
     """<Configured message Attempts transaction event interval> (``[station]
-    message_attempt_interval_transaction_event``, 10 s when absent)."""
-    return int(csms.config.station.extra.get("message_attempt_interval_transaction_event", 10))
+    message_attempt_interval_transaction_event``, 1 s when absent: the shortest, as OCTT sets
+    the intervals a case waits on)."""
+    return int(csms.config.station.extra.get("message_attempt_interval_transaction_event", 1))
 
 
 async def _retries(

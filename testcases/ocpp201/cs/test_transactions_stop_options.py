@@ -25,12 +25,9 @@ from ._transactions_support import (
     _connection_timeout,
     _ended_after,
     _ended_checks,
-    _energy_transfer_suspended,
     _ev_side_disconnect,
     _no_request,
-    _parking_bay_unoccupied,
     _ready,
-    _start_offline_transaction,
     _started_at,
     _tx_point,
 )
@@ -54,7 +51,7 @@ async def test_tc_e_06_cs(csms: FakeCsms201, station_operator: StationOperator) 
     step("3. Execute Reusable State EVDisconnected")
     await csms.ev_disconnected(sut, station_operator)
     step("4. Execute Reusable State ParkingBayUnoccupied")
-    await _parking_bay_unoccupied(csms, sut, station_operator)
+    await csms.parking_bay_unoccupied(sut, station_operator)
 
 
 async def _stop_point_power_path(
@@ -267,7 +264,7 @@ async def test_tc_e_37_cs(csms: FakeCsms201, station_operator: StationOperator) 
     )
     await _configure_if_implemented(csms, sut, {"TxCtrlr.StopTxOnEVSideDisconnect": "false"})
     step("(Before) Reusable State EnergyTransferSuspended")
-    await _energy_transfer_suspended(csms, sut, station_operator)
+    await csms.energy_transfer_suspended(sut, station_operator)
     _, ended = await _ev_side_disconnect(csms, sut, station_operator)
     _ended_checks(
         ended.payload,
@@ -398,7 +395,7 @@ async def _ev_side_evconnected(
     )
     await _configure_if_implemented(csms, sut, {"TxCtrlr.StopTxOnEVSideDisconnect": "false"})
     step("(Before) Reusable State EnergyTransferSuspended")
-    await _energy_transfer_suspended(csms, sut, operator)
+    await csms.energy_transfer_suspended(sut, operator)
     _, ended = await _ev_side_disconnect(csms, sut, operator)
     _ended_checks(ended.payload, "step 1", trigger="EVCommunicationLost", reasons=reasons)
 
@@ -459,7 +456,7 @@ async def test_tc_e_16_cs(csms: FakeCsms201, station_operator: StationOperator) 
     )
     token = csms.id_token()
     try:
-        sut = await _start_offline_transaction(csms, sut, station_operator)
+        sut = await csms.start_offline_transaction(sut, station_operator)
         csms.behaviour.id_tag_status[token["idToken"]] = "Invalid"
         step("1. The Charging Station empties its queue of TransactionEventRequests")
         first = await csms.transaction_event(sut, since=0, label="queued while offline")

@@ -1,0 +1,342 @@
+"""A real test PKI for the certificate cases (2.0.1 M, A02/A03, C07): the roots, sub-CAs and
+keys OCTT's tester configures, made with ``cryptography`` when they are not configured, and
+the CA work the CSMS side does with them: signing a station's CSR (A02/A03, Part 6 Tables
+446/447) and answering an OCSP request (M06, RFC 6960).
+
+Reading certificates (hash data, OCSP request data) stays in :mod:`pytest_ocpp.certificates`
+so that reading and generating can be checked against each other.
+
+Everything generated is EC P-256 (fast, and the only kind ISO 15118-2 accepts), valid from an
+hour ago for ten years, except :attr:`GeneratedPki.expired` (Part 6 TC_M_07 "<Generated Expired
+Certificate>"). One PKI per process: the certificates a case installs are the ones the next
+case of the same run expects.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
+
+from pytest_ocpp.certificates import Certificate
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import (
+        CertificateIssuerPrivateKeyTypes,
+        CertificatePublicKeyTypes,
+    )
+
+OCSP_URL = "http://ocsp.pytest-ocpp.invalid/"
+"""The OCSP responder the generated sub-CAs and leaves name (authorityInfoAccess)."""
+
+TEN_YEARS = timedelta(days=3650)
+
+
+def _name(common_name: str, organization: str = "pytest-ocpp", country: str = "") -> x509.Name:
+    parts = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    if organization:
+        parts.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
+    if country:
+        parts.append(x509.NameAttribute(NameOID.COUNTRY_NAME, country))
+    return x509.Name(parts)
+
+
+def pem(certificate: x509.Certificate) -> str:
+    return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def key_pem(key: CertificateIssuerPrivateKeyTypes) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Authority:
+    """A CA certificate with its private key, and the chain above it (issuer first, root
+    excluded when it is the root itself)."""
+
+    certificate: x509.Certificate
+    key: CertificateIssuerPrivateKeyTypes
+    parents: tuple[x509.Certificate, ...] = ()
+
+    @property
+    def pem(self) -> str:
+        return pem(self.certificate)
+
+
+def issue(
+    subject: x509.Name,
+    public_key: CertificatePublicKeyTypes,
+    issuer: Authority | None,
+    *,
+    key: CertificateIssuerPrivateKeyTypes | None = None,
+    ca: bool,
+    path_length: int | None = None,
+    not_before: datetime | None = None,
+    not_after: datetime | None = None,
+    ocsp_url: str | None = None,
+) -> x509.Certificate:
+    """An X.509 v3 certificate for ``public_key``, signed by ``issuer`` (self-signed with
+    ``key`` when None)."""
+    now = datetime.now(timezone.utc)
+    signer = issuer.key if issuer is not None else key
+    assert signer is not None
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.certificate.subject if issuer is not None else subject)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before or now - timedelta(hours=1))
+        .not_valid_after(not_after or now + TEN_YEARS)
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=path_length), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=not ca,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=not ca,
+                key_cert_sign=ca,
+                crl_sign=ca,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+    )
+    if issuer is not None:
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.certificate.public_key()),  # type: ignore[arg-type]
+            critical=False,
+        )
+    if ocsp_url:
+        builder = builder.add_extension(
+            x509.AuthorityInformationAccess(
+                [
+                    x509.AccessDescription(
+                        AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url)
+                    )
+                ]
+            ),
+            critical=False,
+        )
+    return builder.sign(signer, hashes.SHA256())  # type: ignore[arg-type]
+
+
+def authority(
+    common_name: str,
+    issuer: Authority | None = None,
+    *,
+    path_length: int | None = None,
+    ocsp_url: str | None = None,
+    not_after: datetime | None = None,
+    not_before: datetime | None = None,
+    seed: str | None = None,
+) -> Authority:
+    """A new CA: a root when ``issuer`` is None, else a sub-CA of ``issuer``; ``seed``: its
+    key is derived from that text (the same in every process, see ``mo_root``)."""
+    key = ec.generate_private_key(ec.SECP256R1()) if seed is None else seeded_key(seed)
+    certificate = issue(
+        _name(common_name),
+        key.public_key(),
+        issuer,
+        key=key,
+        ca=True,
+        path_length=path_length,
+        ocsp_url=ocsp_url,
+        not_after=not_after,
+        not_before=not_before,
+    )
+    parents: tuple[x509.Certificate, ...] = ()
+    if issuer is not None:
+        parents = (issuer.certificate, *issuer.parents)
+    return Authority(certificate, key, parents)
+
+
+def cross_signed(new_root: Authority, old_root: Authority) -> str:
+    """``new_root``'s subject and key, signed by ``old_root`` (M05.FR.10: with
+    AdditionalRootCertificateCheck a new CSMS root "MUST be signed by the old Root
+    Certificate it is replacing"). PEM."""
+    certificate = issue(
+        new_root.certificate.subject,
+        new_root.certificate.public_key(),  # type: ignore[arg-type]
+        old_root,
+        ca=True,
+    )
+    return pem(certificate)
+
+
+MO_ROOT_SEED = "pytest-ocpp test MO root"
+"""The MO root's key is derived from this text: a reference station's simulated EV in
+another process (the suite's proof runs) issues its contract certificate with the same key,
+so that the MO root the fake CSMS installs validates it (C07, Part 6 TC_C_50-55). A test
+key, public by construction."""
+
+
+def seeded_key(seed: str) -> ec.EllipticCurvePrivateKey:
+    """An EC P-256 key derived from ``seed`` (deterministic; for test PKIs only)."""
+    order = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+    value = int.from_bytes(hashlib.sha256(seed.encode()).digest(), "big") % (order - 1) + 1
+    return ec.derive_private_key(value, ec.SECP256R1())
+
+
+@dataclass(frozen=True)
+class GeneratedPki:
+    """The generated PKI (see the module docstring)."""
+
+    csms_root: Authority
+    csms_root_2: Authority
+    """Another CSMS root ("<Configured new CSMS Root certificate 2>")."""
+    manufacturer_root: Authority
+    v2g_root: Authority
+    v2g_sub_ca1: Authority
+    v2g_sub_ca2: Authority
+    """Signs the V2G Charging Station certificates (Table 447)."""
+    mo_root: Authority
+    expired: str
+    """A CA certificate whose validity ended yesterday (TC_M_07)."""
+    unknown: str
+    """A certificate no station has: TC_M_22's "<certificateHashData from unknown certificate>"."""
+
+
+@functools.cache
+def generated_pki() -> GeneratedPki:
+    """The PKI of this process (generated once, in a few milliseconds)."""
+    v2g_root = authority("pytest-ocpp Test V2G Root CA")
+    sub1 = authority("pytest-ocpp Test V2G SubCA 1", v2g_root, path_length=1, ocsp_url=OCSP_URL)
+    sub2 = authority("pytest-ocpp Test V2G SubCA 2", sub1, path_length=0, ocsp_url=OCSP_URL)
+    now = datetime.now(timezone.utc)
+    expired = authority(
+        "pytest-ocpp Test Expired Root CA",
+        not_before=now - timedelta(days=30),
+        not_after=now - timedelta(days=1),
+    )
+    return GeneratedPki(
+        csms_root=authority("pytest-ocpp Test CSMS Root CA"),
+        csms_root_2=authority("pytest-ocpp Test CSMS Root CA 2"),
+        manufacturer_root=authority("pytest-ocpp Test Manufacturer Root CA"),
+        v2g_root=v2g_root,
+        v2g_sub_ca1=sub1,
+        v2g_sub_ca2=sub2,
+        mo_root=authority("pytest-ocpp Test MO Root CA", seed=MO_ROOT_SEED),
+        expired=expired.pem,
+        unknown=authority("pytest-ocpp Test Unknown CA").pem,
+    )
+
+
+def load_certificates(text: str) -> list[x509.Certificate]:
+    """Every certificate of a PEM text, in order."""
+    return x509.load_pem_x509_certificates(text.encode("ascii"))
+
+
+def load_key(text: str) -> CertificateIssuerPrivateKeyTypes:
+    key = serialization.load_pem_private_key(text.encode("ascii"), password=None)
+    return key  # type: ignore[return-value]
+
+
+def csr_problems(csr_pem: str, *, v2g: bool) -> list[str]:
+    """What is wrong with a SignCertificateRequest.csr against Part 6 Tables 446/447: a PEM
+    PKCS#10 request (RFC 2986) with a valid self-signature; RSA/DSA keys of at least 2048 bits
+    and EC keys of at least 224 (V2G: EC only, at least 256)."""
+    try:
+        csr = x509.load_pem_x509_csr(csr_pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError) as error:
+        return [f"the csr is not a PEM encoded PKCS#10 request ({error})"]
+    problems: list[str] = []
+    if not csr.is_signature_valid:
+        problems.append("the csr's self-signature does not verify")
+    key = csr.public_key()
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        least = 256 if v2g else 224
+        if key.curve.key_size < least:
+            problems.append(f"its EC key has {key.curve.key_size} bits, fewer than {least}")
+    elif isinstance(key, (rsa.RSAPublicKey, dsa.DSAPublicKey)):
+        if v2g:
+            problems.append("its key is not an elliptic curve key (ISO 15118 cannot use RSA)")
+        elif key.key_size < 2048:
+            problems.append(
+                f"its {type(key).__name__[:3]} key has {key.key_size} bits, fewer than 2048"
+            )
+    else:
+        problems.append(f"its key type {type(key).__name__} is not allowed")
+    return problems
+
+
+def csr_common_name(csr_pem: str) -> str:
+    csr = x509.load_pem_x509_csr(csr_pem.encode("ascii"))
+    names = csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else ""
+
+
+def sign_csr(
+    csr_pem: str, issuer: Authority, *, ocsp_url: str | None = None, days: int = 365
+) -> str:
+    """The certificate for a CSR, signed by ``issuer``, followed by the issuer's chain
+    (the root left out): a CertificateSignedRequest.certificateChain (PEM)."""
+    csr = x509.load_pem_x509_csr(csr_pem.encode("ascii"))
+    now = datetime.now(timezone.utc)
+    leaf = issue(
+        csr.subject,
+        csr.public_key(),  # type: ignore[arg-type]
+        issuer,
+        ca=False,
+        not_after=now + timedelta(days=days),
+        ocsp_url=ocsp_url,
+    )
+    chain = [leaf]
+    if issuer.parents:  # a sub-CA: it and the sub-CAs above it, not the root
+        chain.append(issuer.certificate)
+        chain.extend(issuer.parents[:-1])
+    return "".join(pem(c) for c in chain)
+
+
+def ocsp_response(request: dict[str, str], issuer: Authority) -> str | None:
+    """A signed, successful OCSP response (RFC 6960, DER, base64) saying "good" for the
+    certificate an OCSPRequestDataType names, when ``issuer`` issued it (issuer name and key
+    hashes match); None when it does not."""
+    algorithm = {"SHA256": hashes.SHA256(), "SHA384": hashes.SHA384(), "SHA512": hashes.SHA512()}[
+        request["hashAlgorithm"]
+    ]
+    name_hash = hashes.Hash(algorithm)
+    name_hash.update(issuer.certificate.subject.public_bytes())
+    key_bits = Certificate.parse(pem(issuer.certificate)).public_key
+    key_hash = hashes.Hash(type(algorithm)())
+    key_hash.update(key_bits)
+    if (
+        name_hash.finalize().hex() != request["issuerNameHash"].lower()
+        or key_hash.finalize().hex() != request["issuerKeyHash"].lower()
+    ):
+        return None
+    now = datetime.now(timezone.utc)
+    builder = (
+        ocsp.OCSPResponseBuilder()
+        .add_response_by_hash(
+            issuer_name_hash=bytes.fromhex(request["issuerNameHash"]),
+            issuer_key_hash=bytes.fromhex(request["issuerKeyHash"]),
+            serial_number=int(request["serialNumber"], 16),
+            algorithm=algorithm,
+            cert_status=ocsp.OCSPCertStatus.GOOD,
+            this_update=now,
+            next_update=now + timedelta(days=7),
+            revocation_time=None,
+            revocation_reason=None,
+        )
+        .responder_id(ocsp.OCSPResponderEncoding.HASH, issuer.certificate)
+        .certificates([issuer.certificate])
+    )
+    response = builder.sign(issuer.key, hashes.SHA256())  # type: ignore[arg-type]
+    return base64.b64encode(response.public_bytes(serialization.Encoding.DER)).decode("ascii")

@@ -180,6 +180,12 @@ def cross_signed(new_root: Authority, old_root: Authority) -> str:
     return pem(certificate)
 
 
+MANUFACTURER_ROOT_SEED = "pytest-ocpp test manufacturer root CA, not for production use"
+"""The manufacturer root's key is derived from this text, for the same reason as the MO
+root's: the reference station in another process ships with it as its manufacturer root, as
+a charger ships with its manufacturer's, and checks the firmware signing certificates the
+suite issues under it (L01, Part 6 TC_L_xx_CS)."""
+
 MO_ROOT_SEED = "pytest-ocpp test MO root"
 """The MO root's key is derived from this text: a reference station's simulated EV in
 another process (the suite's proof runs) issues its contract certificate with the same key,
@@ -228,7 +234,9 @@ def generated_pki() -> GeneratedPki:
     return GeneratedPki(
         csms_root=authority("pytest-ocpp Test CSMS Root CA"),
         csms_root_2=authority("pytest-ocpp Test CSMS Root CA 2"),
-        manufacturer_root=authority("pytest-ocpp Test Manufacturer Root CA"),
+        manufacturer_root=authority(
+            "pytest-ocpp Test Manufacturer Root CA", seed=MANUFACTURER_ROOT_SEED
+        ),
         v2g_root=v2g_root,
         v2g_sub_ca1=sub1,
         v2g_sub_ca2=sub2,

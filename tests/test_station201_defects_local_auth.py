@@ -11,12 +11,18 @@ The plumbing (a separate ``pytest`` process against a hosted station) is in ``ha
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 import pytest
 import pytest_ocpp.testcases.ocpp201.cs
-from harness import Defect, Job, Runs, assert_fails, assert_passes, runs_fixture, station201_job
+from harness import (
+    Defect,
+    Job,
+    Runs,
+    assert_fails,
+    assert_passes,
+    implemented_cases,
+    runs_fixture,
+    station201_job,
+)
 
 from pytest_ocpp.catalog import catalog
 from pytest_ocpp.reference.station201.station import DEFECTS
@@ -89,10 +95,7 @@ RUNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
 }
 
-_NO_ISO15118 = (
-    "not applicable against the reference station, which has no ISO 15118 (no ISO15118Ctrlr "
-    "to configure, and start_iso15118 is not possible on its rig)"
-)
+_NO_ISO15118 = "proved in test_station201_defects_iso15118.py (the c15_ defects)"
 UNFAILABLE: dict[str, str] = {
     "TC_C_47_CS": "not applicable against the reference station: it has no user interface "
     "for the Master Pass selection (masterpass_select); C16.FR.02 is proven by TC_C_49_CS",
@@ -120,16 +123,7 @@ def _run_of(defect: str) -> str:
 
 
 def _implemented_201_cs_cases() -> set[str]:
-    """The OCA ids of every 2.0.1 test function under ``testcases/ocpp201/cs``."""
-    found: set[str] = set()
-    package = pytest_ocpp.testcases.ocpp201.cs
-    for module_info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
-        module = importlib.import_module(module_info.name)
-        for value in vars(module).values():
-            for mark in getattr(value, "pytestmark", ()):
-                if mark.name == "ocpp_case" and mark.kwargs.get("version") == "2.0.1":
-                    found.add(mark.kwargs["id"])
-    return found
+    return implemented_cases(pytest_ocpp.testcases.ocpp201.cs, "2.0.1")
 
 
 def test_block_cases_are_in_the_catalogue() -> None:

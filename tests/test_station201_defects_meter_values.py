@@ -16,8 +16,6 @@ enforce an EVSE selection before authorization).
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from functools import partial
 from pathlib import Path
 
@@ -30,6 +28,7 @@ from harness import (
     Runs,
     assert_conformant,
     assert_fails,
+    implemented_cases,
     reference_station201,
     run_suite,
     runs_fixture,
@@ -141,15 +140,7 @@ def test_defect_is_caught(runs: Runs, defect: Defect) -> None:
 
 
 def _implemented() -> set[str]:
-    found: set[str] = set()
-    package = pytest_ocpp.testcases.ocpp201.cs
-    for module_info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
-        module = importlib.import_module(module_info.name)
-        for value in vars(module).values():
-            for mark in getattr(value, "pytestmark", ()):
-                if mark.name == "ocpp_case" and mark.kwargs.get("version") == "2.0.1":
-                    found.add(mark.kwargs["id"])
-    return found
+    return implemented_cases(pytest_ocpp.testcases.ocpp201.cs, "2.0.1")
 
 
 def test_every_block_case_is_implemented() -> None:

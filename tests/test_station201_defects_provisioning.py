@@ -53,6 +53,8 @@ class Run:
     defects: tuple[str, ...]
     fails: dict[str, str]
     controls: tuple[str, ...] = field(default=())
+    variables: dict[str, str] = field(default_factory=dict)
+    """Initial device-model values of the reference station of this run."""
 
     def __str__(self) -> str:
         return self.name
@@ -81,6 +83,8 @@ RUNS: tuple[Run, ...] = (
             "TC_B_18_CS": "EmptyResultSet",
         },
         ("TC_B_06_CS",),
+        # A disabled component, which ignoring componentCriteria Enabled reports (TC_B_16).
+        {"ReservationCtrlr.Enabled": "false"},
     ),
     Run(
         "reports_and_items",
@@ -133,7 +137,12 @@ MY_DEFECTS = (
 def _jobs() -> dict[str, Job]:
     jobs = {"conformant": station201_job(BLOCK_CASES, **TIMEOUTS)}
     for run in RUNS:
-        jobs[run.name] = station201_job((*run.fails, *run.controls), run.defects, **TIMEOUTS)
+        jobs[run.name] = station201_job(
+            (*run.fails, *run.controls),
+            run.defects,
+            station={"variables": run.variables} if run.variables else None,
+            **TIMEOUTS,
+        )
     return jobs
 
 

@@ -12,9 +12,6 @@ operator driving it, verdicts read from the JSON compliance report, a few proces
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 import pytest
 import pytest_ocpp.testcases.ocpp201.cs
 from harness import (
@@ -24,6 +21,7 @@ from harness import (
     assert_defect_caught,
     assert_passes,
     cases_of,
+    implemented_cases,
     runs_fixture,
     station201_defect_jobs,
 )
@@ -92,8 +90,7 @@ CONTROLS: dict[str, tuple[str, ...]] = {
 
 UNFAILABLE: dict[str, str] = {
     "TC_F_16_CS": "proved in test_station201_defects_logs.py (needs a log upload under way)",
-    "TC_F_19_CS": "proved in test_station201_defects_logs.py (needs a firmware download under "
-    "way)",
+    "TC_F_19_CS": "proved in test_station201_defects_logs.py (needs a firmware download under way)",
 }
 """Implemented cases of the block no defect here fails, with the reason."""
 
@@ -108,16 +105,7 @@ runs = runs_fixture(
 
 
 def _implemented_201_cs_cases() -> set[str]:
-    """The OCA ids of every 2.0.1 test function under ``testcases/ocpp201/cs``."""
-    found: set[str] = set()
-    package = pytest_ocpp.testcases.ocpp201.cs
-    for module_info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
-        module = importlib.import_module(module_info.name)
-        for value in vars(module).values():
-            for mark in getattr(value, "pytestmark", ()):
-                if mark.name == "ocpp_case" and mark.kwargs.get("version") == "2.0.1":
-                    found.add(mark.kwargs["id"])
-    return found
+    return implemented_cases(pytest_ocpp.testcases.ocpp201.cs, "2.0.1")
 
 
 def test_every_block_case_is_implemented() -> None:

@@ -35,6 +35,11 @@ DEFECT_TABLE: tuple[Defect, ...] = (
     Defect("p_unknown_vendor_accepted", ("TC_P_01_CS",), "status must be UnknownVendorId"),
     Defect("p_custom_data_rejected", ("TC_P_03_CS", "TC_P_04_CS"), "FormatViolation"),
     Defect(
+        "n_customer_certificate_rejected",
+        ("TC_N_63_CS",),
+        "CustomerInformationResponse status Accepted",
+    ),
+    Defect(
         "n_customer_invalid_accepted",
         ("TC_N_29_CS", "TC_N_33_CS"),
         "CustomerInformationResponse status Invalid",
@@ -64,15 +69,13 @@ DEFECT_TABLE: tuple[Defect, ...] = (
     Defect("e_authorized_wrong_trigger", ("TC_I_02_CS",), "triggerReason Authorized"),
 )
 
-UNFAILABLE: dict[str, str] = {
-    "TC_N_63_CS": "not applicable on the reference station: it has no ISO 15118 (no "
-    "ISO15118Ctrlr, start_iso15118 is not possible on this rig)",
-}
+UNFAILABLE: dict[str, str] = {}
 """Cases no defect of this file fails, with the reason."""
 
 CONTROLS: dict[str, tuple[str, ...]] = {
     "p_unknown_vendor_accepted": ("TC_P_03_CS",),
     "p_custom_data_rejected": ("TC_P_01_CS",),
+    "n_customer_certificate_rejected": ("TC_N_29_CS",),
     "n_customer_invalid_accepted": ("TC_N_28_CS",),
     "n_customer_no_data_silent": ("TC_N_29_CS",),
     "n_customer_report_empty": ("TC_N_28_CS",),

@@ -55,8 +55,7 @@ UNFAILABLE: dict[str, str] = {
     "TC_E_27_CS": "not applicable on the reference station: its cable is not permanently "
     "attached ([station] fixed_cable false; its EV-side disconnect leaves the cable in the "
     "socket)",
-    "TC_E_46_CS": "not applicable on the reference station: it has no ISO 15118 "
-    "(start_iso15118 and iso15118_session_stop are not possible on this rig)",
+    "TC_E_46_CS": "proved in test_station201_defects_iso15118.py (c15_session_stop_ignored)",
 }
 """Cases no defect of this file fails, with the reason."""
 

@@ -132,6 +132,7 @@ class SessionStates201:
         *,
         remote: bool = False,
         id_token: Mapping[str, str] | None = None,
+        authorize_required: str | None = None,
     ) -> IncomingCall | None:
         """Authorized (Table 428), A (local, default) or B (``remote``): the operator
         presents the idToken (``id_token``, default the configured valid one), the station
@@ -141,7 +142,10 @@ class SessionStates201:
         transaction already runs, a TransactionEventRequest triggerReason Authorized with
         that idToken. B: RequestStartTransactionRequest with the idToken and the configured
         EVSE, answered Accepted, then the TransactionEventRequest with triggerReason
-        RemoteStart and the remoteStartId. Returns that event, or None."""
+        RemoteStart and the remoteStartId. ``authorize_required``: the case's rule that makes
+        the AuthorizeRequest mandatory (the idToken is known locally as not Accepted, so the
+        station must ask, C10.FR.03/C14.FR.03), named when it does not come. Returns that
+        event, or None."""
         points = await self.tx_start_points(sut)
         token = dict(id_token) if id_token is not None else self.id_token()
         mark = sut.mark()
@@ -181,8 +185,15 @@ class SessionStates201:
             )
             expect_event = "Authorized" in points or self.transaction_id is not None
             first: IncomingCall | None = None
-            with contextlib.suppress(TargetTimeout):
+            if authorize_required is not None:
                 first = await sut.wait_for(
+                    "Authorize",
+                    since=mark,
+                    describe=f"AuthorizeRequest for idToken {token['idToken']} "
+                    f"({authorize_required})",
+                )
+            with contextlib.suppress(TargetTimeout):
+                first = first or await sut.wait_for(
                     {"Authorize", "TransactionEvent"} if expect_event else "Authorize",
                     lambda p: "idToken" in p,
                     since=mark,

@@ -122,6 +122,13 @@ class FakeCsms201(
         """OCTT's <Configured connectorId> (``[station] connector_id``)."""
         return self.config.station.connector_id
 
+    @property
+    def retry_backoff_wait_minimum(self) -> int:
+        """OCTT's <Configured RetryBackOffWaitMinimum_duration> (``[station]
+        retry_backoff_wait_minimum``, default 2 s): what the offline cases set
+        OCPPCommCtrlr.RetryBackOffWaitMinimum to, so a station comes back within seconds."""
+        return int(self.config.station.extra.get("retry_backoff_wait_minimum", 2))
+
     def id_token(self, value: str | None = None) -> dict[str, str]:
         """OCTT's <Configured valid_idtoken_idtoken> and its type (``[tags.types]``)."""
         tags = self.config.tags

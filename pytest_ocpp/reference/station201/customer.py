@@ -136,6 +136,8 @@ class CustomerHandlers:
             return call_result.CustomerInformation(status="Invalid")  # N09.FR.09
         if not report and not clear:
             return call_result.CustomerInformation(status="Rejected")  # N09.FR.07, N10.FR.07
+        if customer_certificate is not None and st.has("n_customer_certificate_rejected"):
+            return call_result.CustomerInformation(status="Rejected")
         found = st.customer_data(id_token, customer_identifier, clear)
         if report:
             if not found:

@@ -7,7 +7,7 @@ controller, see :mod:`.unsupported`).
 :class:`~pytest_ocpp.reference.station201.station.ReferenceStation201`).
 
 A secure update (L01) for real: the signing certificate is checked against the manufacturer
-root the station ships with (the test PKI of :mod:`pytest_ocpp.firmware_pki`) before the
+root the station ships with (the test PKI of :mod:`pytest_ocpp.firmware_images`) before the
 answer (L01.FR.21/22), the image is downloaded over HTTP with ``httpx`` (retries as asked),
 its RSA-PSS/SHA-256 signature verified (L01.FR.04), its checksum checked by the "installer"
 (L01.FR.29), and the new firmware activated by a reboot (boot reason FirmwareUpdate), or,
@@ -37,7 +37,7 @@ from ocpp.routing import on
 from ocpp.v201 import call, call_result
 from ocpp.v201.enums import Action
 
-from pytest_ocpp.firmware_pki import (
+from pytest_ocpp.firmware_images import (
     image_verifies,
     manufacturer_root_pem,
     signature_valid,

@@ -421,6 +421,8 @@ DEFECTS: dict[str, str] = {
     "(N09.FR.05, N10.FR.03).",
     "n_customer_clear_ignored": "Answers a clear Accepted but keeps the customer's data "
     "(N10.FR.03/06).",
+    "n_customer_certificate_rejected": "Rejects a CustomerInformationRequest naming a "
+    "customerCertificate, although it supports ISO 15118 (N10.FR.09).",
     "n_customer_clear_silent": "Clears without a report but sends no NotifyCustomerInformation"
     "Request saying so (N10.FR.06).",
     "i_cost_updated_error": "Answers CostUpdatedRequest with CALLERROR InternalError instead of "

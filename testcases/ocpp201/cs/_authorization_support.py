@@ -158,15 +158,9 @@ async def authorized_as(
     configured valid one, plus the case's own rule: the AuthorizeRequest is required (the
     idToken is known locally as not Accepted, C10.FR.03/C14.FR.03), where the state lets a
     cached idToken go without one. Returns the state's TransactionEventRequest, or None."""
-    token = csms.id_token(value)
-    mark = sut.mark()
-    event = await csms.authorized(sut, operator, id_token=token)
-    asked = any(
-        item.action == "Authorize" and token_matches(item.payload.get("idToken"), token)
-        for item in sut.link.inbox[mark:]
+    return await csms.authorized(
+        sut, operator, id_token=csms.id_token(value), authorize_required=rule
     )
-    check(asked, f"{rule}: an AuthorizeRequest for idToken {value}", {"idToken": token})
-    return event
 
 
 def check_authorized_event(

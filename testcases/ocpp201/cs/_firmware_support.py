@@ -28,7 +28,7 @@ from pytest_ocpp.case import step, warn
 from pytest_ocpp.certificates import configured_pem
 from pytest_ocpp.csms import FakeCsms201, StationConnection
 from pytest_ocpp.fileserver import FileServer, started_file_server
-from pytest_ocpp.firmware_pki import build_image, run_pki, sign
+from pytest_ocpp.firmware_images import build_image, run_pki, sign
 from pytest_ocpp.link import IncomingCall
 from pytest_ocpp.verdicts import (
     ConnectionLost,
@@ -128,7 +128,7 @@ async def firmware_setup(csms: FakeCsms201) -> FirmwareSetup:
     ``invalid_firmware_file``, ``firmware_signing_certificate``, ``firmware_signature``,
     ``invalid_firmware_signing_certificate``, ``invalid_firmware_signature`` when given (a
     real charger's manufacturer signs its firmware); else a test image signed for the run with
-    the test PKI of :mod:`pytest_ocpp.firmware_pki`."""
+    the test PKI of :mod:`pytest_ocpp.firmware_images`."""
     extra = csms.config.station.extra
     server = await started_file_server(csms, csms.config)
     pki = run_pki()

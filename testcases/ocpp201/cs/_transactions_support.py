@@ -75,8 +75,8 @@ async def _configure_if_implemented(
 
 def _connection_timeout(csms: FakeCsms201) -> int:
     """<Configured ev_connection_timeout> (``[station] ev_connection_timeout``, s; the key the
-    CSMS-side TC_E_39 also reads)."""
-    return int(csms.config.station.extra.get("ev_connection_timeout", 10))
+    CSMS-side TC_E_39 also reads): 3 s by default, a wait the cases sit through, so short."""
+    return int(csms.config.station.extra.get("ev_connection_timeout", 3))
 
 
 # -- shared tool validations ---------------------------------------------------------------

@@ -3,8 +3,9 @@ certificates (C07; Part 6 §2.4 TC_C_50-TC_C_55, with the 2025-09 errata: TxStar
 preparation, V2G certificates always (re)installed).
 
 pytest-ocpp plays the CSMS (the OCTT column). The EV's Plug & Charge session is the operator
-action ``start_iso15118``: a rig whose EV simulator cannot do it makes the case not applicable
-(the embedded reference station has no ISO 15118, and no ISO15118Ctrlr to configure either).
+action ``start_iso15118`` (the EV connects with its contract certificate): a rig whose EV
+simulator cannot do it makes the case not applicable. The reference station's EV holds a
+contract certificate issued under the MO root of the run's test PKI.
 Memory State CertificateInstalled (Table 442) installs the configured
 ``[station] v2g_root_certificate`` and ``mo_root_certificate`` (PEM text or a file path; a
 test PKI generated for the run when none is configured), and Memory State
@@ -14,7 +15,10 @@ station certificate yet; both are the fake CSMS's.
 Departures: TC_C_50's main scenario is cut from the edition 3 table; its errata
 (6.2.36) keeps steps 3-5, so steps 1-2 are those of TC_C_52 (AuthorizeRequest with the eMAID,
 answered Accepted, certificateStatus Accepted). A GetCertificateStatusRequest ("the test case
-should be robust enough to handle it") gets the fake CSMS's default answer.
+should be robust enough to handle it") gets the fake CSMS's default answer. Post-condition not
+in the tables: an AuthorizeResponse that refuses the eMAID (TC_C_51/53) puts it in the
+station's Authorization Cache (C10.FR.04), which would decide the offline TC_C_54 (C07.FR.11);
+the next case clears the cache (ClearCacheRequest) so it meets the station as found.
 """
 
 from __future__ import annotations
@@ -27,8 +31,6 @@ from pytest_ocpp.catalog import ocpp_case
 from pytest_ocpp.csms import FakeCsms201, StationConnection
 from pytest_ocpp.operators import StationOperator
 from pytest_ocpp.verdicts import TargetTimeout, check
-
-DEFAULT_BACKOFF = 3
 
 
 async def _configure(csms: FakeCsms201, sut: StationConnection, iso: dict[str, str]) -> None:
@@ -86,6 +88,17 @@ async def _pnc_authorize(
     finally:
         claim.cancel()
     payload = item.payload
+    step(
+        f"2. The OCTT responds idTokenInfo.status {status}, certificateStatus {certificate_status}"
+    )
+    # Step 2 before step 1's verdict: a request left unanswered would hold the station's
+    # message queue and fail the next case too.
+    await item.reply({"idTokenInfo": {"status": status}, "certificateStatus": certificate_status})
+    if status != "Accepted":  # post-condition: the refusal went into the cache (C10.FR.04)
+        csms.after_case(
+            "the eMAID's refused Authorization Cache entry",
+            lambda s: s.link.call("ClearCache", {}, allow_error=True),
+        )
     check(
         (payload.get("idToken") or {}).get("type") == "eMAID",
         "step 1: AuthorizeRequest idToken.type eMAID",
@@ -102,15 +115,6 @@ async def _pnc_authorize(
             bool(payload.get("iso15118CertificateHashData")),
             "step 1: AuthorizeRequest iso15118CertificateHashData is provided",
             payload,
-        )
-    step(
-        f"2. The OCTT responds idTokenInfo.status {status}, certificateStatus {certificate_status}"
-    )
-    await item.reply({"idTokenInfo": {"status": status}, "certificateStatus": certificate_status})
-    if status != "Accepted":  # post-condition: the refusal went into the cache (C10.FR.04)
-        csms.after_case(
-            "the eMAID's refused Authorization Cache entry",
-            lambda s: s.link.call("ClearCache", {}, allow_error=True),
         )
     return mark
 
@@ -250,7 +254,7 @@ async def _offline_pnc(
     step 3 StatusNotification Occupied; step 5 TransactionEventRequest CablePluggedIn,
     EVConnected, offline true when TxStartPoint contains EVConnected."""
     sut = await csms.ready(station_operator)
-    backoff = int(csms.config.station.extra.get("retry_backoff_wait_minimum", DEFAULT_BACKOFF))
+    backoff = csms.retry_backoff_wait_minimum
     if await csms.get_variable(sut, "AuthCtrlr.OfflineTxForUnknownIdEnabled") is not None:
         await csms.configure(sut, {"AuthCtrlr.OfflineTxForUnknownIdEnabled": "true"})
     await csms.configure(
@@ -339,7 +343,10 @@ async def test_tc_c_54_cs(csms: FakeCsms201, station_operator: StationOperator) 
 @ocpp_case("TC_C_55_CS", version="2.0.1")
 async def test_tc_c_55_cs(csms: FakeCsms201, station_operator: StationOperator) -> None:
     """Offline, ContractValidationOffline false (C07.FR.07): offline the contract is not
-    accepted, so nothing is authorized and the EV does not charge (step 7, post scenario)."""
+    accepted, so nothing is authorized and the EV does not charge (step 7, post scenario).
+    About 6 s: the station's reconnection after RetryBackOffWaitMinimum (``[station]
+    retry_backoff_wait_minimum``, 2 s) plus the post-scenario <Configured message timeout>
+    in which nothing may come."""
     sut, mark = await _offline_pnc(csms, station_operator, False)
     await _not_charging(csms, sut, mark, "C07.FR.07: ContractValidationOffline is false")
     await station_operator.perform("unpark", evse_id=csms.evse)

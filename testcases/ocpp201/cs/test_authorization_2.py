@@ -36,6 +36,8 @@ from pytest_ocpp.csms import FakeCsms201, StationConnection
 from pytest_ocpp.operators import StationOperator
 from pytest_ocpp.verdicts import TargetTimeout, check, not_applicable
 
+from ._authorization_support import authorize_request, present
+
 DEFAULT_LIFETIME = 3
 """AuthCacheCtrlr.LifeTime (s) TC_C_46 uses when ``[station] transaction_duration`` is 0."""
 
@@ -54,10 +56,7 @@ def _group(csms: FakeCsms201, *values: str) -> None:
 async def _present(
     csms: FakeCsms201, operator: StationOperator, token: dict[str, str], label: str
 ) -> None:
-    step(f"Manual action: present {label} {token['idToken']}")
-    await operator.perform(
-        "present_id_token", id_token=token["idToken"], type=token["type"], evse_id=csms.evse
-    )
+    await present(csms, operator, token, f"{label} {token['idToken']}")
 
 
 async def _authorize_request(
@@ -69,28 +68,9 @@ async def _authorize_request(
     *,
     required: bool = True,
 ) -> Any:
-    """The AuthorizeRequest for ``token`` from ``since`` (already answered by the handlers,
-    which answer from ``csms.behaviour``); with ``required`` false, None when none comes."""
+    """Step ``label``: the AuthorizeRequest for ``token`` from ``since``."""
     step(f"{label} The Charging Station sends an AuthorizeRequest")
-    try:
-        item = await sut.wait_for(
-            "Authorize",
-            since=since,
-            timeout=None if required else csms.config.timeouts.message,
-            describe=f"AuthorizeRequest for {token['idToken']}",
-        )
-    except TargetTimeout:
-        if required:
-            raise
-        return None
-    got = item.payload.get("idToken") or {}
-    check(
-        got.get("idToken") == token["idToken"] and got.get("type") == token["type"],
-        f"{label} AuthorizeRequest idToken.idToken {token['idToken']}, idToken.type "
-        f"{token['type']}",
-        item.payload,
-    )
-    return item
+    return await authorize_request(csms, sut, token, since=since, rule=label, required=required)
 
 
 def _authorize_seen(sut: StationConnection, since: int, token: dict[str, str]) -> bool:

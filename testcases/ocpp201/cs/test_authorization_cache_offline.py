@@ -5,7 +5,7 @@ cases that go offline or deauthorize (Part 6 §2.4 TC_C_15 to TC_C_18, TC_C_34 a
 "The OCTT closes the WebSocket connection AND does not accept a reconnect" is
 ``csms.behaviour.refuse_connections`` plus ``csms.drop_connection()``; connections are accepted
 again in a ``finally``. OCTT's <Configured RetryBackOffWaitMinimum_duration> is ``[station]
-retry_backoff_wait_minimum`` (default 3 s). Departures: TxCtrlr.MaxEnergyOnInvalidId "is 0"
+retry_backoff_wait_minimum`` (default 2 s). Departures: TxCtrlr.MaxEnergyOnInvalidId "is 0"
 (TC_C_16, TC_C_17, TC_C_34) is set only where implemented, since a station without
 MaxEnergyOnInvalidId (Part 5 C-03 is optional) behaves as with 0; the cases that need a
 positive value (TC_C_15, TC_C_18) require C-03. Their post-scenario validation "only
@@ -34,12 +34,9 @@ from ._authorization_support import (
     token_matches,
 )
 
-DEFAULT_BACKOFF = 3
-"""RetryBackOffWaitMinimum (s) when ``[station] retry_backoff_wait_minimum`` is unset."""
-
 
 def _backoff(csms: FakeCsms201) -> int:
-    return int(csms.config.station.extra.get("retry_backoff_wait_minimum", DEFAULT_BACKOFF))
+    return csms.retry_backoff_wait_minimum
 
 
 def _offline_wait(csms: FakeCsms201) -> float:

@@ -6,7 +6,7 @@ preconditions (``csms.ready``), then its memory state, then its configuration st
 "The OCTT closes the WebSocket connection AND does not accept a reconnect" is
 ``csms.behaviour.refuse_connections`` plus ``csms.drop_connection()``; every case accepts
 connections again in a ``finally``. OCTT's <Configured RetryBackOffWaitMinimum_duration> is
-``[station] retry_backoff_wait_minimum`` (default 3 s: the operator is automatic).
+``[station] retry_backoff_wait_minimum`` (default 2 s: the operator is automatic).
 
 Departures: ParkingBayUnoccupied is "drive
 out of the parking bay" (``unpark``) where a table asks for it and is otherwise left out, as
@@ -28,12 +28,9 @@ from pytest_ocpp.csms import FakeCsms201, StationConnection
 from pytest_ocpp.operators import StationOperator
 from pytest_ocpp.verdicts import TargetTimeout, check
 
-DEFAULT_BACKOFF = 3
-"""RetryBackOffWaitMinimum (s) when ``[station] retry_backoff_wait_minimum`` is unset."""
-
 
 def _backoff(csms: FakeCsms201) -> int:
-    return int(csms.config.station.extra.get("retry_backoff_wait_minimum", DEFAULT_BACKOFF))
+    return csms.retry_backoff_wait_minimum
 
 
 async def _if_implemented(

@@ -342,20 +342,29 @@ async def test_tc_n_63_cs(csms: FakeCsms201, station_operator: StationOperator) 
     certificate's hash data is Accepted (data may be empty), a report afterwards is Accepted
     and its data empty. Memory State RenewV2GChargingStationCertificate "if none are present"
     when checked with GetInstalledCertificateIds certificateType V2GCertificateChain: the
-    check is that request (any answer but an entry of that type counts as none)."""
+    check is that request (any answer but an entry of that type counts as none).
+
+    Departures: the ISO15118Ctrlr variables are those of the configured EVSE (the controller
+    is per EVSE, as in the other ISO 15118 cases); the errata's SeccId line is left out (its
+    value is illegible, and a SeccId is the station's identity, which the V2G certificate
+    renewal checks the CSR against)."""
     sut = await csms.ready(station_operator)
     await csms.configure(
         sut,
         {
             "AuthCtrlr.Enabled": "true",
             "AuthCtrlr.DisableRemoteAuthorization": "false",
-            "ISO15118Ctrlr.CentralContractValidationAllowed": "false",
-            "ISO15118Ctrlr.V2GCertificateInstallationEnabled": "true",
-            "ISO15118Ctrlr.ContractCertificateInstallationEnabled": "true",
-            "ISO15118Ctrlr.PnCEnabled": "true",
-            "ISO15118Ctrlr.SeccId": "NL",
-            "ISO15118Ctrlr.CountryName": "NL",
-            "ISO15118Ctrlr.OrganizationName": "OCA",
+            **{
+                f"ISO15118Ctrlr({csms.evse}).{name}": value
+                for name, value in (
+                    ("CentralContractValidationAllowed", "false"),
+                    ("V2GCertificateInstallationEnabled", "true"),
+                    ("ContractCertificateInstallationEnabled", "true"),
+                    ("PnCEnabled", "true"),
+                    ("CountryName", "NL"),
+                    ("OrganizationName", "OCA"),
+                )
+            },
         },
     )
     step("(Memory State) is a V2GCertificateChain installed?")

@@ -4,7 +4,7 @@
 pytest-ocpp plays the CSMS: it asks for a secure firmware update (L01) with an
 UpdateFirmwareRequest whose location is on pytest-ocpp's own HTTP file server
 (:mod:`pytest_ocpp.fileserver`) and whose signing certificate and signature are real (the test
-PKI of :mod:`pytest_ocpp.firmware_pki`, or the manufacturer's, ``[station] firmware_file``,
+PKI of :mod:`pytest_ocpp.firmware_images`, or the manufacturer's, ``[station] firmware_file``,
 ``firmware_signing_certificate``, ``firmware_signature``, ``invalid_firmware_file``,
 ``invalid_firmware_signing_certificate``, ``invalid_firmware_signature``). Then it follows the
 FirmwareStatusNotificationRequests across whatever reboots the station chooses: the tables'

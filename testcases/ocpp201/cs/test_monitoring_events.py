@@ -345,7 +345,7 @@ async def _offline(
     finally:
         csms.behaviour.refuse_connections = False
     step("Bring the Charging Station back online")
-    wait = 8 * max(1, int(csms.config.station.extra.get("retry_backoff_wait_minimum", 1)))
+    wait = 8 * max(1, csms.retry_backoff_wait_minimum)
     new = await csms.next_connection(after=generation, timeout=wait + csms.config.timeouts.connect)
     return new, 0
 

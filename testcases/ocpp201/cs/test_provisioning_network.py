@@ -385,7 +385,7 @@ async def _refused_attempt(csms: FakeCsms201, since: float, timeout: float) -> f
 def _retry_wait_minimum(csms: FakeCsms201) -> int:
     """OCTT's <Configured RetryBackOffWaitMinimum> (``[station] retry_backoff_wait_minimum``,
     default 2 s)."""
-    return int(csms.config.station.extra.get("retry_backoff_wait_minimum", 2))
+    return csms.retry_backoff_wait_minimum
 
 
 @ocpp_case("TC_B_57_CS", version="2.0.1")

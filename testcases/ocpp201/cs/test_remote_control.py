@@ -29,12 +29,10 @@ from pytest_ocpp.csms import FakeCsms201, StationConnection
 from pytest_ocpp.operators import StationOperator
 from pytest_ocpp.verdicts import check, not_applicable
 
+from ._transactions_support import _connection_timeout
+
 UNKNOWN_CONNECTOR = 999
 """TC_F_10_CS: "connectorId 999"."""
-
-DEFAULT_EV_CONNECTION_TIMEOUT = 5
-"""TC_F_04_CS's <Configured ev_connection_timeout> (s) when ``[station] ev_connection_timeout``
-is not set: short, so the case waits little, and legal (TxCtrlr.EVConnectionTimeOut >= 1)."""
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -225,15 +223,13 @@ async def test_tc_f_04_cs(csms: FakeCsms201, station_operator: StationOperator) 
     """Remote start, then no EV within TxCtrlr.EVConnectionTimeOut (F02.FR.01, E03.FR.01/05):
     a transaction started at Authorized ends with triggerReason EVConnectTimeout, eventType
     Ended, not before the timeout; the EVSE then accepts another remote start (step 3).
-    <Configured ev_connection_timeout> is ``[station] ev_connection_timeout`` (default 5 s).
+    <Configured ev_connection_timeout> is ``[station] ev_connection_timeout`` (default 3 s).
     Errata 6.2.56/57: no prerequisite; TxStartPoint is set to Authorized only if supported.
     A station whose remote start starts no transaction sends nothing at the timeout (step 1
     applies "if the transaction has been started"): the case then waits the timeout out and
     step 3 shows the EVSE was deauthorized (an authorized EVSE rejects it, F01.FR.24)."""
     sut = await csms.ready(station_operator)
-    timeout = float(
-        csms.config.station.extra.get("ev_connection_timeout", DEFAULT_EV_CONNECTION_TIMEOUT)
-    )
+    timeout = _connection_timeout(csms)
     await csms.configure(sut, {"TxCtrlr.EVConnectionTimeOut": str(int(timeout))})
     if not {"ParkingBayOccupancy", "Authorized"} & set(await csms.tx_start_points(sut)):
         await _prefer(csms, sut, "TxCtrlr.TxStartPoint", "Authorized")

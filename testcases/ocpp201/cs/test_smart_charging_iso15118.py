@@ -7,11 +7,17 @@ RenegotiateChargingLimits (``csms.renegotiate_charging_limits``, Table 437) and 
 manual action where a table has the station send NotifyEVChargingNeedsRequest without one
 (TC_K_54, TC_K_56, TC_K_57 step 1).
 
-Departures: errata §6.2.76/77/81 add Reusable State Authorized15118 to TC_K_53/54/58; the
-cases use the tables' Authorized (local) and EVConnectedPreSession (in the errata's order
-EVConnectedPreSession first for TC_K_54/56/57) until that state exists in the fake CSMS (the
-M block's). TC_K_56's 90 s offline wait is the station's own reconnection with
-RetryBackOffWaitMinimum set to ``[station] retry_backoff_wait_minimum`` (default 3 s).
+Departures: errata §6.2.76/77/81 authorize TC_K_53/54/58 with Reusable State Authorized15118
+(``csms.authorized15118``, Plug & Charge) while their Before lists keep "Authorized (local)":
+one EVSE cannot be authorized twice, so Authorized15118 is the authorization and Authorized
+(local) is not executed as well; EVConnectedPreSession comes first (the EV speaks ISO 15118
+over the cable, as errata §6.2.77-79 order it). TC_K_58's list (errata §6.2.81: Authorized
+(local), EVConnectedPreSession, RenegotiateChargingLimits, EVConnectedPreSession,
+Authorized15118, EnergyTransferStarted) runs as EVConnectedPreSession, Authorized15118,
+EnergyTransferStarted, RenegotiateChargingLimits: the renegotiation needs the authorized
+transaction, and a state is not repeated. TC_K_56/57 keep Authorized (local) (errata
+§6.2.78/79). TC_K_56's 90 s offline wait is the station's own reconnection with
+RetryBackOffWaitMinimum set to ``[station] retry_backoff_wait_minimum`` (default 2 s).
 """
 
 from __future__ import annotations
@@ -28,28 +34,42 @@ from pytest_ocpp.csms.states201_smart_charging import (
     check_charging_needs,
     check_ev_schedule,
 )
+from pytest_ocpp.link import IncomingCall
 from pytest_ocpp.operators import StationOperator
 from pytest_ocpp.verdicts import TargetTimeout, check
 
 from ._smart_charging_support import GENERATED_ID, after, profile
 
-DEFAULT_BACKOFF = 3
-"""RetryBackOffWaitMinimum (s) when ``[station] retry_backoff_wait_minimum`` is unset."""
-
 
 async def _authorized_connected(
-    csms: FakeCsms201, sut: StationConnection, operator: StationOperator, *, plug_first: bool
+    csms: FakeCsms201, sut: StationConnection, operator: StationOperator
 ) -> None:
-    if plug_first:
-        step("(Before) State is EVConnectedPreSession")
-        await csms.ev_connected_pre_session(sut, operator)
-        step("(Before) State is Authorized (local)")
-        await csms.authorized(sut, operator)
-    else:
-        step("(Before) State is Authorized (local)")
-        await csms.authorized(sut, operator)
-        step("(Before) State is EVConnectedPreSession")
-        await csms.ev_connected_pre_session(sut, operator)
+    """TC_K_56/57 (errata 6.2.78/79): EVConnectedPreSession, then Authorized (local)."""
+    step("(Before) State is EVConnectedPreSession")
+    await csms.ev_connected_pre_session(sut, operator)
+    step("(Before) State is Authorized (local)")
+    await csms.authorized(sut, operator)
+
+
+async def _authorized15118(
+    csms: FakeCsms201, sut: StationConnection, operator: StationOperator
+) -> IncomingCall:
+    """EVConnectedPreSession, then Reusable State Authorized15118 (PnC); returns the
+    TransactionEventRequest of Authorized15118 step 3 (the errata's "TransactionEventRequest
+    of Authorized15118 step 3": triggerReason Authorized, TxStartPoint containing
+    EVConnected or Authorized) when the station reports the authorization."""
+    step("(Before) State is EVConnectedPreSession")
+    await csms.ev_connected_pre_session(sut, operator)
+    step("Execute Reusable State Authorized15118")
+    await csms.authorized15118(sut, operator)
+    event = await csms.transaction_event(
+        sut,
+        since=csms.auth_mark,
+        label="triggerReason Authorized (Authorized15118 step 3)",
+        predicate=lambda p: p["triggerReason"] == "Authorized" or "idToken" in p,
+    )
+    csms.transaction_id = str(event.payload["transactionInfo"]["transactionId"])
+    return event
 
 
 async def _rate_changed(
@@ -111,10 +131,19 @@ async def test_tc_k_53_cs(csms: FakeCsms201, station_operator: StationOperator) 
     """Load leveling over ISO 15118 (K15.FR.01/06/09/10): Authorized (local),
     EVConnectedPreSession, then RenegotiateChargingLimits: NotifyEVChargingNeeds with AC or DC
     parameters, the TxProfile Accepted, the EV's schedule within it, charging (errata 6.2.76:
-    a TransactionEventRequest ChargingStateChanged, chargingState Charging)."""
+    a TransactionEventRequest ChargingStateChanged, chargingState Charging). Errata 6.2.76:
+    step 1 is Reusable State Authorized15118, its TransactionEventRequest eventType Updated or
+    Started with triggerReason Authorized."""
     sut = await csms.ready(station_operator)
-    await _authorized_connected(csms, sut, station_operator, plug_first=False)
-    step("1. Execute Reusable State RenegotiateChargingLimits")
+    event = await _authorized15118(csms, sut, station_operator)
+    check(
+        event.payload["eventType"] in ("Updated", "Started")
+        and event.payload["triggerReason"] == "Authorized",
+        "Step 1: TransactionEventRequest of Authorized15118 step 3 eventType Updated or "
+        "Started, triggerReason Authorized",
+        event.payload,
+    )
+    step("Execute Reusable State RenegotiateChargingLimits")
     await csms.renegotiate_charging_limits(sut, station_operator)
 
 
@@ -123,9 +152,10 @@ async def test_tc_k_54_cs(csms: FakeCsms201, station_operator: StationOperator) 
     """The CSMS cannot provide a schedule (K15.FR.01, K17.FR.04): NotifyEVChargingNeeds for
     the EVSE answered Rejected; the station charges anyway: a TransactionEventRequest
     ChargingStateChanged, chargingState Charging. The NotifyEVChargingSchedule (optional) is
-    answered Accepted and judged for its evseId."""
+    answered Accepted and judged for its evseId. Errata 6.2.77: authorized with Reusable
+    State Authorized15118."""
     sut = await csms.ready(station_operator)
-    await _authorized_connected(csms, sut, station_operator, plug_first=True)
+    await _authorized15118(csms, sut, station_operator)
     claim = asyncio.ensure_future(sut.expect_call("NotifyEVChargingNeeds"))
     await asyncio.sleep(0)
     try:
@@ -157,7 +187,7 @@ async def test_tc_k_56_cs(csms: FakeCsms201, station_operator: StationOperator) 
     EVSE in the configured unit with startPeriod 0 and limit <= 8 (errata 6.2.80, which also
     drops the triggerReason check: a different one is only warned about)."""
     sut = await csms.ready(station_operator)
-    backoff = int(csms.config.station.extra.get("retry_backoff_wait_minimum", DEFAULT_BACKOFF))
+    backoff = csms.retry_backoff_wait_minimum
     await csms.configure(
         sut,
         {
@@ -178,7 +208,7 @@ async def test_tc_k_56_cs(csms: FakeCsms201, station_operator: StationOperator) 
         valid_to=after(dev + 401),
     )
     await csms.set_charging_profile(sut, installed)
-    await _authorized_connected(csms, sut, station_operator, plug_first=True)
+    await _authorized_connected(csms, sut, station_operator)
     generation = csms.generation
     step("1. The OCTT closes the WebSocket connection AND does not accept a reconnect")
     csms.behaviour.refuse_connections = True
@@ -225,7 +255,7 @@ async def test_tc_k_57_cs(csms: FakeCsms201, station_operator: StationOperator) 
     ChargingRateChanged (optional, "probably" sent: judged when sent within the message
     timeout). Errata 6.2.79: EVConnectedPreSession before Authorized."""
     sut = await csms.ready(station_operator)
-    await _authorized_connected(csms, sut, station_operator, plug_first=True)
+    await _authorized_connected(csms, sut, station_operator)
     step("(Before) Execute Reusable State RenegotiateChargingLimits")
     await csms.renegotiate_charging_limits(sut, station_operator)
     mark = sut.mark()
@@ -252,10 +282,11 @@ async def test_tc_k_58_cs(csms: FakeCsms201, station_operator: StationOperator) 
     """The CSMS renegotiates (K17.FR.01/06/09/10 as listed): after RenegotiateChargingLimits
     (limit 10), a TxProfile of limit 8 for the transaction is Accepted; the EV's schedule
     (optional) is within it, and the station, charging above 8, reports ChargingRateChanged.
-    Errata 6.2.81's state list (Authorized15118, EnergyTransferStarted) is left at the
-    table's: see the module docstring."""
+    Errata 6.2.81's state list: see the module docstring."""
     sut = await csms.ready(station_operator)
-    await _authorized_connected(csms, sut, station_operator, plug_first=False)
+    await _authorized15118(csms, sut, station_operator)
+    step("(Before) State is EnergyTransferStarted")
+    await csms.energy_transfer_started(sut, station_operator)
     step("(Before) Execute Reusable State RenegotiateChargingLimits")
     await csms.renegotiate_charging_limits(sut, station_operator)
     mark = sut.mark()

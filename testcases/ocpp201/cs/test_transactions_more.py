@@ -13,7 +13,7 @@ Cable: "The Charging Station has a permanently attached cable" is ``[station] fi
 Offline periods: "the OCTT closes the WebSocket connection AND does not accept a reconnect"
 is the fake CSMS closing the connection with reconnects refused until the manual actions are
 done; RetryBackOffWaitMinimum is <Configured RetryBackOffWaitMinimum_duration> (``[station]
-retry_backoff_wait_minimum``, default 1 s: the operator acts at once), so the station comes
+retry_backoff_wait_minimum``, default 2 s: the operator acts at once), so the station comes
 back within seconds.
 """
 
@@ -31,11 +31,12 @@ from pytest_ocpp.link import IncomingCall
 from pytest_ocpp.operators import StationOperator
 from pytest_ocpp.verdicts import check, not_applicable
 
-from ._transactions_support import _configure_if_implemented, _ready, _tx_point
-
-EV_CONNECTION_TIMEOUT = 3
-"""TC_E_27_CS's TxCtrlr.EVConnectionTimeOut (s) when ``[station] ev_connection_timeout`` is
-not set: the case waits it out, so short."""
+from ._transactions_support import (
+    _configure_if_implemented,
+    _connection_timeout,
+    _ready,
+    _tx_point,
+)
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -48,7 +49,7 @@ def _fixed_cable(csms: FakeCsms201) -> bool:
 
 
 def _retry_wait(csms: FakeCsms201) -> int:
-    return int(csms.config.station.extra.get("retry_backoff_wait_minimum", 1))
+    return csms.retry_backoff_wait_minimum
 
 
 async def _tx_event(
@@ -384,7 +385,7 @@ async def test_tc_e_27_cs(csms: FakeCsms201, station_operator: StationOperator) 
         )
     sut = await csms.ready(station_operator)
     points = await _suspend_configuration(csms, sut)
-    timeout = int(csms.config.station.extra.get("ev_connection_timeout", EV_CONNECTION_TIMEOUT))
+    timeout = _connection_timeout(csms)
     await csms.configure(sut, {"TxCtrlr.EVConnectionTimeOut": str(timeout)})
     step("(Before) State is EnergyTransferSuspended")
     await csms.energy_transfer_suspended(sut, station_operator)

@@ -1,18 +1,16 @@
-"""The test PKI and firmware images of the 2.0.1 firmware cases (L01), made with
-``cryptography`` when a run needs them.
+"""Signed firmware images for the 2.0.1 firmware cases (L01): the image, its signature and
+the signing certificates, made with ``cryptography`` on the test PKI of :mod:`pytest_ocpp.pki`.
 
 OCTT's <Configured signingCertificate>, <Configured signature> and firmware location point at a
 real, signed firmware image. Against a real charger they come from its manufacturer (``[station]
 firmware_file``, ``firmware_signing_certificate``, ``firmware_signature``, see
 ``testcases/ocpp201/cs/_firmware_support.py``); by default this module makes them for the run:
 
-* a manufacturer root CA (ECDSA P-256) whose key is derived from a fixed seed, so every process
-  of a run (the suite, a reference station in another process) knows the same root: the
-  reference station ships with it as its manufacturer root, as a charger ships with its
-  manufacturer's;
-* a firmware signing certificate (RSA 2048) issued by that root, new for every run;
-* a signing certificate that looks alike but is issued by another CA (TC_L_05_CS "Generated
-  Invalid Firmware SigningCertificate");
+* a firmware signing certificate (RSA 2048) issued by the test manufacturer root
+  (:attr:`pytest_ocpp.pki.GeneratedPki.manufacturer_root`, whose key is the same in every
+  process: the reference station ships with it as its manufacturer root);
+* a signing certificate that looks alike but is issued by another CA of the same name
+  (TC_L_05_CS "Generated Invalid Firmware SigningCertificate");
 * a firmware image and a damaged one, both signed: the signature is RSA-PSS with SHA-256 over the
   whole file (L01.FR.04), base64 (FirmwareType.signature).
 
@@ -30,9 +28,11 @@ from functools import lru_cache
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
+
+from pytest_ocpp.pki import authority, generated_pki, issue, pem
 
 __all__ = [
     "RunPki",
@@ -45,79 +45,12 @@ __all__ = [
     "signing_certificate_problem",
 ]
 
-_ROOT_SEED = b"pytest-ocpp test manufacturer root CA, not for production use"
-_P256_ORDER = int("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16)
-_NOT_BEFORE = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
-_NOT_AFTER = datetime.datetime(2099, 12, 31, tzinfo=datetime.timezone.utc)
 HEADER = b"PYTEST-OCPP-FIRMWARE "
-
-
-def _name(common_name: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "pytest-ocpp test PKI"),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
-
-
-def _pem(cert: x509.Certificate) -> str:
-    return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
-
-
-def _ca(key: ec.EllipticCurvePrivateKey, common_name: str, serial: int) -> x509.Certificate:
-    name = _name(common_name)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(serial)
-        .not_valid_before(_NOT_BEFORE)
-        .not_valid_after(_NOT_AFTER)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-            critical=True,
-        )
-        .sign(key, hashes.SHA256())
-    )
-
-
-def _issued(
-    issuer_key: ec.EllipticCurvePrivateKey,
-    issuer: x509.Certificate,
-    key: rsa.RSAPrivateKey,
-    common_name: str,
-) -> x509.Certificate:
-    now = datetime.datetime.now(datetime.timezone.utc)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(_name(common_name))
-        .issuer_name(issuer.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, False, False, False, False, False, False, False, False),
-            critical=True,
-        )
-        .sign(issuer_key, hashes.SHA256())
-    )
-
-
-@lru_cache(maxsize=1)
-def _root() -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    seed = int.from_bytes(hashlib.sha256(_ROOT_SEED).digest(), "big") % (_P256_ORDER - 1) + 1
-    key = ec.derive_private_key(seed, ec.SECP256R1())
-    return key, _ca(key, "pytest-ocpp Test Manufacturer Root CA", 0x0C7)
 
 
 def manufacturer_root_pem() -> str:
     """The test manufacturer root certificate (PEM): the same key in every process."""
-    return _pem(_root()[1])
+    return generated_pki().manufacturer_root.pem
 
 
 @dataclass(frozen=True)
@@ -133,13 +66,18 @@ class RunPki:
 
 @lru_cache(maxsize=1)
 def run_pki() -> RunPki:
-    root_key, root = _root()
+    root = generated_pki().manufacturer_root
     signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    signing = _issued(root_key, root, signing_key, "pytest-ocpp Test Firmware Signing")
-    other_key = ec.generate_private_key(ec.SECP256R1())
-    other_root = _ca(other_key, "pytest-ocpp Test Manufacturer Root CA", 0x0C7)
-    untrusted = _issued(other_key, other_root, signing_key, "pytest-ocpp Test Firmware Signing")
-    return RunPki(_pem(root), _pem(signing), signing_key, _pem(untrusted))
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "pytest-ocpp"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "pytest-ocpp Test Firmware Signing"),
+        ]
+    )
+    signing = issue(subject, signing_key.public_key(), root, ca=False)
+    impostor = authority("pytest-ocpp Test Manufacturer Root CA")  # same name, another key
+    untrusted = issue(subject, signing_key.public_key(), impostor, ca=False)
+    return RunPki(root.pem, pem(signing), signing_key, pem(untrusted))
 
 
 def build_image(version: str, payload: bytes, *, damaged: bool = False) -> bytes:

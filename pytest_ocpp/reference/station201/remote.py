@@ -308,9 +308,7 @@ class RemoteHandlers:
             return accepted  # F06.FR.15: Idle unless an upload is in progress
         if requested_message == "FirmwareStatusNotification":
             if not silent:
-                self.defer(
-                    lambda: st.enqueue(lambda _i: st.firmware_notification(), pre_boot=True)
-                )
+                self.defer(lambda: st.enqueue(lambda _i: st.firmware_notification(), pre_boot=True))
             return accepted  # F06.FR.16, L01.FR.25/26: the last status sent, else Idle
         if requested_message in ("SignChargingStationCertificate", "SignV2GCertificate"):
             status = st.trigger_sign_certificate(requested_message, evse_id, self.defer)  # A02, M

@@ -160,6 +160,8 @@ class IdTags:
         ):
             if getattr(self, name) == value and name in self.types:
                 return self.types[name]
+        if value == self.emaid:
+            return "eMAID"  # a contract id is of that type, whatever the default
         return self.types.get("default", "ISO14443")
 
 

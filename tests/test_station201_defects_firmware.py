@@ -129,9 +129,18 @@ RUNS: tuple[FirmwareRun, ...] = (
         lacking=WAITS_LACKING,
     ),
     FirmwareRun(
-        "waits_wrong_request_id_evses_available",
-        ("l_wrong_request_id", "l_evses_stay_available"),
-        {"TC_L_11_CS": "L01.FR.10", "TC_L_12_CS": "L01.FR.10", "TC_L_13_CS": "Unavailable"},
+        "waits_wrong_request_id",
+        ("l_wrong_request_id",),
+        {"TC_L_11_CS": "L01.FR.10", "TC_L_12_CS": "L01.FR.10"},
+        variants=WAITS,
+        lacking=WAITS_LACKING,
+    ),
+    # Apart: a case failed on the wrong requestId leaves an update running, whose reboot the
+    # next case would meet.
+    FirmwareRun(
+        "waits_evses_available",
+        ("l_evses_stay_available",),
+        {"TC_L_13_CS": "Unavailable"},
         variants=WAITS,
         lacking=WAITS_LACKING,
     ),

@@ -1,6 +1,7 @@
 """The station-side memory states of OCPP 2.0.1 Part 6 §2.19 that prepare what a station
-remembers: TransactionEventsInQueueEnded (Table 441), IdTokenCached (Table 443) and
-IdTokenLocalAuthList (Table 444). The certificate and charging-profile memory states live with
+remembers: TransactionEventsInQueueEnded (Table 441), IdTokenCached (Table 443, as the 2025-09
+errata §6.2.120 rewrote it), IdTokenCached15118 (errata §6.2.120) and IdTokenLocalAuthList
+(Table 444, errata §6.2.121). The certificate and charging-profile memory states live with
 their concern (:mod:`.states201_certificates`, :mod:`.states201_smart_charging`).
 
 One method per table, used by every case that names the state (a state written twice drifts).
@@ -119,6 +120,26 @@ class MemoryStates201:
         await self_.back_to_idle(sut, operator)
         return sut
 
+    async def id_token_cached15118(
+        self, sut: StationConnection, operator: Any
+    ) -> StationConnection:
+        """IdTokenCached15118 (errata 2025-09 §6.2.120): a whole Plug & Charge session puts
+        the EV's contract id (the configured eMAID) in the Authorization Cache:
+        ParkingBayOccupied, EVConnectedPreSession, Authorized15118, EnergyTransferStarted,
+        StopAuthorized (remote: the EV has no card to present), EVDisconnected,
+        ParkingBayUnoccupied. Returns the connection."""
+        self_: Any = self
+        step("(Memory State IdTokenCached15118) a Plug & Charge session")
+        await self_.parking_bay_occupied(sut, operator)
+        await self_.ev_connected_pre_session(sut, operator)
+        await self_.authorized15118(sut, operator)
+        await self_.energy_transfer_started(sut, operator)
+        await self_.stop_authorized(sut, operator, remote=True)
+        await self_.ev_disconnected(sut, operator)
+        await self_.parking_bay_unoccupied(sut, operator)
+        await self_.back_to_idle(sut, operator)
+        return sut
+
     async def id_token_local_auth_list(
         self,
         sut: StationConnection,
@@ -139,6 +160,9 @@ class MemoryStates201:
         self_: Any = self
         if version is None:
             version = int(self_.config.station.extra.get("local_list_version", 2))
+        enabled = await self_.get_variable(sut, "LocalAuthListCtrlr.Enabled")
+        if enabled is not None and enabled.lower() != "true":  # errata §6.2.121
+            await self_.configure(sut, {"LocalAuthListCtrlr.Enabled": "true"})
         token = self_.id_token(value)
         step(
             f"(Memory State IdTokenLocalAuthList) SendLocalListRequest Full with "

@@ -247,9 +247,9 @@ async def _offline_pnc(
     csms: FakeCsms201, station_operator: StationOperator, validation_offline: bool
 ) -> tuple[StationConnection, int]:
     """TC_C_54/55 up to step 6: configuration (ContractValidationOffline as given,
-    OfflineTxForUnknownIdEnabled true if implemented, offline timing), memory state
-    (certificates; IdTokenCached and IdTokenLocalAuthList "if implemented" are left out: the
-    eMAID is not a configured RFID token the operator could present), offline: drive in,
+    OfflineTxForUnknownIdEnabled true if implemented, offline timing), memory states
+    (certificates; IdTokenCached15118 and IdTokenLocalAuthList for the configured eMAID, each
+    "if implemented": when the station has the cache / the list), offline: drive in,
     connect the EV (ISO 15118 starts), wait <Configured Transaction Duration>, reconnect;
     step 3 StatusNotification Occupied; step 5 TransactionEventRequest CablePluggedIn,
     EVConnected, offline true when TxStartPoint contains EVConnected."""
@@ -271,6 +271,10 @@ async def _offline_pnc(
         {"ContractValidationOffline": str(validation_offline).lower(), "PnCEnabled": "true"},
     )
     await _certificates_installed(csms, sut, ("V2GRootCertificate", "MORootCertificate"))
+    if await csms.get_variable(sut, "AuthCacheCtrlr.Enabled") is not None:
+        sut = await csms.id_token_cached15118(sut, station_operator)
+    if await csms.get_variable(sut, "LocalAuthListCtrlr.Enabled") is not None:
+        await csms.id_token_local_auth_list(sut, csms.config.tags.emaid)
     points = await csms.tx_start_points(sut)
     generation = csms.generation
     duration = float(csms.config.station.extra.get("transaction_duration", 0))

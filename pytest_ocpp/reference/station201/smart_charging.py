@@ -17,6 +17,7 @@ with triggerReason ChargingRateChanged (E02, LimitChangeSignificance).
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -422,11 +423,26 @@ class SmartChargingMixin:
         )
         self.spawn(self._negotiate(evse, payload))
 
+    async def _answer_unless_offline(self: ReferenceStation201, payload: Any) -> Any | None:
+        """The CSMS's answer, or None as soon as the station is offline: a connection the CSMS
+        closed a moment ago may not be noticed yet when the EV asks, and the request then
+        waits in the queue for a reconnection the EV must not wait for (K15.FR.15)."""
+        lost = self._lost
+        if not self.online.is_set() or lost is None:
+            return None
+        answer = asyncio.ensure_future(self.request(payload))
+        offline = asyncio.ensure_future(lost.wait())
+        try:
+            await asyncio.wait({answer, offline}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            offline.cancel()
+        return answer.result() if answer.done() else None
+
     async def _negotiate(self: ReferenceStation201, evse: Evse, payload: Any) -> None:
         """Ask the CSMS; offline (or no answer) use the local limits at once (K15.FR.15);
         Rejected: charge within the local limits (K17.FR.04); Accepted/Processing: wait for
         the TxProfile (:meth:`profiles_changed`)."""
-        response = await self.request(payload) if self.online.is_set() else None
+        response = await self._answer_unless_offline(payload)
         if self.hlc.get(evse.id) != "waiting" or evse.ev_connector is None:
             return
         if response is None:

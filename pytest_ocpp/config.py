@@ -108,6 +108,11 @@ OPTIONS: tuple[Option, ...] = (
         "station_operator",
         "how physical actions reach the station: 'prompt' or a shell command (JSON on stdin)",
     ),
+    Option(
+        "fuzz_station_actions",
+        "CSMS-to-station actions the fuzz properties send a charging station, comma separated "
+        "(default: a safe subset that changes nothing, see README 'Fuzzing')",
+    ),
 )
 _BY_NAME = {o.name: o for o in OPTIONS}
 
@@ -281,6 +286,9 @@ class OcppConfig:
     csms_operator: str | None
     station_operator: str | None
     public_host: str | None
+    fuzz_station_actions: tuple[str, ...] | None
+    """``--ocpp-fuzz-station-actions``: what the fuzz properties may send a station (None:
+    :data:`pytest_ocpp.fuzz.rules.SAFE_CSMS_TO_STATION`)."""
     config_file: Path | None
     raw: Mapping[str, Any]
     """The whole TOML document, for scenario settings that have no typed field yet."""
@@ -398,9 +406,25 @@ def build_config(
         csms_operator=get("csms_operator"),
         station_operator=get("station_operator"),
         public_host=get("public_host"),
+        fuzz_station_actions=_actions(get("fuzz_station_actions")),
         config_file=path,
         raw=document,
     )
+
+
+def _actions(value: Any) -> tuple[str, ...] | None:
+    """A comma-separated string (command line, environment) or a TOML list of action names."""
+    if value is None:
+        return None
+    items = value if isinstance(value, list | tuple) else str(value).split(",")
+    names = tuple(str(item).strip() for item in items if str(item).strip())
+    bad = [n for n in names if not n.isidentifier()]
+    if bad:
+        raise ConfigError(
+            f"fuzz_station_actions: {', '.join(map(repr, bad))} is not an OCPP action name; "
+            "give names such as GetConfiguration,DataTransfer"
+        )
+    return names or None
 
 
 def _check_url(url: str) -> None:

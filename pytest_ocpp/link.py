@@ -172,6 +172,10 @@ class Link:
         self._closing_by_us = False
         self._reader: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._raw_waiters: dict[str, asyncio.Future[str]] = {}
+        self._raw_expired: set[str] = set()
+        self.late_raw: list[str] = []
+        """Replies to :meth:`exchange_raw` frames that arrived after their wait ended."""
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -275,6 +279,64 @@ class Link:
                 reply.error_code,
             )
         return reply.payload
+
+    async def exchange_raw(self, text: str, reply_ids: Iterable[str], timeout: float) -> str | None:
+        """Send any text (a fuzzed or broken frame) and return, unjudged, the raw CallResult or
+        CallError whose message id is one of ``reply_ids``; None if none arrives in ``timeout``.
+
+        The fuzzer judges such replies itself and needs them verbatim for its reproducer; the
+        strict path (:meth:`call`) would refuse to send the frame in the first place."""
+        future = self.watch_raw(reply_ids)
+        try:
+            await self.send_raw(text)
+            return await asyncio.wait_for(asyncio.shield(future), timeout)
+        except asyncio.TimeoutError:
+            return None
+        finally:
+            self.unwatch_raw(reply_ids, future)
+
+    def watch_raw(self, reply_ids: Iterable[str]) -> asyncio.Future[str]:
+        """A future for the raw reply (CallResult or CallError) carrying one of ``reply_ids``;
+        such a reply is taken out of the strict path (it is not "uncorrelated")."""
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        for unique_id in reply_ids:
+            self._raw_waiters[unique_id] = future
+        return future
+
+    def unwatch_raw(self, reply_ids: Iterable[str], future: asyncio.Future[str]) -> None:
+        """Stop waiting; a reply with one of these ids that comes later is kept in
+        :attr:`late_raw` for the fuzzer to judge, rather than reported as uncorrelated."""
+        for unique_id in reply_ids:
+            if self._raw_waiters.get(unique_id) is future:
+                del self._raw_waiters[unique_id]
+            if not future.done():
+                self._raw_expired.add(unique_id)
+        if not future.done():
+            future.cancel()
+
+    def _take_raw(self, raw: str | bytes) -> bool:
+        """Hand a reply to :meth:`exchange_raw` (or keep it as late); True if it was one."""
+        if not (self._raw_waiters or self._raw_expired) or isinstance(raw, bytes):
+            return False
+        try:
+            message = json.loads(raw)
+        except ValueError:
+            return False
+        if not (isinstance(message, list) and len(message) > 1 and message[0] in (3, 4, 5)):
+            return False
+        unique_id = message[1]
+        if not isinstance(unique_id, str):
+            return False
+        future = self._raw_waiters.get(unique_id)
+        if future is not None:
+            if not future.done():
+                future.set_result(raw)
+            return True
+        if unique_id in self._raw_expired:
+            self.trace.event(self.name, f"late reply to fuzzed frame {unique_id!r}")
+            self.late_raw.append(raw)
+            return True
+        return False
 
     # -- receiving -------------------------------------------------------------------------
     def claim(
@@ -458,6 +520,10 @@ class Link:
                 claim.future.set_exception(
                     ConnectionLost(f"{lost} before sending {claim.description}")
                 )
+        for future in self._raw_waiters.values():
+            if not future.done():
+                future.set_exception(ConnectionLost(f"{lost} before answering"))
+                future.exception()  # retrieved: whoever waits re-raises it; nobody may
         self._wake_inbox_waiters()
 
     def _wake_inbox_waiters(self) -> None:
@@ -488,6 +554,8 @@ class Link:
         self._wake_inbox_waiters()
 
     async def _dispatch(self, raw: str | bytes) -> None:
+        if self._take_raw(raw):
+            return
         try:
             frame = rpc.parse(raw, self.version)
         except rpc.FramingError as exc:

@@ -5,6 +5,7 @@ Logic lives in the modules these hooks call; if a hook grows, move the growth ou
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from pytest_ocpp import operators
 from pytest_ocpp.case import CaseContext
 from pytest_ocpp.config import ALL_VERSIONS, OPTIONS, ConfigError, IdTags, OcppConfig, build_config
 from pytest_ocpp.csms import FakeCsms, fake_csmss
+from pytest_ocpp.fuzz import profiles as fuzz_profiles
+from pytest_ocpp.fuzz import rules as fuzz_rules
 from pytest_ocpp.link import listen_problem, unreachable
 from pytest_ocpp.report import allure as allure_report
 from pytest_ocpp.report import summary
@@ -62,6 +65,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "ocpp_case(id, version, side, profile, block, title, provisional, uncertified, "
         "requires): an OCA test case",
     )
+    config.addinivalue_line(
+        "markers",
+        "ocpp_fuzz: a property-based fuzz test of pytest-ocpp (select with -m ocpp_fuzz, "
+        "exclude with -m 'not ocpp_fuzz')",
+    )
     _default_asyncio_loop_scope(config)
     try:
         ocpp_config = build_config(
@@ -78,6 +86,8 @@ def pytest_configure(config: pytest.Config) -> None:
             f"--ocpp-version can be {', '.join(ALL_VERSIONS)} (comma separated) or all"
         )
     config.stash[CONFIG_KEY] = ocpp_config
+    fuzz_profiles.choose(config.getoption("hypothesis_profile", None))
+    fuzz_rules.set_station_actions(ocpp_config.fuzz_station_actions)
     config.stash[RESULTS_KEY] = summary.Results()
     if ocpp_config.active and config.args_source != pytest.Config.ArgsSource.ARGS:
         # "pytest --ocpp-target=..." from any directory runs the bundled catalogue.
@@ -442,6 +452,45 @@ def station_operator(request: pytest.FixtureRequest, ocpp_config: OcppConfig) ->
         embedded=embedded,
     )
     return operators.StationOperator(perform, ocpp_config.station_id, name, ocpp_version=version)
+
+
+# -- fuzzing ---------------------------------------------------------------------------------
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def ocpp_session_loop() -> asyncio.AbstractEventLoop:
+    """The loop the cases and the fake CSMS run on, for the fuzz properties: hypothesis runs
+    its examples from a synchronous test, each one on this loop."""
+    return asyncio.get_running_loop()
+
+
+@pytest.fixture
+def ocpp_fuzz(
+    request: pytest.FixtureRequest,
+    ocpp_case_context: CaseContext,
+    ocpp_session_loop: asyncio.AbstractEventLoop,
+) -> Iterator[Any]:
+    """One fuzz property's connection to the target (:class:`pytest_ocpp.fuzz.run.FuzzRun`):
+    a booted fake station against a CSMS, or the station connected to our fake CSMS."""
+    from pytest_ocpp.fuzz.run import CsmsRole, FuzzRun, StationRole
+
+    marker = request.node.get_closest_marker("ocpp_case")
+    if marker is None:
+        raise RuntimeError("ocpp_fuzz is for the bundled fuzz properties (marked ocpp_case)")
+    if marker.kwargs["side"] == "CSMS":
+        factory = request.getfixturevalue("station_factory")
+        peer: Any = StationRole(lambda: factory(booted=True))
+    else:
+        peer = CsmsRole(request.getfixturevalue("csms"))
+    run = FuzzRun(
+        ocpp_case_context,
+        ocpp_session_loop,
+        get_version(marker.kwargs["version"]),
+        peer,
+        request.node.nodeid,
+    )
+    try:
+        yield run
+    finally:
+        run.finish()
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,7 @@ Payload = dict[str, Any]
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 class StubCsms:

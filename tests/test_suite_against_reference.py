@@ -51,13 +51,13 @@ def readme_first_command() -> list[str]:
     return shlex.split(found.group(1))
 
 
-EMBEDDED_SELECTION = "csms or ocpp16 or tc_b_01_cs"
-"""What CI runs of the README's first command: every CSMS-side case, the 1.6 station side,
-and one 2.0.1 station-side case through the embedded 2.0.1 station. The whole 2.0.1 station
-side (about seven minutes, most of it waits the tables impose) runs conformant in the
-``test_station201_defects_*.py`` proof files, against the reference station through
-``--ocpp-listen`` and the command operator, in parallel; ``bench/bench_suites.py --side cs
---version 2.0.1`` runs it the README's way."""
+EMBEDDED_SELECTION = "(ocpp16 and csms) or tc_001_cs or tc_b_01_cs or tc_e_01_csms or ocpp_fuzz"
+"""What CI runs of the README's first command: the 1.6 CSMS side (under a second), one case of
+each other version and side through the embedded references, and the fuzz properties. The rest
+is proven elsewhere, in parallel: the whole CSMS side of both versions through
+``--ocpp-target`` below, the 1.6 station side in ``test_station_*.py`` (conformant and chatty
+runs), the 2.0.1 station side in ``test_station201_defects_*.py``. ``bench/bench_suites.py``
+runs everything the README's way."""
 
 
 def _embedded(workdir: Path) -> Report:

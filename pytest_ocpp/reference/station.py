@@ -48,6 +48,7 @@ from pytest_ocpp.reference.station_model import (
 )
 from pytest_ocpp.reference.station_operator import ACTIONS, OperatorMixin, hand_off
 from pytest_ocpp.reference.station_reservations import ReservationMixin
+from pytest_ocpp.reference.station_rpc import FUZZ_DEFECTS
 from pytest_ocpp.reference.station_smart import ProfileStore, format_datetime, parse_datetime
 from pytest_ocpp.reference.station_transfer import BASE_FIRMWARE, FileTransferMixin
 
@@ -104,6 +105,7 @@ DEFECTS: dict[str, str] = {
     "preparing_to_reserved": "Reports Reserved between Preparing and StartTransaction, a "
     "transition the OCPP 1.6 §4.9 table forbids.",
     "faulted_on_plug_in": "Reports Faulted instead of Preparing when a cable is plugged in.",
+    **FUZZ_DEFECTS,
 }
 """Deliberately broken variants: name → the one behaviour it changes."""
 

@@ -18,6 +18,7 @@ from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action
 
+from pytest_ocpp.reference.station_rpc import ConformantRpc
 from pytest_ocpp.reference.station_smart import parse_datetime
 
 if TYPE_CHECKING:
@@ -30,8 +31,9 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class StationClient(ChargePoint):
-    """The ``ocpp`` library's charge point, one per websocket connection."""
+class StationClient(ConformantRpc, ChargePoint):
+    """The ``ocpp`` library's charge point, one per websocket connection; framing, unknown
+    actions and payload errors are answered by :class:`ConformantRpc` (OCPP-J 1.6 §4.2.3)."""
 
     def __init__(
         self, station: ReferenceStation, ws: ClientConnection, response_timeout: float

@@ -21,6 +21,8 @@ from pytest_ocpp.config import OcppConfig
 from pytest_ocpp.verdicts import RigError, TargetFailure, TargetUnavailable
 
 PASS, FAIL, NA, ERROR = "pass", "fail", "not applicable", "error"
+FUZZING = "Fuzzing"
+"""The profile of the fuzz properties (:mod:`pytest_ocpp.fuzz.cases`): their own heading."""
 _WORDS = {PASS: "PASS", FAIL: "FAIL", NA: "N/A", ERROR: "ERROR"}
 _PROPERTIES = ("ocpp_verdict", "ocpp_case")
 
@@ -114,6 +116,10 @@ def record(
     message = ""
     if exc is not None:
         message = _text(exc)
+        notes = [n for n in getattr(exc, "__notes__", []) if "reproduce_failure" not in n]
+        if notes and isinstance(exc, TargetFailure):
+            # hypothesis's shrunk example (a fuzz property's steps) belongs to the verdict.
+            message += "\n" + "\n".join(notes)
         if isinstance(exc, RigError):
             message = f"test rig error: {message}"
         elif isinstance(exc, TargetUnavailable):
@@ -195,21 +201,28 @@ def write_terminal(reporter: Any, results: Results, active: bool = False) -> Non
     for result in results.cases.values():
         c = result.case
         groups[(c["version"], c["side"], c["profile"])].append(result)
-    for (version, side, profile), cases in sorted(groups.items()):
+    # The OCTT cases first, the fuzz properties under their own heading after them.
+    for (version, side, profile), cases in sorted(
+        groups.items(), key=lambda kv: (kv[0][2] == FUZZING, *kv[0])
+    ):
         counts: dict[str, int] = defaultdict(int)
         for r in cases:
             counts[r.verdict] += 1
         under_test = "CSMS" if side == "CSMS" else "charging station"
         tally = ", ".join(f"{counts[v]} {v}" for v in (PASS, FAIL, NA, ERROR) if counts[v])
-        in_catalog = _catalog_size(version, side, profile)
-        provisional = sum(1 for r in cases if r.provisional)
-        extra = f"; {provisional} provisional, not certified coverage" if provisional else ""
-        uncertified = sum(1 for r in cases if r.uncertified)
-        if uncertified:
-            extra += f"; {uncertified} not part of certification"
+        fuzzing = profile == FUZZING
+        if fuzzing:
+            scope = f"{len(cases)} hypothesis properties, not OCTT cases"
+        else:
+            in_catalog = _catalog_size(version, side, profile)
+            provisional = sum(1 for r in cases if r.provisional)
+            extra = f"; {provisional} provisional, not certified coverage" if provisional else ""
+            uncertified = sum(1 for r in cases if r.uncertified)
+            if uncertified:
+                extra += f"; {uncertified} not part of certification"
+            scope = f"{len(cases)} of the catalogue's {in_catalog} cases in this run{extra}"
         reporter.write_line(
-            f"OCPP {version} · {under_test} under test · {profile}: {tally} "
-            f"({len(cases)} of the catalogue's {in_catalog} cases in this run{extra})",
+            f"OCPP {version} · {under_test} under test · {profile}: {tally} ({scope})",
             bold=True,
         )
         for r in sorted(cases, key=lambda r: r.case["id"]):
@@ -217,7 +230,7 @@ def write_terminal(reporter: Any, results: Results, active: bool = False) -> Non
                 f" [{tag}]"
                 for tag, on in (
                     ("provisional", r.provisional),
-                    ("not certified", bool(r.uncertified)),
+                    ("not certified", bool(r.uncertified) and not fuzzing),
                     ("OCTT-specific", r.octt_specific),
                     ("cascade", r.cascade),
                 )

@@ -15,7 +15,8 @@ Each entry of :data:`DEFECTS` is a named toggle that breaks exactly one behaviou
 own tests use them to prove that a test case fails when the behaviour it checks is broken.
 Unprefixed defects affect OCPP 1.6 sessions only, ``v201_`` defects affect OCPP 2.0.1
 sessions only; ``accept_unsupported_subprotocol`` and ``accept_wrong_password`` act on the
-websocket handshake and therefore on both versions.
+websocket handshake and therefore on both versions, and so do the ``fuzz_`` defects of the fuzz
+properties (:data:`~.session.DEFECTS_FUZZ`), unless their text names one version.
 
 Layout (1.6 and 2.0.1 never share a module):
 
@@ -39,7 +40,12 @@ from pytest_ocpp.reference.csms.server import (
     ReferenceCsms,
     main,
 )
-from pytest_ocpp.reference.csms.session import DEFAULT_ID_TAGS, IdTagSpec, merge_defects
+from pytest_ocpp.reference.csms.session import (
+    DEFAULT_ID_TAGS,
+    DEFECTS_FUZZ,
+    IdTagSpec,
+    merge_defects,
+)
 from pytest_ocpp.reference.csms.v16 import DEFECTS_16
 from pytest_ocpp.reference.csms.v201 import DEFECTS_201
 
@@ -54,5 +60,5 @@ __all__ = [
 ]
 
 #: Every defect, by name -> what it breaks: each module's table, merged (a name declared in two
-#: modules fails the import). In the order 1.6, 2.0.1, handshake, as ``--help`` lists them.
-DEFECTS: dict[str, str] = merge_defects(DEFECTS_16, DEFECTS_201, DEFECTS_HANDSHAKE)
+#: modules fails the import). In the order 1.6, 2.0.1, fuzz, handshake, as ``--help`` lists them.
+DEFECTS: dict[str, str] = merge_defects(DEFECTS_16, DEFECTS_201, DEFECTS_FUZZ, DEFECTS_HANDSHAKE)

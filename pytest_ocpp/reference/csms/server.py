@@ -128,6 +128,7 @@ class ReferenceCsms:
         #: (station_id, action, "CallResult" | "CallError", payload or error code), in order.
         self.responses: list[tuple[str, str, str, Any]] = []
         self._tx_ids = itertools.count(1)
+        self._first_tx_ids: dict[str, int] = {}
         self._sessions: dict[str, _ReferenceSession] = {}
         self._server: Server | None = None
         self._background: set[asyncio.Task[Any]] = set()
@@ -191,6 +192,13 @@ class ReferenceCsms:
     def next_tx_id(self) -> int:
         """Unique and increasing over all stations and connections of this CSMS."""
         return next(self._tx_ids)
+
+    def first_tx_id(self, station_id: str) -> int:
+        """The first transaction id handed to ``station_id``, the same on every call: what the
+        ``fuzz_repeats_transaction_ids`` defect answers every StartTransaction with."""
+        if station_id not in self._first_tx_ids:
+            self._first_tx_ids[station_id] = self.next_tx_id()
+        return self._first_tx_ids[station_id]
 
     def lookup_id_tag(self, id_tag: str) -> IdTagSpec | None:
         """IdToken comparison is case-insensitive (OCPP 1.6 §7.28 IdToken)."""

@@ -14,32 +14,43 @@ per-module defect tables into the public :data:`~pytest_ocpp.reference.csms.DEFE
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
+import inspect
 import json
 import logging
 import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ocpp.charge_point import (
+    camel_to_snake_case,
+    remove_nones,
+    serialize_as_dict,
+    snake_to_camel_case,
+)
 from ocpp.exceptions import (
     FormationViolationError,
     FormatViolationError,
-    NotSupportedError,
     OCPPError,
     ValidationError,
 )
-from ocpp.exceptions import (
-    NotImplementedError as OcppNotImplementedError,
-)
 from ocpp.messages import Call, MessageType, unpack, validate_payload
 from websockets.asyncio.server import ServerConnection
+
+from pytest_ocpp.reference.validation import (
+    call_error,
+    frame_error,
+    known_action,
+    minimal_response,
+    response_error,
+)
 
 if TYPE_CHECKING:
     from pytest_ocpp.reference.csms.server import ReferenceCsms
 
 __all__ = [
     "DEFAULT_ID_TAGS",
+    "DEFECTS_FUZZ",
     "LOGGER",
     "IdTagSpec",
     "_ReferenceSession",
@@ -67,6 +78,33 @@ def merge_defects(*tables: Mapping[str, str]) -> dict[str, str]:
         merged.update(table)
     return merged
 
+
+#: Defects of the fuzz properties (issue 15). Unlike the unprefixed (1.6 only) and ``v201_``
+#: (2.0.1 only) defects, the ``fuzz_`` ones act on both versions, except where their text says
+#: otherwise. Part of the public :data:`~pytest_ocpp.reference.csms.DEFECTS`.
+DEFECTS_FUZZ: dict[str, str] = {
+    "fuzz_accepts_invalid": (
+        "A Call whose payload breaks the schema is answered with a CallResult (the action's "
+        "minimal valid response) instead of a CallError."
+    ),
+    "fuzz_generic_error": (
+        "A Call whose payload breaks the schema is answered with GenericError instead of the "
+        "code of its class (TypeConstraintViolation, PropertyConstraintViolation, ...)."
+    ),
+    "fuzz_closes_on_unknown_action": (
+        "A Call naming an action the version does not know closes the websocket instead of "
+        "getting a CallError NotImplemented."
+    ),
+    "fuzz_silent_on_bad_frame": (
+        "A frame that is not a well-formed Call (not JSON, wrong arity, payload not an object, "
+        "message id too long, unknown message type, ...) gets no answer at all."
+    ),
+    "fuzz_repeats_transaction_ids": (
+        "OCPP 1.6 only (a 2.0.1 station chooses its transaction ids): every "
+        "StartTransaction.conf carries the transactionId of the station's first one."
+    ),
+    "fuzz_meter_values_error": "Every MeterValues is answered with a CallError InternalError.",
+}
 
 _ID_TAG_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx", "Unknown")
 
@@ -162,6 +200,7 @@ class _ReferenceSession:
         )
         self.csms = csms
         self._pending: set[asyncio.Task[None]] = set()
+        self._after_tasks: set[asyncio.Future[Any]] = set()
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -190,17 +229,13 @@ class _ReferenceSession:
         await self._connection.send(frame)
 
     def _conformant_error(self, error: OCPPError) -> OCPPError:
-        """Fix the library's error codes (see DESIGN.md "Known traps").
-
-        OCPP-J 1.6 §4.2.3 and 2.0.1 Part 4 §4.3: NotImplemented means the action is not known,
-        NotSupported means it is known but not supported; ``ocpp`` 2.1.0 swaps them. 1.6
-        spells the syntax error ``FormationViolation``; the library sends 2.0.1's
+        """The error a handler raised, in the version's spelling: 1.6 spells the syntax error
+        ``FormationViolation`` (OCPP-J 1.6 §4.2.3), the library's exception says 2.0.1's
         ``FormatViolation``.
+
+        NotImplemented and NotSupported never come from the library here: ``ocpp`` 2.1.0 swaps
+        them (DESIGN.md "Known traps"), so :meth:`_route_call` decides both itself.
         """
-        if isinstance(error, OcppNotImplementedError):
-            return NotSupportedError(description=error.description, details=error.details)
-        if isinstance(error, NotSupportedError):
-            return OcppNotImplementedError(description=error.description, details=error.details)
         if self._ocpp_version == "1.6" and isinstance(error, FormatViolationError):
             return FormationViolationError(description=error.description, details=error.details)
         return error
@@ -208,52 +243,142 @@ class _ReferenceSession:
     # --- receiving ------------------------------------------------------------------------------
 
     async def route_message(self, raw_msg: str | bytes) -> None:
-        """The library's router, plus :meth:`intercept_call`, conformant error codes and an
-        answer to frames it cannot parse."""
+        """Replaces the library's router: strict framing and payload checks
+        (:mod:`pytest_ocpp.reference.validation`), then :meth:`intercept_call`, then the
+        ``@on`` handler.
+
+        The library stays silent on frames it cannot parse, answers an unknown action with
+        NotSupported and maps schema errors to codes of its own (FormatViolation for an enum,
+        no date-time check); see DESIGN.md "Known traps". The connection stays open whatever
+        arrives.
+        """
+        version = self._ocpp_version
+        fault = frame_error(version, raw_msg)
+        if fault is not None:
+            await self._reject_frame(raw_msg, *fault)
+            return
+        if isinstance(raw_msg, bytes):
+            LOGGER.warning("%s: binary frame dropped (OCPP-J carries text frames only)", self.id)
+            return
         try:
             msg = unpack(raw_msg)
         except OCPPError as error:
-            await self._reject_unparsable(raw_msg, error)
+            # Malformed, and the version defines no answer (1.6 without a readable id, or a
+            # malformed CallResult/CallError, which is never answered with an error).
+            LOGGER.warning("%s: unparsable frame %r dropped: %s", self.id, raw_msg, error)
             return
-        if msg.message_type_id == MessageType.Call:
-            if await self.intercept_call(msg):
+        if msg.message_type_id in (MessageType.CallResult, MessageType.CallError):
+            if isinstance(msg.unique_id, str):
+                self._response_queue.put_nowait(msg)
+            return
+        if msg.message_type_id != MessageType.Call or not isinstance(msg.unique_id, str):
+            LOGGER.warning("%s: frame %r dropped: its message id is unreadable", self.id, raw_msg)
+            return
+        await self._route_call(msg)
+
+    async def _route_call(self, msg: Call) -> None:
+        """A well-formed Call: the action, then the payload, then the handler."""
+        version, action = self._ocpp_version, msg.action
+        if not known_action(version, action):
+            if self.defect("fuzz_closes_on_unknown_action"):
+                LOGGER.info("%s: deliberate defect: closing on unknown action %r", self.id, action)
+                await self._connection.close()
                 return
-            try:
-                await self._handle_call(msg)  # type: ignore[attr-defined]
-            except OCPPError as error:
-                LOGGER.info("%s: %s answered with %s", self.id, msg.action, error.code)
-                error = self._conformant_error(error)
-                # The library puts the offending message object into details: keep only text.
-                cause = error.details.get("cause") if isinstance(error.details, dict) else None
-                error.details = {"cause": str(cause)} if cause is not None else {}
-                await self._send(msg.create_call_error(error).to_json())  # type: ignore[attr-defined]
-        elif msg.message_type_id in (MessageType.CallResult, MessageType.CallError):
-            self._response_queue.put_nowait(msg)
-
-    async def _reject_unparsable(self, raw_msg: str | bytes, error: OCPPError) -> None:
-        """Answer a malformed Call where the version says how (the library stays silent).
-
-        2.0.1 Part 4 §4.3: a message that is not a valid RPC frame gets an RpcFrameworkError,
-        with message id "-1" when the id cannot be read. 1.6 only defines errors for a Call
-        whose id could be read, so only those are answered.
-        """
-        LOGGER.warning("%s: unparsable frame %r: %s", self.id, raw_msg, error)
-        unique_id: str | None = None
-        is_call = False
-        with contextlib.suppress(ValueError, TypeError):
-            frame = json.loads(raw_msg)
-            if isinstance(frame, list) and len(frame) > 1 and isinstance(frame[1], str):
-                unique_id = frame[1]
-                is_call = frame[0] == MessageType.Call
-        if self._ocpp_version == "1.6":
-            if unique_id is not None and is_call:
-                await self.send_raw(
-                    json.dumps([4, unique_id, "FormationViolation", "Malformed Call.", {}])
-                )
+            # OCPP-J 1.6 §4.2.3, 2.0.1 Part 4 §4.3: "Requested Action is not known by receiver".
+            await self._send_error(
+                msg, "NotImplemented", f"{action} is not an OCPP {version} action."
+            )
             return
-        await self.send_raw(
-            json.dumps([4, unique_id or "-1", "RpcFrameworkError", "Malformed message.", {}])
-        )
+        if action == "MeterValues" and self.defect("fuzz_meter_values_error"):
+            await self._send_error(msg, "InternalError", "Deliberate defect: MeterValues fails.")
+            return
+        invalid = call_error(version, action, msg.payload)
+        if invalid is not None:
+            code, description = invalid
+            LOGGER.info("%s: %s payload invalid: %s %s", self.id, action, code, description)
+            if self.defect("fuzz_accepts_invalid"):
+                body = minimal_response(version, action) or {}
+                await self.send_raw(json.dumps([3, msg.unique_id, body]))
+                return
+            if self.defect("fuzz_generic_error"):
+                code = "GenericError"
+            await self._send_error(msg, code, description)
+            return
+        if await self.intercept_call(msg):
+            return
+        await self._dispatch(msg)
+
+    async def _dispatch(self, msg: Call) -> None:
+        """Run the ``@on`` handler and send its answer, like the library's ``_handle_call``
+        but without its validation (done above, strictly) and with conformant error codes.
+
+        A handler raising an OCPPError answers with that error (defects raise InternalError);
+        any other exception is a reference bug, answered with InternalError (OCPP-J §4.2.3)
+        and logged with its traceback. A response that breaks its schema is logged, and sent
+        anyway: some defects answer invalid values on purpose.
+        """
+        handlers = self.route_map.get(msg.action, {})  # type: ignore[attr-defined]
+        handler = handlers.get("_on_action")
+        if handler is None:
+            # OCPP-J 1.6 §4.2.3, 2.0.1 Part 4 §4.3: "recognized but not supported".
+            await self._send_error(
+                msg, "NotSupported", f"{msg.action} is not supported by this CSMS."
+            )
+            return
+        kwargs = camel_to_snake_case(msg.payload)
+        takes_id = "call_unique_id" in inspect.signature(handler).parameters
+        if takes_id:
+            kwargs["call_unique_id"] = msg.unique_id
+        try:
+            response = handler(**kwargs)
+            if inspect.isawaitable(response):
+                response = await response
+        except OCPPError as error:
+            LOGGER.info("%s: %s answered with %s", self.id, msg.action, error.code)
+            error = self._conformant_error(error)
+            await self._send_error(msg, error.code, error.description)
+            return
+        except Exception:
+            LOGGER.exception("%s: the %s handler failed on %s", self.id, msg.action, msg.payload)
+            await self._send_error(msg, "InternalError", f"The {msg.action} handler failed.")
+            return
+        body = snake_to_camel_case(remove_nones(serialize_as_dict(response)))
+        problem = response_error(self._ocpp_version, msg.action, body)
+        if problem is not None:
+            LOGGER.warning(
+                "%s: the %s response breaks its schema: %s", self.id, msg.action, problem
+            )
+        await self._send(msg.create_call_result(body).to_json())  # type: ignore[attr-defined]
+        after = handlers.get("_after_action")
+        if after is not None:
+            kwargs.pop("call_unique_id", None)
+            if "call_unique_id" in inspect.signature(after).parameters:
+                kwargs["call_unique_id"] = msg.unique_id
+            try:
+                outcome = after(**kwargs)
+            except Exception:
+                LOGGER.exception("%s: the %s after-handler failed", self.id, msg.action)
+                return
+            if inspect.isawaitable(outcome):
+                # Not awaited: an after-handler may send a Call whose reply comes through here.
+                task = asyncio.ensure_future(outcome)
+                self._after_tasks.add(task)
+                task.add_done_callback(self._after_tasks.discard)
+
+    async def _send_error(self, msg: Call, code: str, description: str) -> None:
+        await self.send_raw(json.dumps([4, msg.unique_id, code, description[:255], {}]))
+
+    async def _reject_frame(
+        self, raw_msg: str | bytes, message_id: str, code: str, description: str
+    ) -> None:
+        """Answer a frame that is not a well-formed Call as the version says
+        (:func:`~pytest_ocpp.reference.validation.frame_error`: 2.0.1 Part 4 §4.2.3, §4.4;
+        OCPP-J 1.6 §4.2.3)."""
+        LOGGER.warning("%s: malformed frame %r: %s %s", self.id, raw_msg, code, description)
+        if self.defect("fuzz_silent_on_bad_frame"):
+            LOGGER.info("%s: deliberate defect: the malformed frame is not answered", self.id)
+            return
+        await self.send_raw(json.dumps([4, message_id, code, description, {}]))
 
     async def intercept_call(self, msg: Call) -> bool:
         """Answer a Call with a raw frame when a defect asks for it; True when handled."""

@@ -296,7 +296,12 @@ class Session16(_ReferenceSession, ChargePoint16):
         info = self.id_tag_info(id_tag)
         if self.defect("reject_valid_start_transaction"):
             info["status"] = "Invalid"
-        transaction_id = 1 if self.defect("reuse_transaction_id") else self.csms.next_tx_id()
+        if self.defect("fuzz_repeats_transaction_ids"):
+            transaction_id = self.csms.first_tx_id(self.id)
+        elif self.defect("reuse_transaction_id"):
+            transaction_id = 1
+        else:
+            transaction_id = self.csms.next_tx_id()
         return result16.StartTransaction(transaction_id=transaction_id, id_tag_info=info)
 
     @on("StopTransaction")
@@ -326,3 +331,27 @@ class Session16(_ReferenceSession, ChargePoint16):
         if failed and self.defect("firmware_status_failure_call_error"):
             raise InternalError(description="Deliberate defect: a failed firmware update fails.")
         return result16.FirmwareStatusNotification()
+
+    # --- OCPP 1.6 Security Whitepaper (edition 3), messages from the Charge Point -------------
+
+    @on("SecurityEventNotification")
+    def on_security_event(self, **_: Any) -> result16.SecurityEventNotification:
+        """Security WP §4.1 (use case A04): the CSMS acknowledges every security event."""
+        return result16.SecurityEventNotification()
+
+    @on("LogStatusNotification")
+    def on_log_status(self, **_: Any) -> result16.LogStatusNotification:
+        """Security WP §4.3 (use case N01): progress of a GetLog upload, acknowledged."""
+        return result16.LogStatusNotification()
+
+    @on("SignedFirmwareStatusNotification")
+    def on_signed_firmware_status(self, **_: Any) -> result16.SignedFirmwareStatusNotification:
+        """Security WP §4.4 (use case L01): progress of a SignedUpdateFirmware, acknowledged."""
+        return result16.SignedFirmwareStatusNotification()
+
+    @on("SignCertificate")
+    def on_sign_certificate(self, **_: Any) -> result16.SignCertificate:
+        """Security WP §4.2 (use case A02): the reference has no certificate authority to sign
+        a CSR with, so it says Rejected (a legal answer) rather than promising a
+        CertificateSigned.req it could never send."""
+        return result16.SignCertificate(status="Rejected")

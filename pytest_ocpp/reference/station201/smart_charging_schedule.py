@@ -246,4 +246,8 @@ def composite(
             periods.append({"start_period": offset, "limit": value})
         if len(periods) > 1 and periods[-1]["limit"] == periods[-2]["limit"]:
             periods.pop()
+    if not periods:
+        # duration 0 leaves no moment in [start, end), but the schema wants at least one
+        # period (CompositeScheduleType.chargingSchedulePeriod minItems 1): the limit now.
+        periods.append({"start_period": 0, "limit": round(at(start), 3)})
     return periods

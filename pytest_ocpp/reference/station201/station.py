@@ -66,6 +66,7 @@ from pytest_ocpp.reference.station201.status import StatusMixin
 from pytest_ocpp.reference.station201.tariff import TariffHandlers, TariffMixin
 from pytest_ocpp.reference.station201.transactions import TransactionHandlers, TransactionsMixin
 from pytest_ocpp.reference.station201.unsupported import UnsupportedHandlers
+from pytest_ocpp.reference.station_rpc import FUZZ_DEFECTS, ConformantRpc
 
 LOGGER = logging.getLogger("pytest_ocpp.reference.station201")
 
@@ -513,6 +514,7 @@ DEFECTS: dict[str, str] = {
     "value (N07.FR.10).",
     "n_numeric_delta_any_change": "Numeric Delta monitors fire on any change, not only beyond "
     "their value (N07.FR.18).",
+    **FUZZ_DEFECTS,
 }
 """Deliberately broken variants: name → the one behaviour it changes."""
 
@@ -555,6 +557,7 @@ class _Client(
     TariffHandlers,
     DataTransferHandlers,
     UnsupportedHandlers,
+    ConformantRpc,
     ChargePoint,
 ):
     """The ``ocpp`` library's ChargePoint for one websocket connection; handlers live in the

@@ -1,0 +1,1 @@
+"""Property-based fuzz tests (issue 15): see :mod:`pytest_ocpp.fuzz`."""

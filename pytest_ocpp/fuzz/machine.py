@@ -70,7 +70,7 @@ class StationMachine(RuleBasedStateMachine):
         """Transaction ids of this sequence -> step; a replayed sequence must see the same
         state, so ids of other sequences are checked once the machine is done
         (:func:`run_machine`)."""
-        self.all_issued: list[Any] = run.ctx.shared.setdefault("fuzz_transaction_ids", [])
+        self.all_issued: list[Any] = run.ctx.shared.setdefault(_issued_key(run), [])
         self.meter = itertools.count(1000, 100)
 
     # -- plumbing --------------------------------------------------------------------------
@@ -188,12 +188,16 @@ class StationMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), token=st.sampled_from(["valid", "valid_2"]))
     def start(self, data: st.DataObject, token: str) -> None:
-        ready = [n for n, c in self.connectors.items() if c.status == PREPARING]
+        ready = [n for n, c in self.connectors.items() if c.status in (AVAILABLE, PREPARING)]
         if not ready:
             return
         number = data.draw(st.sampled_from(ready), label="connector")
         value = getattr(self.fuzz.ctx.config.tags, token)
         connector = self.connectors[number]
+        if connector.status == AVAILABLE:
+            # Plugging in is its own rule too; doing it here keeps starts frequent even when
+            # hypothesis's swarm testing switches the plug_in rule off for a sequence.
+            self._status(number, PREPARING)
         if self.version == "1.6":
             conf = self._do(
                 "StartTransaction",
@@ -353,6 +357,12 @@ class StationMachine(RuleBasedStateMachine):
             pass  # the sequence already failed, or will on replay: keep its own finding
 
 
+def _issued_key(run: FuzzRun) -> str:
+    """Where the run keeps the transaction ids a CSMS handed out, per version (2.0.1 stations
+    choose their own, so that list stays empty)."""
+    return f"fuzz_transaction_ids/{run.version.name}"
+
+
 def run_machine(run: FuzzRun) -> None:
     """Run the machine against the CSMS under the current hypothesis profile."""
     machine = type("StationMachine", (StationMachine,), {"fuzz": run})
@@ -371,7 +381,7 @@ def run_machine(run: FuzzRun) -> None:
     except BaseException:
         run._keep_last_example(preamble, marks[-1])
         raise
-    issued: list[Any] = run.ctx.shared.get("fuzz_transaction_ids", [])
+    issued: list[Any] = run.ctx.shared.get(_issued_key(run), [])
     repeated = sorted({t for t in issued if issued.count(t) > 1}, key=str)
     if repeated:
         raise FuzzFinding(

@@ -477,7 +477,9 @@ def ocpp_fuzz(
         raise RuntimeError("ocpp_fuzz is for the bundled fuzz properties (marked ocpp_case)")
     if marker.kwargs["side"] == "CSMS":
         factory = request.getfixturevalue("station_factory")
-        peer: Any = StationRole(lambda: factory(booted=True))
+        operator = request.getfixturevalue("csms_operator")
+        unattended = operator.name in ("command", "reference")
+        peer: Any = StationRole(lambda: factory(booted=True), operator if unattended else None)
     else:
         peer = CsmsRole(request.getfixturevalue("csms"))
     run = FuzzRun(

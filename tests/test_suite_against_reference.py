@@ -51,13 +51,16 @@ def readme_first_command() -> list[str]:
     return shlex.split(found.group(1))
 
 
-EMBEDDED_SELECTION = "(ocpp16 and csms) or tc_001_cs or tc_b_01_cs or tc_e_01_csms or ocpp_fuzz"
+EMBEDDED_SELECTION = (
+    "(ocpp16 and csms) or tc_001_cs or tc_b_01_cs or tc_e_01_csms or test_station_sequences"
+)
 """What CI runs of the README's first command: the 1.6 CSMS side (under a second), one case of
-each other version and side through the embedded references, and the fuzz properties. The rest
-is proven elsewhere, in parallel: the whole CSMS side of both versions through
-``--ocpp-target`` below, the 1.6 station side in ``test_station_*.py`` (conformant and chatty
-runs), the 2.0.1 station side in ``test_station201_defects_*.py``. ``bench/bench_suites.py``
-runs everything the README's way."""
+each other version and side through the embedded references, and the stateful fuzz property
+(the CSMS's remote commands through the embedded operator). The rest is proven elsewhere, in
+parallel: the whole CSMS side of both versions through ``--ocpp-target`` below, the 1.6
+station side in ``test_station_*.py`` (conformant and chatty runs), the 2.0.1 station side in
+``test_station201_defects_*.py``, every fuzz property in ``test_fuzz_properties.py``.
+``bench/bench_suites.py`` runs everything the README's way."""
 
 
 def _embedded(workdir: Path) -> Report:

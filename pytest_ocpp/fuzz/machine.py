@@ -2,7 +2,8 @@
 
 A hypothesis :class:`~hypothesis.stateful.RuleBasedStateMachine` chooses what the station does
 next among what OCPP allows in its current state: boot again, heartbeat, authorize a card,
-plug in, start a transaction, send meter values, stop, unplug, lose and regain the network.
+plug in, start a transaction, send meter values, stop, unplug, lose and regain the network,
+answer the CSMS's remote commands.
 After every step it checks what must always hold, whatever the order:
 
 * every request was answered in time, with a frame valid against its schema (the link judges
@@ -10,7 +11,9 @@ After every step it checks what must always hold, whatever the order:
 * transaction ids a 1.6 CSMS hands out are unique within the run (OCPP 1.6 §4.8);
 * a token the CSMS accepted stays accepted within the run (ConcurrentTx excepted while it is in
   a transaction: 1.6 §7.19 / 2.0.1 AuthorizationStatusEnumType allow it);
-* nothing is left unanswered and the connection stays up.
+* nothing is left unanswered and the connection stays up;
+* with an unattended CSMS operator, remote commands (a TriggerMessage) arrive valid and are
+  answered in the middle of it all.
 
 The station plays exactly what the scenario tables use (no optional field they leave out), so
 a finding is about the sequence, not about an exotic payload.
@@ -72,6 +75,7 @@ class StationMachine(RuleBasedStateMachine):
         (:func:`run_machine`)."""
         self.all_issued: list[Any] = run.ctx.shared.setdefault(_issued_key(run), [])
         self.meter = itertools.count(1000, 100)
+        self.triggered = False
 
     # -- plumbing --------------------------------------------------------------------------
     def _do(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -321,6 +325,26 @@ class StationMachine(RuleBasedStateMachine):
         if not done:
             return
         self._status(data.draw(st.sampled_from(done), label="connector"), AVAILABLE)
+
+    @precondition(lambda self: self.peer.operator is not None and not self.triggered)
+    @rule()
+    def remote_trigger(self) -> None:
+        """The CSMS asks for a Heartbeat (TriggerMessage, 1.6 §5.17 / 2.0.1 F06) through the
+        CSMS operator; the station accepts and sends it. Only with an unattended operator,
+        and once per sequence: a command operator costs a process per request."""
+        self.triggered = True
+
+        async def trigger() -> None:
+            request = await self.peer.operator.request(
+                self.peer.station, "TriggerMessage", {"requestedMessage": "Heartbeat"}
+            )
+            await request.reply({"status": "Accepted"})
+
+        try:
+            self.fuzz.run(trigger())
+        except TargetFailure as exc:
+            raise FuzzFinding(f"{exc}{self._last_exchange()}") from None
+        self._do("Heartbeat", {})
 
     @rule()
     def reconnect(self) -> None:

@@ -150,7 +150,7 @@ def judge_invalid(
     """A request with exactly one schema violation of class ``kind`` (issue 15 point 3)."""
     rule = rules.invalid_payload_rule(version, kind)
     wanted = " or ".join(sorted(rule.expected))
-    what = f"a {action} request with {rules.MUTATION_TITLES[kind]} ({where})"
+    what = f"{_a(action)} {action} request with {rules.MUTATION_TITLES[kind]} ({where})"
     verdict = Judgement()
     if reply.raw is None:
         if version.name != "1.6":
@@ -184,6 +184,10 @@ def judge_invalid(
         f"answered {what} with CallError {reply.error_code}; {rule.clause} defines {wanted} for "
         "this class of error"
     )
+
+
+def _a(word: str) -> str:
+    return "an" if word[:1] in "AEIOU" else "a"
 
 
 def _table(version: OcppVersion) -> str:

@@ -70,9 +70,12 @@ class StationRole(Peer):
     name = "CSMS"
     side = "CSMS"
 
-    def __init__(self, make_station: Callable[[], Awaitable[Any]]) -> None:
+    def __init__(self, make_station: Callable[[], Awaitable[Any]], operator: Any = None) -> None:
         self._make = make_station
         self.station: Any = None
+        self.operator = operator
+        """The CSMS operator, when it works unattended (a command or the embedded reference):
+        the state machine then has the CSMS send remote commands too."""
 
     async def link(self) -> Link:
         if self.station is None:
@@ -247,7 +250,9 @@ class FuzzRun:
         connection stays usable."""
         uid = rpc.new_unique_id()
         sent = rpc.Call(uid, action, mutant.payload).to_json()
-        where = f"{mutant.description}" + (f" at {mutant.path}" if mutant.path else "")
+        last = mutant.path.rsplit("/", 1)[-1]
+        shown_path = mutant.path and mutant.path not in mutant.description and last != mutant.path
+        where = mutant.description + (f" at {mutant.path}" if shown_path else "")
         reply, waited = await self._probe(
             sent,
             (uid,),

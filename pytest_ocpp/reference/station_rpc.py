@@ -171,6 +171,13 @@ class ConformantRpc:
         super().__init__(*args, **kwargs)
         # Payloads are judged by validation.call_error before any handler runs; the library's
         # own check (draft-4, no date-times, other codes) would answer first otherwise.
+        # A handler declared with skip_schema_validation judges its payload itself (e.g.
+        # N03.FR.02: an unknown monitoringBase is answered NotSupported, not refused).
+        self._judges_itself = {
+            action
+            for action, handlers in self.route_map.items()
+            if handlers.get("_skip_schema_validation")
+        }
         for handlers in self.route_map.values():
             handlers["_skip_schema_validation"] = True
 
@@ -209,7 +216,9 @@ class ConformantRpc:
         handlers = self.route_map.get(msg.action, {})
         if "_on_action" not in handlers:
             raise NotSupportedError(description=f"{msg.action} is not supported by this station")
-        found = call_error(version, msg.action, msg.payload)
+        found = None
+        if msg.action not in self._judges_itself:
+            found = call_error(version, msg.action, msg.payload)
         if found is not None:
             code, description = found
             if st.has("fuzz_accepts_invalid"):

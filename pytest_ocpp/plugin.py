@@ -17,7 +17,6 @@ from pytest_ocpp import operators
 from pytest_ocpp.case import CaseContext
 from pytest_ocpp.config import ALL_VERSIONS, OPTIONS, ConfigError, IdTags, OcppConfig, build_config
 from pytest_ocpp.csms import FakeCsms, fake_csmss
-from pytest_ocpp.fuzz import profiles as fuzz_profiles
 from pytest_ocpp.fuzz import rules as fuzz_rules
 from pytest_ocpp.link import listen_problem, unreachable
 from pytest_ocpp.report import allure as allure_report
@@ -86,7 +85,13 @@ def pytest_configure(config: pytest.Config) -> None:
             f"--ocpp-version can be {', '.join(ALL_VERSIONS)} (comma separated) or all"
         )
     config.stash[CONFIG_KEY] = ocpp_config
-    fuzz_profiles.choose(config.getoption("hypothesis_profile", None))
+    profile = config.getoption("hypothesis_profile", None)
+    if profile:
+        # Registers ocpp-quick/-thorough/-smoke before hypothesis's own plugin loads the
+        # chosen one (hypothesis is imported only when a profile is asked for, or a fuzz
+        # property runs).
+        import pytest_ocpp.fuzz.profiles  # noqa: F401
+    fuzz_rules.choose_profile(profile)
     fuzz_rules.set_station_actions(ocpp_config.fuzz_station_actions)
     config.stash[RESULTS_KEY] = summary.Results()
     if ocpp_config.active and config.args_source != pytest.Config.ArgsSource.ARGS:

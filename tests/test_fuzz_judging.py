@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pytest_ocpp.fuzz import frames, rules
 from pytest_ocpp.fuzz.probe import Reply, judge_invalid, judge_valid, reproducer
@@ -111,10 +113,6 @@ def test_mutation_rules_use_each_versions_spelling() -> None:
             assert rule.tolerated <= version.error_codes, (version, kind)
 
 
-def _drawn(kind: str, version) -> frames.Drawn:
-    return frames.KINDS[kind].draw(version, "Heartbeat", {}).example()
-
-
 def test_unreadable_frames_need_minus_one_rpc_framework_error_in_201() -> None:
     drawn = frames.Drawn("nope", ("-1",), None, "a frame that is not JSON")
     judge = frames.KINDS["not_json"].judge
@@ -148,13 +146,24 @@ def test_reproducer_shows_both_frames_and_cuts_huge_ones() -> None:
     assert "characters in all" in reproducer("x" * 5000, Reply.of(None), 1.0)
 
 
-def test_frame_kinds_draw_what_they_say() -> None:
-    for version in (V16, V201):
-        long_id = json.loads(_drawn("long_id", version).text)[1]
-        assert len(long_id) > version.max_message_id_length
-        assert json.loads(_drawn("message_type", version).text)[0] not in version.message_types
-        unknown = json.loads(_drawn("unknown_action", version).text)[2]
-        from pytest_ocpp.schemas import schema_set
+@settings(max_examples=20, database=None, deadline=None)
+@given(data=st.data())
+def test_frame_kinds_draw_what_they_say(data: st.DataObject) -> None:
+    from pytest_ocpp.schemas import schema_set
 
-        assert not schema_set(version).knows(unknown)
+    for version in (V16, V201):
+
+        def drawn(kind: str, version=version) -> list:  # type: ignore[no-untyped-def]
+            return json.loads(data.draw(frames.KINDS[kind].draw(version, "Heartbeat", {})).text)
+
+        assert len(drawn("long_id")[1]) > version.max_message_id_length
+        assert drawn("message_type")[0] not in version.message_types
+        assert not schema_set(version).knows(drawn("unknown_action")[2])
         assert len(frames.oversize(version).text) > frames.OVERSIZE_BYTES
+
+
+def test_frame_kinds_named_for_collection_match_the_probes() -> None:
+    """The properties are collected from rules.FRAME_KINDS without importing hypothesis."""
+    from testcases.fuzz.test_frames import TITLES
+
+    assert rules.FRAME_KINDS == tuple(frames.KINDS) == tuple(TITLES)

@@ -4,7 +4,7 @@ Example counts, seeds and the example database are hypothesis's own business: a 
 profile with ``--hypothesis-profile`` and a seed with ``--hypothesis-seed`` exactly as for any
 hypothesis test. Without a choice the fuzz properties run under ``ocpp-quick``, small enough
 that every property of both versions finishes against the reference targets in well under a
-minute; ``ocpp-thorough`` is for nightly runs. The properties never touch the global default
+minute; ``ocpp-thorough`` is for nightly runs, ``ocpp-smoke`` for a first check. The properties never touch the global default
 profile, so a user's own hypothesis tests in the same run keep theirs.
 
 Deadlines are off in both: every wait on the wire is bounded by the user's OCPP timeouts,
@@ -15,8 +15,13 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, Phase, settings
 
+from pytest_ocpp.fuzz import rules
+
 QUICK = "ocpp-quick"
 THOROUGH = "ocpp-thorough"
+SMOKE = "ocpp-smoke"
+"""3 examples per property and no shrinking: a first check that finds gross breakage fast
+(the project's own CI proves the properties with it); its failures are not minimal."""
 
 _CHECKS = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large]
 
@@ -36,17 +41,20 @@ settings.register_profile(
     suppress_health_check=_CHECKS,
 )
 
-_chosen: str | None = None
-
-
-def choose(name: str | None) -> None:
-    """Record the profile the user asked for (``--hypothesis-profile``), if any."""
-    global _chosen
-    _chosen = name
+settings.register_profile(
+    SMOKE,
+    max_examples=3,
+    deadline=None,
+    suppress_health_check=_CHECKS,
+    # No shrinking: a failure is reported as found. Shrinking replays the failing property
+    # dozens of times, each time waiting out what the target does wrong.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
 
 
 def current() -> settings:
     """The settings a fuzz property runs under: the user's profile, else ``ocpp-quick``. Health
     checks that cannot apply to a network property stay suppressed either way."""
-    base = settings.get_profile(_chosen) if _chosen else settings.get_profile(QUICK)
+    chosen = rules.chosen_profile()
+    base = settings.get_profile(chosen) if chosen else settings.get_profile(QUICK)
     return settings(base, deadline=None, suppress_health_check=_CHECKS)

@@ -255,3 +255,33 @@ def station_actions(version: str) -> tuple[str, ...]:
 
     known = schema_set(get_version(version))
     return tuple(a for a in _station_actions if known.knows(a))
+
+
+_profile: str | None = None
+
+
+def choose_profile(name: str | None) -> None:
+    """Record the hypothesis profile the user asked for (``--hypothesis-profile``), if any.
+    Kept here, not in :mod:`~pytest_ocpp.fuzz.profiles`, so the plugin can record it without
+    importing hypothesis into every pytest run."""
+    global _profile
+    _profile = name
+
+
+def chosen_profile() -> str | None:
+    return _profile
+
+
+FRAME_KINDS: tuple[str, ...] = (
+    "not_json",
+    "not_array",
+    "message_type",
+    "message_id",
+    "long_id",
+    "malformed_call",
+    "unknown_action",
+    "repeated_id",
+    "oversize",
+)
+"""The broken-frame kinds (:data:`pytest_ocpp.fuzz.frames.KINDS`), named here so collecting
+the properties imports no hypothesis."""

@@ -46,8 +46,12 @@ T = TypeVar("T")
 GRACE = 0.1
 """Seconds a probe's answer may trail the liveness answer sent after it, where silence is a
 legal answer (most targets answer in order; a later answer is still judged, at the next
-example). Where the version requires an answer, the full response timeout applies before
-silence is a finding."""
+example)."""
+
+GRACE_REQUIRED = 1.0
+"""The same where the version requires an answer, so silence is a finding: the target has
+answered a request sent after the probe, so it is up and reading; a full second more (at most
+the response timeout) covers one that answers out of order."""
 
 
 class Peer:
@@ -323,8 +327,8 @@ class FuzzRun:
         required: bool = False,
     ) -> tuple[Reply, float]:
         """Send a hostile frame, then the liveness request; the probe's answer is the one that
-        came before the liveness answer, or within :data:`GRACE` after it (``required``: within
-        the response timeout, since silence would be a finding)."""
+        came before the liveness answer, or within :data:`GRACE` after it
+        (:data:`GRACE_REQUIRED` where silence would be a finding)."""
         link = await self._link()
         for unique_id in ids:
             self._sent[unique_id] = sent
@@ -336,9 +340,8 @@ class FuzzRun:
                 await link.send_raw(sent)
             await self._alive(link, what, sent, future)
             with contextlib.suppress(asyncio.TimeoutError, ConnectionLost):
-                await asyncio.wait_for(
-                    asyncio.shield(future), self.timeouts.response if required else GRACE
-                )
+                grace = min(GRACE_REQUIRED, self.timeouts.response) if required else GRACE
+                await asyncio.wait_for(asyncio.shield(future), grace)
         finally:
             link.unwatch_raw(ids, future)
         raw = (

@@ -9,16 +9,21 @@ class of violation (:mod:`pytest_ocpp.fuzz.mutations`). What counts as a conform
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
+from typing import TYPE_CHECKING
 
 from pytest_ocpp.fuzz import rules
 from pytest_ocpp.fuzz.cases import fuzz_cases
-from pytest_ocpp.fuzz.mutations import has_sites, mutants
-from pytest_ocpp.fuzz.run import FuzzRun
-from pytest_ocpp.fuzz.strategies import payloads
+
+if TYPE_CHECKING:
+    from pytest_ocpp.fuzz.run import FuzzRun
+
+# hypothesis and the strategies are imported inside the properties: every pytest run collects
+# this module, most of them never run a fuzz property.
 
 
 def _valid(run: FuzzRun, action: str) -> None:
+    from pytest_ocpp.fuzz.strategies import payloads
+
     async def example(payload: dict) -> None:
         await run.valid(action, payload)
 
@@ -28,6 +33,11 @@ def _valid(run: FuzzRun, action: str) -> None:
 
 def _invalid(run: FuzzRun, action: str) -> None:
     """Each example sends one mutant per class the action's schema has room for."""
+    from hypothesis import strategies as st
+
+    from pytest_ocpp.fuzz.mutations import has_sites, mutants
+    from pytest_ocpp.fuzz.strategies import payloads
+
     kinds = [kind for kind in rules.MUTATIONS if has_sites(run.version, action, kind)]
     if not kinds:
         from pytest_ocpp.verdicts import not_applicable

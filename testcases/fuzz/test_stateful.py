@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pytest_ocpp.fuzz.cases import fuzz_cases
-from pytest_ocpp.fuzz.machine import run_machine
-from pytest_ocpp.fuzz.run import FuzzRun
+
+if TYPE_CHECKING:
+    from pytest_ocpp.fuzz.run import FuzzRun
 
 
 @fuzz_cases(
@@ -16,6 +19,8 @@ from pytest_ocpp.fuzz.run import FuzzRun
     lambda _: "a station walking random legal sequences keeps the CSMS's invariants",
 )
 def test_station_sequences(ocpp_fuzz: FuzzRun, fuzz_version: str, subject: str) -> None:
+    from pytest_ocpp.fuzz.machine import run_machine
+
     ocpp_fuzz.run(ocpp_fuzz.peer.link())
     run_machine(ocpp_fuzz)
     ocpp_fuzz.ctx.raise_findings()

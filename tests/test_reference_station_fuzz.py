@@ -38,8 +38,8 @@ from pytest_ocpp.reference.station import DEFECTS as DEFECTS16
 from pytest_ocpp.reference.station import ReferenceStation
 from pytest_ocpp.reference.station201 import DEFECTS as DEFECTS201
 from pytest_ocpp.reference.station201 import ReferenceStation201
-from pytest_ocpp.reference.station_rpc import FUZZ_DEFECTS, minimal_response
-from pytest_ocpp.reference.validation import response_error
+from pytest_ocpp.reference.station_rpc import FUZZ_DEFECTS
+from pytest_ocpp.reference.validation import minimal_response, response_error
 from pytest_ocpp.versions import get_version
 
 TIMEOUT = 5.0

@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from ocpp.exceptions import (
@@ -32,7 +29,12 @@ from ocpp.exceptions import (
 from ocpp.exceptions import NotImplementedError as OcppNotImplementedError
 from ocpp.messages import Call, MessageType
 
-from pytest_ocpp.reference.validation import call_error, frame_error, known_action
+from pytest_ocpp.reference.validation import (
+    call_error,
+    frame_error,
+    known_action,
+    minimal_response,
+)
 
 LOGGER = logging.getLogger("pytest_ocpp.reference.station_rpc")
 
@@ -40,7 +42,6 @@ __all__ = [
     "FUZZ_DEFECTS",
     "ConformantRpc",
     "is_well_formed",
-    "minimal_response",
 ]
 
 FUZZ_DEFECTS: dict[str, str] = {
@@ -90,55 +91,6 @@ def is_well_formed(raw: str | bytes) -> bool:
             and isinstance(frame[4], dict)
         )
     return False
-
-
-# -- a minimal valid response, for fuzz_accepts_invalid --------------------------------------
-
-
-@cache
-def _response_schema(version: str, action: str) -> dict[str, Any]:
-    """The ``ocpp`` library's copy of the official response schema (2.0.1 files carry a
-    byte order mark)."""
-    package = "ocpp.v16.schemas" if version == "1.6" else "ocpp.v201.schemas"
-    text = resources.files(package).joinpath(f"{action}Response.json").read_text("utf-8-sig")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
-
-
-def _minimal(node: dict[str, Any], root: dict[str, Any]) -> Any:
-    """The smallest instance of a schema node: required properties only, the first enum
-    value, the minimum number, the shortest string, ``minItems`` items."""
-    ref = node.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/"):
-        target: Any = root
-        for part in ref[2:].split("/"):
-            target = target[part]
-        return _minimal(target, root)
-    if "enum" in node:
-        return node["enum"][0]
-    kind = node.get("type")
-    if kind == "object":
-        props = node.get("properties", {})
-        return {name: _minimal(props.get(name, {}), root) for name in node.get("required", [])}
-    if kind == "array":
-        return [_minimal(node.get("items", {}), root) for _ in range(node.get("minItems", 0))]
-    if kind in ("integer", "number"):
-        return node.get("minimum", 0)
-    if kind == "boolean":
-        return False
-    if kind == "string":
-        if node.get("format") == "date-time":
-            now = datetime.now(timezone.utc).replace(microsecond=0)
-            return now.isoformat().replace("+00:00", "Z")
-        return "x" * node.get("minLength", 0)
-    return None
-
-
-def minimal_response(version: str, action: str) -> dict[str, Any]:
-    """A minimal response payload of ``action`` that its official schema accepts."""
-    schema = _response_schema(version, action)
-    payload: dict[str, Any] = _minimal(schema, schema)
-    return payload
 
 
 # -- the mixin -------------------------------------------------------------------------------
@@ -222,7 +174,7 @@ class ConformantRpc:
         if found is not None:
             code, description = found
             if st.has("fuzz_accepts_invalid"):
-                payload = minimal_response(version, msg.action)
+                payload = minimal_response(version, msg.action) or {}
                 await self._send(msg.create_call_result(payload).to_json())  # type: ignore[attr-defined]
                 return None
             if st.has("fuzz_generic_error"):

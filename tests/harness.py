@@ -21,6 +21,7 @@ import shlex
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -136,12 +137,25 @@ class Report:
         )
 
 
+PYCACHE = Path(tempfile.gettempdir()) / f"pytest-ocpp-pycache-{os.getuid()}"
+"""Where the suite runs of this test suite cache their bytecode (PYTHONPYCACHEPREFIX)."""
+
+
 def run_pytest(
-    workdir: Path, *args: str, timeout: float = RUN_TIMEOUT
+    workdir: Path,
+    *args: str,
+    timeout: float = RUN_TIMEOUT,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``python -m pytest *args`` in ``workdir``, without the cache plugin (nothing written
-    into the working tree), output captured."""
+    into the working tree), output captured; ``env`` replaces this process's environment."""
     workdir.mkdir(parents=True, exist_ok=True)
+    environment = dict(os.environ if env is None else env)
+    # Hundreds of runs each compile the package and rewrite the assertions of every case
+    # module (a second of CPU a run) unless bytecode is cached: kept out of the working tree,
+    # shared by all runs and workers (Python and pytest write pyc files atomically).
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    environment["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
     # hypothesis's pytest plugin imports hypothesis in every run's terminal summary (0.7 s of
     # CPU, hundreds of runs here); only the fuzz proofs, which pass its options, need it.
     quiet = [] if any(a.startswith("--hypothesis") for a in args) else ["-p", "no:hypothesispytest"]
@@ -152,6 +166,7 @@ def run_pytest(
         text=True,
         timeout=timeout,
         check=False,
+        env=environment,
     )
 
 
@@ -167,6 +182,7 @@ def run_suite(
     reboot_timeout: float | None = None,
     transfer_timeout: float | None = None,
     declared_features: Collection[str] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Report:
     """Run the suite (``ids`` only, else everything ``args`` selects) and read its report.
 
@@ -195,7 +211,7 @@ def run_suite(
         config = workdir / "ocpp.toml"
         config.write_text(f"[station]\nfeatures = {json.dumps(list(declared_features))}\n", "utf-8")
         options += ["--ocpp-config", str(config)]
-    done = run_pytest(workdir, *options, timeout=timeout)
+    done = run_pytest(workdir, *options, timeout=timeout, env=env)
     assert report.exists(), (
         f"no compliance report written (exit {done.returncode}):\n"
         f"{done.stdout[-5000:]}{done.stderr[-2000:]}"

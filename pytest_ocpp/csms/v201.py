@@ -336,6 +336,12 @@ class FakeCsms201(
                 mark = sut.mark()
         await self._restore_variables(sut)
         await self._connectors_free(sut, operator, mark, unplugged)
+        if self.open_transactions:
+            # A transaction started while the last one was being stopped (an authorization
+            # of the previous case arriving late, with TxStartPoint Authorized): end it too.
+            mark = sut.mark()
+            unplugged = await self._end_transactions(sut, operator, mark)
+            await self._connectors_free(sut, operator, mark, unplugged)
         return sut
 
     async def back_to_idle(self, sut: StationConnection, operator: Any) -> None:
@@ -352,16 +358,19 @@ class FakeCsms201(
         self, sut: StationConnection, operator: Any, mark: int
     ) -> set[tuple[int, int]]:
         """RequestStopTransaction for every open transaction (unplugging first where
-        TxStopPoint waits for the EV to leave) and each one's Ended awaited. Returns the
-        connectors unplugged."""
+        TxStopPoint waits for the EV to leave) and each one's Ended awaited. A transaction the
+        station refuses to stop may be ending already (its Ended on the way): that Ended is
+        awaited too, and if none comes the transaction is taken as over, with a warning.
+        Returns the connectors unplugged."""
+        refused: set[str] = set()
         for tx_id in list(self.open_transactions):
             answer = await sut.link.call(
                 "RequestStopTransaction", {"transactionId": tx_id}, allow_error=True
             )
             if answer.get("status") != "Accepted":
-                self.open_transactions.pop(tx_id, None)  # the station runs no such transaction
+                refused.add(tx_id)
         unplugged: set[tuple[int, int]] = set()
-        if operator is not None and self.open_transactions:
+        if operator is not None and set(self.open_transactions) - refused:
             # With TxStopPoint EVConnected a stopped transaction ends only when the EV is
             # unplugged (E06): unplug before waiting for its Ended.
             for (evse, connector), status in sorted(self.connector_statuses.items()):
@@ -370,15 +379,27 @@ class FakeCsms201(
                     unplugged.add((evse, connector))
         try:
             for tx_id in list(self.open_transactions):
-                await sut.wait_for(
-                    "TransactionEvent",
-                    lambda p, t=tx_id: (
-                        p["eventType"] == "Ended" and p["transactionInfo"]["transactionId"] == t
-                    ),
-                    since=mark,
-                    describe=f"TransactionEventRequest Ended for transaction {tx_id} (answer to "
-                    "RequestStopTransactionRequest; precondition: no transaction running)",
+                ends = lambda p, t=tx_id: (  # noqa: E731
+                    p["eventType"] == "Ended" and p["transactionInfo"]["transactionId"] == t
                 )
+                if tx_id not in refused:
+                    await sut.wait_for(
+                        "TransactionEvent",
+                        ends,
+                        since=mark,
+                        describe=f"TransactionEventRequest Ended for transaction {tx_id} "
+                        "(answer to RequestStopTransactionRequest; precondition: no "
+                        "transaction running)",
+                    )
+                    continue
+                try:
+                    await sut.wait_for("TransactionEvent", ends, since=mark, describe="")
+                except TargetTimeout:
+                    self.open_transactions.pop(tx_id, None)
+                    warn(
+                        f"transaction {tx_id}: RequestStopTransaction not Accepted and no "
+                        "TransactionEventRequest Ended came; taken as over"
+                    )
         except TargetFailure:
             self.open_transactions.clear()  # reported once, by this case
             raise

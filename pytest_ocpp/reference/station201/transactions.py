@@ -639,6 +639,11 @@ class TransactionsMixin:
         return ongoing, queued or (ongoing and self.has("e2_status_queue_while_ongoing"))
 
 
+SETTLE_TURNS = 50
+"""Event-loop turns from a CallResult read off the socket to its message leaving the outbox
+(queue get, wait_for, the library's call, the writer)."""
+
+
 class TransactionHandlers:
     """GetTransactionStatus (E14); mixed into the station's ChargePoint."""
 
@@ -646,6 +651,11 @@ class TransactionHandlers:
     defer: Callable[[Callable[[], None]], None]
 
     @on(Action.get_transaction_status)
-    def on_get_transaction_status(self, transaction_id: str | None = None, **_: Any) -> Any:
+    async def on_get_transaction_status(self, transaction_id: str | None = None, **_: Any) -> Any:
+        # The CSMS's answer to our last message may have come just before this request: the
+        # library hands it to the outbox writer, which takes the message off the queue a few
+        # event-loop turns later. Messages count in the order they came: give it those turns.
+        for _ in range(SETTLE_TURNS):
+            await asyncio.sleep(0)
         ongoing, queued = self.station.transaction_status(transaction_id)
         return call_result.GetTransactionStatus(messages_in_queue=queued, ongoing_indicator=ongoing)

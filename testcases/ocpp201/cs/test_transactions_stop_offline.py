@@ -13,8 +13,8 @@ attempt. What the station queued is judged from the frames: offline true, in seq
 with the timestamps of the offline period (E11.FR.02/06, E12.FR.02).
 
 Departure in the status cases expecting an empty queue (TC_E_28/30/32/34_CS): an answer
-messagesInQueue true while a message is on its way is asked again, with a warning (see
-``_transaction_status``).
+messagesInQueue true is asked again for up to the response timeout, with a warning: the
+station may not yet have processed our answer to its last message (see ``_transaction_status``).
 """
 
 from __future__ import annotations
@@ -50,33 +50,29 @@ def _retry_wait(csms: FakeCsms201) -> int:
     return max(csms.retry_backoff_wait_minimum, _sample_interval(csms) + 1)
 
 
-ASKS = 4
-"""How many GetTransactionStatusRequests a settled queue gets at most (see
-:func:`_transaction_status`)."""
-
-
 async def _transaction_status(
     sut: StationConnection, transaction_id: str | None, label: str, *, settled: bool = False
 ) -> dict[str, Any]:
     """GetTransactionStatusRequest. With ``settled`` (the table expects an empty queue), an
-    answer messagesInQueue true is legal while a message is on its way, and is asked again with
-    a warning: once, since the request may cross our answer to the station's last
-    TransactionEventRequest (both travel at once), and again each time a TransactionEventRequest
-    crossed the request (a meter value sent meanwhile), at most :data:`ASKS` times. A queue
-    that stays filled with nothing arriving is the station's answer."""
+    answer messagesInQueue true is legal while the station has not yet processed our answer
+    to its last TransactionEventRequest (both cross on the wire): asked again, with a warning,
+    at growing intervals from 0.1 s until the response timeout (``--ocpp-response-timeout``)
+    has passed. A queue that stays filled that long is the station's answer."""
     step(f"{label} The OCTT sends a GetTransactionStatusRequest")
     payload = {} if transaction_id is None else {"transactionId": transaction_id}
-    mark = sut.mark()
     answer = await sut.call("GetTransactionStatus", payload)
-    for asked in range(1, ASKS if settled else 1):
-        crossed = any(c.action == "TransactionEvent" for c in sut.link.inbox[mark:])
-        if answer.get("messagesInQueue") is not True or (asked > 1 and not crossed):
-            break
-        warn(
-            "GetTransactionStatusResponse said messagesInQueue true while a "
-            "TransactionEventRequest was on its way; asked again"
-        )
-        mark = sut.mark()
+    if not settled or answer.get("messagesInQueue") is not True:
+        return answer
+    warn(
+        "GetTransactionStatusResponse said messagesInQueue true right after the last "
+        "TransactionEventResponse; asked again until the response timeout"
+    )
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + sut.link.timeouts.response
+    pause = 0.1
+    while answer.get("messagesInQueue") is True and loop.time() < deadline:
+        await asyncio.sleep(min(pause, max(0.0, deadline - loop.time())))
+        pause *= 2
         answer = await sut.call("GetTransactionStatus", payload)
     return answer
 

@@ -109,6 +109,16 @@ OPTIONS: tuple[Option, ...] = (
         "how physical actions reach the station: 'prompt' or a shell command (JSON on stdin)",
     ),
     Option(
+        "profile",
+        "run only these certification profiles, comma separated (e.g. Core,SmartCharging; "
+        "names as in the summary, spaces optional, any case)",
+    ),
+    Option(
+        "spec_url",
+        "link template for cited requirements in reports, with {version}, {id} and {section} "
+        "(default: the OCA's OCPP document page)",
+    ),
+    Option(
         "fuzz_station_actions",
         "CSMS-to-station actions the fuzz properties send a charging station, comma separated "
         "(default: a safe subset that changes nothing, see README 'Fuzzing')",
@@ -286,6 +296,11 @@ class OcppConfig:
     csms_operator: str | None
     station_operator: str | None
     public_host: str | None
+    profiles: tuple[str, ...] | None
+    """``--ocpp-profile``: certification profiles to run, normalised by
+    :func:`profile_key` (None: every profile)."""
+    spec_url: str | None
+    """``--ocpp-spec-url``: where requirement links in the reports point."""
     fuzz_station_actions: tuple[str, ...] | None
     """``--ocpp-fuzz-station-actions``: what the fuzz properties may send a station (None:
     :data:`pytest_ocpp.fuzz.rules.SAFE_CSMS_TO_STATION`)."""
@@ -406,10 +421,27 @@ def build_config(
         csms_operator=get("csms_operator"),
         station_operator=get("station_operator"),
         public_host=get("public_host"),
+        profiles=_profiles(get("profile")),
+        spec_url=get("spec_url"),
         fuzz_station_actions=_actions(get("fuzz_station_actions")),
         config_file=path,
         raw=document,
     )
+
+
+def profile_key(name: str) -> str:
+    """A certification profile's name as a selection compares it: ``Smart Charging``,
+    ``SmartCharging`` and ``smart_charging`` are one profile."""
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def _profiles(value: Any) -> tuple[str, ...] | None:
+    """``--ocpp-profile``: a comma-separated string or a TOML list of profile names."""
+    if value is None:
+        return None
+    items = value if isinstance(value, list | tuple) else str(value).split(",")
+    keys = tuple(profile_key(str(item)) for item in items if profile_key(str(item)))
+    return keys or None
 
 
 def _actions(value: Any) -> tuple[str, ...] | None:

@@ -15,7 +15,15 @@ import pytest_asyncio
 
 from pytest_ocpp import operators
 from pytest_ocpp.case import CaseContext
-from pytest_ocpp.config import ALL_VERSIONS, OPTIONS, ConfigError, IdTags, OcppConfig, build_config
+from pytest_ocpp.config import (
+    ALL_VERSIONS,
+    OPTIONS,
+    ConfigError,
+    IdTags,
+    OcppConfig,
+    build_config,
+    profile_key,
+)
 from pytest_ocpp.csms import FakeCsms, fake_csmss
 from pytest_ocpp.fuzz import rules as fuzz_rules
 from pytest_ocpp.link import listen_problem, unreachable
@@ -69,6 +77,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "ocpp_fuzz: a property-based fuzz test of pytest-ocpp (select with -m ocpp_fuzz, "
         "exclude with -m 'not ocpp_fuzz')",
     )
+    for key, name in _known_profiles().items():
+        config.addinivalue_line(
+            "markers",
+            f"profile_{key}: cases of the certification profile {name} (-m profile_{key})",
+        )
     _default_asyncio_loop_scope(config)
     try:
         ocpp_config = build_config(
@@ -144,18 +157,48 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         marker = item.get_closest_marker("ocpp_case")
         if marker is not None:
             allure_report.label(item, marker.kwargs)
+            item.add_marker(f"profile_{profile_key(marker.kwargs['profile'])}")
+    profiles = _selected_profiles(ocpp_config)
     keep, drop = [], []
     for item in items:
         marker = item.get_closest_marker("ocpp_case")
         if marker is None:
             keep.append(item)
-        elif marker.kwargs["version"] in versions and marker.kwargs["side"] in sides:
+        elif (
+            marker.kwargs["version"] in versions
+            and marker.kwargs["side"] in sides
+            and (profiles is None or profile_key(marker.kwargs["profile"]) in profiles)
+        ):
             keep.append(item)
         else:
             drop.append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+def _known_profiles() -> dict[str, str]:
+    """Selection key → profile name, for every certification profile of the catalogue and
+    the fuzz properties' own heading."""
+    from pytest_ocpp.catalog import catalog
+
+    names = {info.profile_name for info in catalog().values()} | {summary.FUZZING}
+    return {profile_key(name): name for name in sorted(names)}
+
+
+def _selected_profiles(ocpp_config: OcppConfig) -> set[str] | None:
+    """``--ocpp-profile`` as selection keys; a name no profile has is a usage error (a typo
+    would otherwise select nothing and pass)."""
+    if ocpp_config.profiles is None:
+        return None
+    known = _known_profiles()
+    unknown = [p for p in ocpp_config.profiles if p not in known]
+    if unknown:
+        raise pytest.UsageError(
+            f"pytest-ocpp: --ocpp-profile {', '.join(unknown)}: no such certification profile; "
+            f"known: {', '.join(n for n in known.values() if not n.startswith('not '))}"
+        )
+    return set(ocpp_config.profiles)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -188,6 +231,14 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if path:
         summary.write_json(Path(path), results, config.stash[CONFIG_KEY])
         terminalreporter.write_line(f"pytest-ocpp: compliance report written to {path}")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    ocpp_config = session.config.stash.get(CONFIG_KEY, None)
+    if ocpp_config is None or not ocpp_config.active:
+        return
+    allure_report.finish(session.config, ocpp_config)
 
 
 # -- fixtures ------------------------------------------------------------------------------

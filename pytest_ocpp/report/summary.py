@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from pytest_ocpp.config import OcppConfig
+from pytest_ocpp.report.requirements import requirement_ids
 from pytest_ocpp.verdicts import RigError, TargetFailure, TargetUnavailable
 
 PASS, FAIL, NA, ERROR = "pass", "fail", "not applicable", "error"
@@ -44,6 +45,8 @@ class CaseResult:
     """Failed reaching its starting state, not at a step of its own."""
     root_cause: str = ""
     """For a cascade: the earlier case whose failure most likely left the target unusable."""
+    requirements: list[str] = field(default_factory=list)
+    """The requirement ids the case's docstring cites (:mod:`.requirements`)."""
 
     @property
     def provisional(self) -> bool:
@@ -138,6 +141,9 @@ def record(
         secondary=secondary,
         octt_specific=bool(getattr(exc, "octt_specific", False)) and verdict == FAIL,
         cascade=bool(getattr(exc, "starting_state", False)) and verdict in (FAIL, ERROR),
+        requirements=requirement_ids(
+            case["version"], getattr(item.obj if hasattr(item, "obj") else None, "__doc__", None)
+        ),
     )
     if result.cascade:
         result.root_cause = results.last_failure

@@ -75,6 +75,18 @@ class CaseContext:
         for link in self.links:
             link.raise_findings()
 
+    def step_when(self, violation: str) -> str:
+        """The step that was running when the trace recorded ``violation`` (a link raises a
+        violation later, outside the case's steps), or ''."""
+        first = violation.splitlines()[0] if violation else ""
+        last = ""
+        for entry in self.trace.entries:
+            if entry.link == "step":
+                last = entry.text
+            elif first and entry.text.startswith(f"VIOLATION: {first}"):
+                return last
+        return ""
+
     async def prepare(self) -> None:
         if self.preparations:
             self.step("Before: connect the station(s) and reach the scenario's starting state")

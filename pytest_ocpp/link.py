@@ -511,19 +511,11 @@ class Link:
         self.closed.set()
         lost = f"the {self.peer} closed the connection ({self.close_description})"
         for pending in self._pending.values():
-            if not pending.future.done():
-                pending.future.set_exception(
-                    ConnectionLost(f"{lost} before answering {pending.call.action}")
-                )
+            _fail(pending.future, ConnectionLost(f"{lost} before answering {pending.call.action}"))
         for claim in self._claims:
-            if not claim.future.done():
-                claim.future.set_exception(
-                    ConnectionLost(f"{lost} before sending {claim.description}")
-                )
+            _fail(claim.future, ConnectionLost(f"{lost} before sending {claim.description}"))
         for future in self._raw_waiters.values():
-            if not future.done():
-                future.set_exception(ConnectionLost(f"{lost} before answering"))
-                future.exception()  # retrieved: whoever waits re-raises it; nobody may
+            _fail(future, ConnectionLost(f"{lost} before answering"))
         self._wake_inbox_waiters()
 
     def _wake_inbox_waiters(self) -> None:
@@ -542,14 +534,8 @@ class Link:
         """Record a violation and fail every step that is waiting right now."""
         self.trace.event(self.name, f"VIOLATION: {text}")
         delivered = False
-        for pending in self._pending.values():
-            if not pending.future.done():
-                pending.future.set_exception(ProtocolViolation(text))
-                delivered = True
-        for claim in self._claims:
-            if not claim.future.done():
-                claim.future.set_exception(ProtocolViolation(text))
-                delivered = True
+        for future in [p.future for p in self._pending.values()] + [c.future for c in self._claims]:
+            delivered = _fail(future, ProtocolViolation(text)) or delivered
         self._findings.append((text, delivered))
         self._wake_inbox_waiters()
 
@@ -917,3 +903,14 @@ async def serve(
         max_size=MAX_FRAME_BYTES,
         ping_interval=None,
     )
+
+
+def _fail(future: asyncio.Future[Any], error: BaseException) -> bool:
+    """Fail a future someone may be waiting on. Marked retrieved at once: a waiter re-raises
+    it, and a request whose waiter already gave up (a timeout) must not print "Future
+    exception was never retrieved" when the run ends. False if it was already done."""
+    if future.done():
+        return False
+    future.set_exception(error)
+    future.exception()
+    return True

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from pytest_ocpp import operators
+from pytest_ocpp import operators, parallel
 from pytest_ocpp.case import CaseContext
 from pytest_ocpp.config import (
     ALL_VERSIONS,
@@ -34,6 +34,8 @@ from pytest_ocpp.transfer import FileServers
 from pytest_ocpp.verdicts import NotApplicable
 from pytest_ocpp.versions import get_version
 
+_CONTROLLER: dict[str, pytest.Config] = {}
+"""This process's config, for hooks that pytest calls without one (runtest_logreport)."""
 CONFIG_KEY = pytest.StashKey[OcppConfig]()
 RESULTS_KEY = pytest.StashKey[summary.Results]()
 STATION_CLASSES: dict[str, type[FakeStation]] = {"1.6": Station16, "2.0.1": Station201}
@@ -60,8 +62,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         else:
             group.addoption(opt.flag, default=None, help=help_text)
             parser.addini(opt.ini, opt.help, default=None)
+    from pytest_ocpp.report import baseline
+
     group.addoption(
-        "--ocpp-report", default=None, help="write the machine-readable compliance report (JSON)"
+        "--ocpp-report",
+        default=None,
+        help="write the machine-readable compliance report (JSON, format pytest-ocpp-report v1)",
+    )
+    group.addoption(
+        "--ocpp-report-md",
+        default=None,
+        metavar="FILE.md",
+        help="write a Markdown compliance summary (e.g. --ocpp-report-md=$GITHUB_STEP_SUMMARY)",
+    )
+    group.addoption(
+        "--ocpp-summary",
+        default=None,
+        choices=summary.SUMMARY_STYLES,
+        help="terminal summary: 'table' (default: per profile, then the failures) or 'cases' "
+        "(every case on its own line, also with -v)",
+    )
+    group.addoption(
+        "--ocpp-baseline",
+        default=None,
+        metavar="FILE.toml",
+        type=baseline.option_path,
+        help="known deviations ([[deviation]] id, version, reason, expires): their failures "
+        "are reported but do not fail the run",
+    )
+    group.addoption(
+        "--ocpp-baseline-write",
+        default=None,
+        metavar="FILE.toml",
+        help="write a baseline listing this run's failed and errored cases",
     )
 
 
@@ -97,6 +130,7 @@ def pytest_configure(config: pytest.Config) -> None:
             f"pytest-ocpp: no OCPP {', '.join(unbundled)} test cases are bundled yet; "
             f"--ocpp-version can be {', '.join(ALL_VERSIONS)} (comma separated) or all"
         )
+    ocpp_config = parallel.check(config, ocpp_config)
     config.stash[CONFIG_KEY] = ocpp_config
     profile = config.getoption("hypothesis_profile", None)
     if profile:
@@ -107,6 +141,7 @@ def pytest_configure(config: pytest.Config) -> None:
     fuzz_rules.choose_profile(profile)
     fuzz_rules.set_station_actions(ocpp_config.fuzz_station_actions)
     config.stash[RESULTS_KEY] = summary.Results()
+    _CONTROLLER["config"] = config
     if ocpp_config.active and config.args_source != pytest.Config.ArgsSource.ARGS:
         # "pytest --ocpp-target=..." from any directory runs the bundled catalogue.
         config.args[:] = [str(TESTCASES)]
@@ -156,7 +191,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         marker = item.get_closest_marker("ocpp_case")
         if marker is not None:
-            allure_report.label(item, marker.kwargs)
+            allure_report.label(item, marker.kwargs, ocpp_config)
             item.add_marker(f"profile_{profile_key(marker.kwargs['profile'])}")
     profiles = _selected_profiles(ocpp_config)
     keep, drop = [], []
@@ -207,8 +242,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     ctx = getattr(item, "funcargs", {}).get("ocpp_case_context")
     marker = item.get_closest_marker("ocpp_case")
     if marker is not None:
-        summary.record(item.config.stash[RESULTS_KEY], item, report, call, ctx, marker.kwargs)
+        results = item.config.stash[RESULTS_KEY]
+        summary.record(results, item, report, call, ctx, marker.kwargs)
+        if parallel.worker(item.config) is not None and item.nodeid in results.cases:
+            parallel.ship(report, results.cases[item.nodeid].to_dict())
     return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """In the controller of an xdist run: take in the verdict a worker decided."""
+    payload = parallel.received(report)
+    config = _CONTROLLER.get("config")
+    if payload is None or config is None or parallel.worker(config) is not None:
+        return
+    config.stash[RESULTS_KEY].cases[report.nodeid] = summary.CaseResult.from_dict(payload)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    ocpp_config = config.stash.get(CONFIG_KEY, None)
+    return None if ocpp_config is None else parallel.header(config, ocpp_config)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -225,12 +277,22 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    from pytest_ocpp.report import json_report, markdown
+
     results = config.stash[RESULTS_KEY]
-    summary.write_terminal(terminalreporter, results, config.stash[CONFIG_KEY].active)
+    ocpp_config = config.stash[CONFIG_KEY]
+    per_case = config.option.verbose > 0 or config.getoption("--ocpp-summary") == "cases"
+    summary.write_terminal(terminalreporter, results, ocpp_config.active, per_case=per_case)
+    for note in results.notes:
+        terminalreporter.write_line(note)
     path = config.getoption("--ocpp-report")
     if path:
-        summary.write_json(Path(path), results, config.stash[CONFIG_KEY])
+        json_report.write_json(Path(path), results, ocpp_config, config)
         terminalreporter.write_line(f"pytest-ocpp: compliance report written to {path}")
+    path = config.getoption("--ocpp-report-md")
+    if path:
+        markdown.write_markdown(Path(path), results)
+        terminalreporter.write_line(f"pytest-ocpp: Markdown summary written to {path}")
 
 
 @pytest.hookimpl(trylast=True)
@@ -238,7 +300,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     ocpp_config = session.config.stash.get(CONFIG_KEY, None)
     if ocpp_config is None or not ocpp_config.active:
         return
+    if parallel.worker(session.config) is not None:
+        return  # the controller writes the run's files and decides its exit status
     allure_report.finish(session.config, ocpp_config)
+    from pytest_ocpp.report import baseline
+
+    baseline.gate(session, session.config.stash[RESULTS_KEY])
 
 
 # -- fixtures ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import json
 import os
 import pkgutil
 import random
+import re
 import shlex
 import socket
 import subprocess
@@ -137,6 +138,31 @@ class Report:
         )
 
 
+STRAY = (
+    "Future exception was never retrieved",
+    "Task exception was never retrieved",
+    "Task was destroyed but it is pending",
+    "Exception ignored in",
+    "Traceback (most recent call last)",
+    "Unclosed client session",
+    "ResourceWarning",
+)
+"""What our own tasks leave behind when they end badly (issue 16 pt 7)."""
+_LAST_LINE = re.compile(r"^=+ .* in [0-9.]+s(?: \([0-9:]+\))? =+$", re.MULTILINE)
+
+
+def stray_output(stdout: str, stderr: str) -> str:
+    """Whatever a run printed after pytest's final summary line, and anything from
+    :data:`STRAY` in its standard error: '' when the run ended cleanly. Every suite run of
+    this test suite is checked, clean or failing, so a leak shows in whichever run has it."""
+    found = [phrase for phrase in STRAY if phrase in stderr]
+    lines = list(_LAST_LINE.finditer(stdout))
+    after = stdout[lines[-1].end() :].strip() if lines else ""
+    if after:
+        found.append(f"after the summary line: {after[:500]!r}")
+    return "; ".join(found)
+
+
 PYCACHE = Path(tempfile.gettempdir()) / f"pytest-ocpp-pycache-{os.getuid()}"
 """Where the suite runs of this test suite cache their bytecode (PYTHONPYCACHEPREFIX)."""
 
@@ -216,6 +242,8 @@ def run_suite(
         f"no compliance report written (exit {done.returncode}):\n"
         f"{done.stdout[-5000:]}{done.stderr[-2000:]}"
     )
+    stray = stray_output(done.stdout, done.stderr)
+    assert not stray, f"stray output in {workdir}: {stray}\n{done.stderr[-3000:]}"
     return Report(
         workdir=workdir,
         cases=json.loads(report.read_text("utf-8"))["cases"],

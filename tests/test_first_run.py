@@ -127,8 +127,16 @@ def test_reports_carry_warnings_octt_rules_secondary_failures_and_cascades(
 ) -> None:
     (tmp_path / "test_reporting.py").write_text(REPORTING_MODULE, "utf-8")
     report = tmp_path / "r.json"
+    # The per-case list (with each case's warning lines) is --ocpp-summary=cases or -v; the
+    # default compact summary shows failures, cascades and the warning tally only.
     done = run_pytest(
-        tmp_path, "--ocpp-reference", "test_reporting.py", "--ocpp-report", str(report), "-rA"
+        tmp_path,
+        "--ocpp-reference",
+        "test_reporting.py",
+        "--ocpp-report",
+        str(report),
+        "-rA",
+        "--ocpp-summary=cases",
     )
     cases = {c["id"]: c for c in json.loads(report.read_text("utf-8"))["cases"]}
     out = done.stdout

@@ -1,31 +1,42 @@
-"""Verdicts per test case, the terminal compliance summary and the JSON compliance report.
+"""Verdicts per test case and the terminal compliance summary.
 
 Everything here reads the recorded trace and the test reports; nothing reaches back into a
 connection. Four verdicts: pass, fail (the target broke a rule), not applicable (with its
 reason) and error (pytest-ocpp or the test rig broke: not a verdict on the target).
+
+The terminal summary is compact by default: a clean run of the whole bundled suite (~950
+cases) fits one screen, because a CI log or a terminal is read for what went wrong, and the
+per-case list of a clean run buried that. ``-v`` or ``--ocpp-summary=cases`` prints the
+per-case list; the JSON report (:mod:`.json_report`) always holds every case.
 """
 
 from __future__ import annotations
 
-import json
-import platform
+import dataclasses
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_ocpp.config import OcppConfig
 from pytest_ocpp.report.requirements import requirement_ids
-from pytest_ocpp.verdicts import RigError, TargetFailure, TargetUnavailable
+from pytest_ocpp.verdicts import ProtocolViolation, RigError, TargetFailure, TargetUnavailable
+
+if TYPE_CHECKING:
+    from pytest_ocpp.report.baseline import Applied
 
 PASS, FAIL, NA, ERROR = "pass", "fail", "not applicable", "error"
+VERDICTS = (PASS, FAIL, NA, ERROR)
 FUZZING = "Fuzzing"
 """The profile of the fuzz properties (:mod:`pytest_ocpp.fuzz.cases`): their own heading."""
 _WORDS = {PASS: "PASS", FAIL: "FAIL", NA: "N/A", ERROR: "ERROR"}
 _PROPERTIES = ("ocpp_verdict", "ocpp_case")
+SUMMARY_STYLES = ("table", "cases")
+"""``--ocpp-summary``: the compact table (default) or the per-case list (also ``-v``)."""
+WARNING_KINDS_SHOWN = 2
+"""The compact summary's warning tally takes at most this many lines under its heading: the
+most frequent kinds, or fewer and a count of the rest."""
 
 
 @dataclass
@@ -47,6 +58,12 @@ class CaseResult:
     """For a cascade: the earlier case whose failure most likely left the target unusable."""
     requirements: list[str] = field(default_factory=list)
     """The requirement ids the case's docstring cites (:mod:`.requirements`)."""
+    baselined: bool = False
+    """A failure the ``--ocpp-baseline`` file lists as a known deviation: reported, not gating."""
+    baseline_reason: str = ""
+    """The baseline entry's reason, for a known deviation or an expired entry."""
+    baseline_expired: str = ""
+    """ISO date of the baseline entry that matched this failure but has expired ('' if none)."""
 
     @property
     def provisional(self) -> bool:
@@ -57,12 +74,57 @@ class CaseResult:
         """Why a case with a table still does not count for certification, or ''."""
         return str(self.case.get("uncertified") or "")
 
+    @property
+    def gating(self) -> bool:
+        """Failed or errored and not a known deviation: this makes the run's exit non-zero."""
+        return self.verdict in (FAIL, ERROR) and not self.baselined
+
+    @property
+    def reason_line(self) -> str:
+        """The first line of the message, without pytest's "Skipped: " prefix."""
+        lines = self.message.splitlines()
+        return lines[0].removeprefix("Skipped: ") if lines else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe copy (pytest-xdist workers ship results to the controller with it)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CaseResult:
+        """The inverse of :meth:`to_dict`; keys this version does not know are ignored, so a
+        newer worker's payload still loads."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
 
 @dataclass
 class Results:
     cases: dict[str, CaseResult] = field(default_factory=dict)
     last_failure: str = ""
     """The id of the most recent case that failed at a step of its own."""
+    baseline: Applied | None = None
+    """What ``--ocpp-baseline`` did to this run (set when the session finishes)."""
+    notes: list[str] = field(default_factory=list)
+    """Lines for the end of the terminal summary (a file written when the session finished)."""
+
+    def totals(self, cases: Iterable[CaseResult] | None = None) -> dict[str, int]:
+        """Cases per verdict, every verdict present (0 when none)."""
+        counts = dict.fromkeys(VERDICTS, 0)
+        for r in self.cases.values() if cases is None else cases:
+            counts[r.verdict] += 1
+        return counts
+
+    def groups(self) -> list[tuple[tuple[str, str, str], list[CaseResult]]]:
+        """Cases per (version, side, profile): the OCTT profiles first, the fuzz properties
+        last, each group's cases by id."""
+        groups: dict[tuple[str, str, str], list[CaseResult]] = defaultdict(list)
+        for result in self.cases.values():
+            c = result.case
+            groups[(c["version"], c["side"], c["profile"])].append(result)
+        return [
+            (key, sorted(cases, key=lambda r: r.case["id"]))
+            for key, cases in sorted(groups.items(), key=lambda kv: (kv[0][2] == FUZZING, *kv[0]))
+        ]
 
 
 def primary_failure(exc: BaseException) -> tuple[BaseException, list[str]]:
@@ -82,6 +144,16 @@ def primary_failure(exc: BaseException) -> tuple[BaseException, list[str]]:
         secondary.append(f"then, during clean-up: {_text(exc)}")
         exc = exc.__context__
     return exc, secondary[::-1]
+
+
+def failing_step(ctx: Any, exc: BaseException | None) -> str:
+    """The step the verdict names: the one the failure was stamped with, or for a violation
+    the link reports after the fact, the step it arrived during; else the case's current
+    step. ``exc`` is the primary failure (:func:`primary_failure`)."""
+    step = str(getattr(exc, "step", "") or "")
+    if isinstance(exc, ProtocolViolation):
+        step = ctx.step_when(str(exc)) or step
+    return step or ctx.current_step
 
 
 def _text(exc: BaseException) -> str:
@@ -152,7 +224,7 @@ def record(
     if ctx is not None:
         result.warnings = list(ctx.warnings)
         result.secondary += list(ctx.secondary)
-        failed_step = getattr(exc, "step", "") or ctx.current_step
+        failed_step = failing_step(ctx, exc)
         result.step = failed_step if verdict in (FAIL, ERROR) else ""
         result.trace = ctx.trace.to_list()
         if verdict in (FAIL, ERROR):
@@ -193,115 +265,14 @@ def teststatus(report: pytest.TestReport) -> tuple[str, str, str] | None:
     return None
 
 
-def write_terminal(reporter: Any, results: Results, active: bool = False) -> None:
-    if not results.cases:
-        if active:
-            reporter.write_sep("=", "OCPP compliance summary")
-            reporter.write_line(
-                "no bundled test case matches this run's versions, side and -k selection",
-                yellow=True,
-            )
-        return
-    reporter.write_sep("=", "OCPP compliance summary")
-    groups: dict[tuple[str, str, str], list[CaseResult]] = defaultdict(list)
-    for result in results.cases.values():
-        c = result.case
-        groups[(c["version"], c["side"], c["profile"])].append(result)
-    # The OCTT cases first, the fuzz properties under their own heading after them.
-    for (version, side, profile), cases in sorted(
-        groups.items(), key=lambda kv: (kv[0][2] == FUZZING, *kv[0])
-    ):
-        counts: dict[str, int] = defaultdict(int)
-        for r in cases:
-            counts[r.verdict] += 1
-        under_test = "CSMS" if side == "CSMS" else "charging station"
-        tally = ", ".join(f"{counts[v]} {v}" for v in (PASS, FAIL, NA, ERROR) if counts[v])
-        fuzzing = profile == FUZZING
-        if fuzzing:
-            scope = f"{len(cases)} hypothesis properties, not OCTT cases"
-        else:
-            in_catalog = _catalog_size(version, side, profile)
-            provisional = sum(1 for r in cases if r.provisional)
-            extra = f"; {provisional} provisional, not certified coverage" if provisional else ""
-            uncertified = sum(1 for r in cases if r.uncertified)
-            if uncertified:
-                extra += f"; {uncertified} not part of certification"
-            scope = f"{len(cases)} of the catalogue's {in_catalog} cases in this run{extra}"
-        reporter.write_line(
-            f"OCPP {version} · {under_test} under test · {profile}: {tally} ({scope})",
-            bold=True,
-        )
-        for r in sorted(cases, key=lambda r: r.case["id"]):
-            tags = "".join(
-                f" [{tag}]"
-                for tag, on in (
-                    ("provisional", r.provisional),
-                    ("not certified", bool(r.uncertified) and not fuzzing),
-                    ("OCTT-specific", r.octt_specific),
-                    ("cascade", r.cascade),
-                )
-                if on
-            )
-            line = f"  {_WORDS[r.verdict]:<5} {r.case['id']:<16} {r.case['title']}{tags}"
-            colour = {PASS: "green", FAIL: "red", ERROR: "red", NA: "yellow"}[r.verdict]
-            reporter.write_line(line, **{colour: True})
-            if r.verdict != PASS and r.message:
-                first = r.message.splitlines()[0].removeprefix("Skipped: ")
-                reporter.write_line(f"        {first[:300]}")
-            for text in r.secondary:
-                reporter.write_line(f"        {text.splitlines()[0][:300]}")
-            for text in r.warnings:
-                reporter.write_line(f"        warning: {text.splitlines()[0][:300]}", yellow=True)
-    _write_cascades(reporter, results)
-    _write_warning_tally(reporter, results)
-    total: dict[str, int] = defaultdict(int)
-    for r in results.cases.values():
-        total[r.verdict] += 1
-    warned = sum(1 for r in results.cases.values() if r.warnings)
-    reporter.write_line(
-        "total: "
-        + ", ".join(f"{total[v]} {v}" for v in (PASS, FAIL, NA, ERROR))
-        + (f" ({warned} with warnings)" if warned else ""),
-        bold=True,
-    )
+# -- the terminal summary --------------------------------------------------------------------
+def under_test(side: str) -> str:
+    """What a side's cases test, as the summary and the reports name it."""
+    return "CSMS" if side == "CSMS" else "charging station"
 
 
-def _write_cascades(reporter: Any, results: Results) -> None:
-    """Cases that could not reach their starting state, grouped under the earlier failure
-    that most likely caused them: fix that one first."""
-    by_cause: dict[str, list[CaseResult]] = defaultdict(list)
-    for r in results.cases.values():
-        if r.cascade:
-            by_cause[r.root_cause].append(r)
-    if not by_cause:
-        return
-    reporter.write_line("cascades: cases that could not reach their starting state", bold=True)
-    for cause, cases in by_cause.items():
-        ids = ", ".join(r.case["id"] for r in cases)
-        first = cases[0].message.splitlines()[0][:200]
-        if cause:
-            reporter.write_line(f"  after {cause} failed: {ids}")
-        else:
-            reporter.write_line(f"  {ids}")
-        reporter.write_line(f"        first cause: {first}")
-
-
-def _write_warning_tally(reporter: Any, results: Results) -> None:
-    """The same warning in many cases (a station that always repeats Preparing) is one
-    finding: count it once, with the cases it appeared in."""
-    seen: dict[str, list[str]] = defaultdict(list)
-    for r in results.cases.values():
-        for text in r.warnings:
-            seen[text.split(":", 1)[0]].append(r.case["id"])
-    if not seen:
-        return
-    reporter.write_line("warnings (legal behaviour the scenarios did not name):", bold=True)
-    for head, ids in sorted(seen.items(), key=lambda kv: -len(kv[1])):
-        shown = ", ".join(sorted(set(ids))[:8]) + (" ..." if len(set(ids)) > 8 else "")
-        reporter.write_line(f"  {len(ids)}× {head[:160]} ({shown})", yellow=True)
-
-
-def _catalog_size(version: str, side: str, profile: str) -> int:
+def catalog_size(version: str, side: str, profile: str) -> int:
+    """How many cases the catalogue has for this version, side and profile."""
     from pytest_ocpp.catalog import catalog
 
     return sum(
@@ -311,44 +282,232 @@ def _catalog_size(version: str, side: str, profile: str) -> int:
     )
 
 
-def write_json(path: Path, results: Results, config: OcppConfig) -> None:
-    """The machine-readable compliance report: one entry per test case with its verdict,
-    the failing step and message, and the full frame trace as evidence."""
-    document = {
-        "tool": "pytest-ocpp",
-        "generated": datetime.now(timezone.utc).isoformat(),
-        "python": platform.python_version(),
-        "target": config.target or ("reference" if config.reference else None),
-        "listen": list(config.listen) if config.listen else None,
-        "versions": [v.name for v in config.versions],
-        "totals": {
-            v: sum(1 for r in results.cases.values() if r.verdict == v)
-            for v in (PASS, FAIL, NA, ERROR)
-        },
-        "cases": [
-            {
-                "id": r.case["id"],
-                "title": r.case["title"],
-                "version": r.case["version"],
-                "side": r.case["side"],
-                "profile": r.case["profile"],
-                "block": r.case["block"],
-                "nodeid": r.nodeid,
-                "verdict": r.verdict,
-                "message": r.message,
-                "step": r.step,
-                "duration": round(r.duration, 4),
-                "warnings": r.warnings,
-                "secondary": r.secondary,
-                "octt_specific": r.octt_specific,
-                "provisional": r.provisional,
-                "uncertified": r.uncertified or None,
-                "cascade": r.cascade,
-                "root_cause": r.root_cause or None,
-                "trace": r.trace,
-            }
-            for r in results.cases.values()
-        ],
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2), "utf-8")
+def group_notes(cases: list[CaseResult]) -> str:
+    """What a group's coverage does not count for: provisional and uncertified cases."""
+    notes = []
+    provisional = sum(1 for r in cases if r.provisional)
+    if provisional:
+        notes.append(f"{provisional} provisional, not certified coverage")
+    uncertified = sum(1 for r in cases if r.uncertified)
+    if uncertified:
+        notes.append(f"{uncertified} not part of certification")
+    return "; ".join(notes)
+
+
+def tally(counts: dict[str, int]) -> str:
+    """The verdicts that occur, in the fixed order: "52 pass, 2 not applicable"."""
+    return ", ".join(f"{counts[v]} {v}" for v in VERDICTS if counts.get(v))
+
+
+def total_line(results: Results) -> str:
+    """``total: N pass, N fail, N not applicable, N error (N with warnings)``: tests, users
+    and CI scripts grep this exact format."""
+    total = results.totals()
+    warned = sum(1 for r in results.cases.values() if r.warnings)
+    return (
+        "total: "
+        + ", ".join(f"{total[v]} {v}" for v in VERDICTS)
+        + (f" ({warned} with warnings)" if warned else "")
+    )
+
+
+def write_terminal(
+    reporter: Any, results: Results, active: bool = False, per_case: bool = False
+) -> None:
+    """The OCPP compliance summary: the compact table, or with ``per_case`` (``-v``,
+    ``--ocpp-summary=cases``) every case on its own line as before."""
+    if not results.cases:
+        if active:
+            reporter.write_sep("=", "OCPP compliance summary")
+            reporter.write_line(
+                "no bundled test case matches this run's versions, side and -k selection",
+                yellow=True,
+            )
+        return
+    reporter.write_sep("=", "OCPP compliance summary")
+    if per_case:
+        _write_case_list(reporter, results)
+    else:
+        _write_table(reporter, results)
+        _write_failures(reporter, results)
+    _write_cascades(reporter, results)
+    _write_baseline(reporter, results)
+    _write_warning_tally(reporter, results, limit=None if per_case else WARNING_KINDS_SHOWN)
+    reporter.write_line(total_line(results), bold=True)
+
+
+_COLUMNS = (
+    f"{'OCPP':<6}{'under test':<18}{'profile':<40}"
+    f"{'pass':>5}{'fail':>5}{'n/a':>5}{'err':>5}  run/catalogue"
+)
+
+
+def _write_table(reporter: Any, results: Results) -> None:
+    """One row per version, side and certification profile; the fuzz properties after them
+    in the line format of the per-case list, under their own heading."""
+    fuzz_lines = []
+    header_written = False
+    for (version, side, profile), cases in results.groups():
+        counts = results.totals(cases)
+        if profile == FUZZING:
+            fuzz_lines.append(_fuzz_line(version, side, cases, counts))
+            continue
+        if not header_written:
+            reporter.write_line(_COLUMNS, bold=True)
+            header_written = True
+        cells = "".join(f"{counts[v] or '·':>5}" for v in VERDICTS)
+        notes = group_notes(cases)
+        coverage = f"{len(cases)}/{catalog_size(version, side, profile)}"
+        colour = {"red": True} if counts[FAIL] or counts[ERROR] else {"green": True}
+        reporter.write_line(
+            f"{version:<6}{under_test(side):<18}{profile[:39]:<40}{cells}  {coverage}"
+            + (f" ({notes})" if notes else ""),
+            **colour,
+        )
+    for line in fuzz_lines:
+        reporter.write_line(line, bold=True)
+
+
+def _fuzz_line(version: str, side: str, cases: list[CaseResult], counts: dict[str, int]) -> str:
+    return (
+        f"OCPP {version} · {under_test(side)} under test · {FUZZING}: {tally(counts)} "
+        f"({len(cases)} hypothesis properties, not OCTT cases)"
+    )
+
+
+def _tags(r: CaseResult) -> str:
+    return "".join(
+        f" [{tag}]"
+        for tag, on in (
+            ("provisional", r.provisional),
+            ("not certified", bool(r.uncertified) and r.case["profile"] != FUZZING),
+            ("OCTT-specific", r.octt_specific),
+            ("cascade", r.cascade),
+            ("known deviation", r.baselined),
+            (f"baseline entry expired {r.baseline_expired}", bool(r.baseline_expired)),
+        )
+        if on
+    )
+
+
+def _write_failures(reporter: Any, results: Results) -> None:
+    """The failed and errored cases that gate, one line each; cascades are grouped after
+    them (:func:`_write_cascades`), known deviations listed with the baseline."""
+    failed = [r for _, cases in results.groups() for r in cases if r.gating and not r.cascade]
+    if not failed:
+        return
+    reporter.write_line("failed and errored cases:", bold=True)
+    for r in failed:
+        reporter.write_line(
+            f"  {_WORDS[r.verdict]:<5} {r.case['id']:<16} {r.case['title']}{_tags(r)}", red=True
+        )
+        if r.reason_line:
+            reporter.write_line(f"        {r.reason_line[:300]}")
+
+
+def _write_case_list(reporter: Any, results: Results) -> None:
+    """The per-case list (``-v``): every case under its group's line."""
+    for (version, side, profile), cases in results.groups():
+        counts = results.totals(cases)
+        if profile == FUZZING:
+            reporter.write_line(_fuzz_line(version, side, cases, counts), bold=True)
+        else:
+            notes = group_notes(cases)
+            scope = (
+                f"{len(cases)} of the catalogue's {catalog_size(version, side, profile)} "
+                f"cases in this run" + (f"; {notes}" if notes else "")
+            )
+            reporter.write_line(
+                f"OCPP {version} · {under_test(side)} under test · {profile}: "
+                f"{tally(counts)} ({scope})",
+                bold=True,
+            )
+        for r in cases:
+            line = f"  {_WORDS[r.verdict]:<5} {r.case['id']:<16} {r.case['title']}{_tags(r)}"
+            colour = {PASS: "green", FAIL: "red", ERROR: "red", NA: "yellow"}[r.verdict]
+            if r.baselined:
+                colour = "yellow"
+            reporter.write_line(line, **{colour: True})
+            if r.verdict != PASS and r.reason_line:
+                reporter.write_line(f"        {r.reason_line[:300]}")
+            for text in r.secondary:
+                reporter.write_line(f"        {text.splitlines()[0][:300]}")
+            for text in r.warnings:
+                reporter.write_line(f"        warning: {text.splitlines()[0][:300]}", yellow=True)
+
+
+def _write_cascades(reporter: Any, results: Results) -> None:
+    """Cases that could not reach their starting state, grouped under the earlier failure
+    that most likely caused them: fix that one first."""
+    by_cause: dict[str, list[CaseResult]] = defaultdict(list)
+    for r in results.cases.values():
+        if r.cascade and not r.baselined:
+            by_cause[r.root_cause].append(r)
+    if not by_cause:
+        return
+    reporter.write_line("cascades: cases that could not reach their starting state", bold=True)
+    for cause, cases in by_cause.items():
+        ids = ", ".join(r.case["id"] for r in cases)
+        first = cases[0].message.splitlines()[0][:200] if cases[0].message else ""
+        if cause:
+            reporter.write_line(f"  after {cause} failed: {ids}")
+        else:
+            reporter.write_line(f"  {ids}")
+        reporter.write_line(f"        first cause: {first}")
+
+
+def _write_baseline(reporter: Any, results: Results) -> None:
+    """Known deviations (not gating), expired entries (gating again) and entries whose case
+    now passes (the baseline can shrink)."""
+    applied = results.baseline
+    if applied is None:
+        return
+    known = [r for r in results.cases.values() if r.baselined]
+    if known:
+        reporter.write_line(
+            f"known deviations ({len(known)}, listed in {applied.path}; not gating):", bold=True
+        )
+        for r in sorted(known, key=lambda r: (r.case["version"], r.case["id"])):
+            reporter.write_line(
+                f"  {_WORDS[r.verdict]:<5} {r.case['id']:<16} {r.case['title']}", yellow=True
+            )
+            reporter.write_line(f"        baseline: {r.baseline_reason.splitlines()[0][:200]}")
+    for r in results.cases.values():
+        if r.baseline_expired:
+            reporter.write_line(
+                f"baseline entry expired: {r.case['id']} (OCPP {r.case['version']}) expired "
+                f"{r.baseline_expired} ({r.baseline_reason.splitlines()[0][:120]}): "
+                "it fails the run again",
+                red=True,
+            )
+    for entry, case_ids in applied.fixed:
+        reporter.write_line(
+            f"baseline can shrink: {', '.join(case_ids)} now passes; remove the entry "
+            f"{entry.describe()} from {applied.path}",
+            green=True,
+        )
+
+
+def _write_warning_tally(reporter: Any, results: Results, limit: int | None = None) -> None:
+    """The same warning in many cases (a station that always repeats Preparing) is one
+    finding: count it once, with the cases it appeared in. ``limit`` caps the lines under the
+    heading (:data:`WARNING_KINDS_SHOWN`)."""
+    seen: dict[str, list[str]] = defaultdict(list)
+    for r in results.cases.values():
+        for text in r.warnings:
+            seen[text.split(":", 1)[0]].append(r.case["id"])
+    if not seen:
+        return
+    reporter.write_line("warnings (legal behaviour the scenarios did not name):", bold=True)
+    ordered = sorted(seen.items(), key=lambda kv: -len(kv[1]))
+    shown = ordered if limit is None or len(ordered) <= limit else ordered[: limit - 1]
+    for head, ids in shown:
+        names = ", ".join(sorted(set(ids))[:8]) + (" ..." if len(set(ids)) > 8 else "")
+        reporter.write_line(f"  {len(ids)}× {head[:160]} ({names})", yellow=True)
+    if len(ordered) > len(shown):
+        rest = ordered[len(shown) :]
+        reporter.write_line(
+            f"  ... {len(rest)} more kinds in {sum(len(ids) for _, ids in rest)} places "
+            "(-v lists every case's warnings)",
+            yellow=True,
+        )

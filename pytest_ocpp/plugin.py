@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from pytest_ocpp import operators, parallel
+from pytest_ocpp import operators, parallel, selection
 from pytest_ocpp.case import CaseContext
 from pytest_ocpp.config import (
     ALL_VERSIONS,
@@ -38,6 +38,7 @@ _CONTROLLER: dict[str, pytest.Config] = {}
 """This process's config, for hooks that pytest calls without one (runtest_logreport)."""
 CONFIG_KEY = pytest.StashKey[OcppConfig]()
 RESULTS_KEY = pytest.StashKey[summary.Results]()
+NARROWED_KEY = pytest.StashKey[set[Path]]()
 STATION_CLASSES: dict[str, type[FakeStation]] = {"1.6": Station16, "2.0.1": Station201}
 
 
@@ -143,8 +144,22 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[RESULTS_KEY] = summary.Results()
     _CONTROLLER["config"] = config
     if ocpp_config.active and config.args_source != pytest.Config.ArgsSource.ARGS:
-        # "pytest --ocpp-target=..." from any directory runs the bundled catalogue.
+        # "pytest --ocpp-target=..." from any directory runs the bundled catalogue; "-k
+        # TC_010_CSMS" collects only the modules that can hold it.
         config.args[:] = [str(TESTCASES)]
+        narrowed = selection.modules_for(TESTCASES, config.getoption("keyword", ""))
+        if narrowed is not None:
+            config.stash[NARROWED_KEY] = {Path(p) for p in narrowed}
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Skip bundled case modules that cannot hold what ``-k`` names (:mod:`.selection`)."""
+    narrowed = config.stash.get(NARROWED_KEY, None)
+    if narrowed is None or collection_path.suffix != ".py":
+        return None
+    if collection_path.name.startswith("test_") and collection_path not in narrowed:
+        return True
+    return None
 
 
 def _default_asyncio_loop_scope(config: pytest.Config) -> None:
@@ -188,10 +203,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         sides.add("CSMS")
     if ocpp_config.listen or ocpp_config.reference:
         sides.add("CS")
+    allure = allure_report.results_dir(config) is not None  # labels only Allure reads
     for item in items:
         marker = item.get_closest_marker("ocpp_case")
         if marker is not None:
-            allure_report.label(item, marker.kwargs, ocpp_config)
+            if allure:
+                allure_report.label(item, marker.kwargs, ocpp_config)
             item.add_marker(f"profile_{profile_key(marker.kwargs['profile'])}")
     profiles = _selected_profiles(ocpp_config)
     keep, drop = [], []

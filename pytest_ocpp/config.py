@@ -66,10 +66,38 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("config", "TOML file describing the target: id tags, stations, capabilities"),
     Option("station_id", "charging station identity used in the URL and in reports", "CP_1"),
-    Option("basic_auth_password", "HTTP Basic password (security profile 1); user = station id"),
-    Option("tls_ca_file", "CA bundle to verify a wss:// target"),
+    Option(
+        "security_profile",
+        "OCPP security profile of the connection: 1 (ws:// + HTTP Basic auth), 2 (wss:// + "
+        "Basic auth), 3 (wss:// + client certificate); both roles (1.6 Security Whitepaper §2)",
+    ),
+    Option(
+        "basic_auth_password",
+        "HTTP Basic password (security profiles 1 and 2, the AuthorizationKey); user = station id",
+    ),
+    Option(
+        "tls_ca_file",
+        "CA bundle to verify a wss:// target; testing a station with profile 3: the CA its "
+        "client certificate must chain to (default: the CA generated for the run)",
+    ),
     Option("tls_cert_file", "client certificate (security profile 3)"),
     Option("tls_key_file", "private key of the client certificate"),
+    Option(
+        "tls_insecure",
+        "do not verify the CSMS's TLS certificate (every report then says so)",
+        kind="flag",
+    ),
+    Option(
+        "tls_server_cert_file",
+        "testing a station with profile 2/3: the fake CSMS's server certificate (PEM; default: "
+        "one generated for the run)",
+    ),
+    Option("tls_server_key_file", "private key of --ocpp-tls-server-cert-file"),
+    Option(
+        "tls_ca_out",
+        "where the CA of the certificates generated for the run is written, for the station "
+        "under test to trust (default: <temp dir>/pytest-ocpp-<uid>/tls/ca.pem)",
+    ),
     Option("connect_timeout", "seconds to open the websocket", 10.0, "float"),
     Option("response_timeout", "seconds the target may take to answer a request", 10.0, "float"),
     Option("message_timeout", "seconds to wait for a message the target must send", 10.0, "float"),
@@ -275,6 +303,19 @@ class TlsSettings:
     ca_file: str | None = None
     cert_file: str | None = None
     key_file: str | None = None
+    insecure: bool = False
+    """--ocpp-tls-insecure: the CSMS's certificate is not verified (reports say so)."""
+    server_cert_file: str | None = None
+    server_key_file: str | None = None
+    ca_out: str | None = None
+    """Where the CA generated for the run is written (station-side profiles 2 and 3)."""
+    generated: bool = False
+    """The files above were generated for this run (no certificates configured)."""
+    extra_server_certificates: tuple[tuple[str, str], ...] = ()
+    """More (certificate, key) pairs the fake CSMS serves: the generated RSA one, so all four
+    cipher suites of the whitepaper's A00.FR.317 can be negotiated."""
+    client_certificate_out: tuple[str, str] | None = None
+    """A generated client certificate and key for the station under test (profile 3)."""
 
 
 @dataclass(frozen=True)
@@ -307,6 +348,8 @@ class OcppConfig:
     config_file: Path | None
     raw: Mapping[str, Any]
     """The whole TOML document, for scenario settings that have no typed field yet."""
+    security_profile: int | None = None
+    """--ocpp-security-profile: 1, 2 or 3 (1.6 Security Whitepaper §2), None: not set."""
 
     @property
     def active(self) -> bool:
@@ -387,6 +430,27 @@ def build_config(
     except ValueError as exc:
         raise ConfigError(f"--ocpp-version: {exc}") from None
 
+    security_profile = _security_profile(get("security_profile"))
+    tls = TlsSettings(
+        get("tls_ca_file"),
+        get("tls_cert_file"),
+        get("tls_key_file"),
+        insecure=get("tls_insecure"),
+        server_cert_file=get("tls_server_cert_file"),
+        server_key_file=get("tls_server_key_file"),
+        ca_out=get("tls_ca_out"),
+    )
+    tls = _check_security(
+        security_profile,
+        target,
+        listen,
+        reference,
+        get("basic_auth_password"),
+        tls,
+        str(get("station_id")),
+        get("public_host"),
+    )
+
     station = _build_station(document.get("station", {}))
     device_model = _table(document, "device_model")
     # Built once here so a malformed [device_model] is a usage error before any case runs.
@@ -401,7 +465,7 @@ def build_config(
         versions=versions,
         station_id=str(get("station_id")),
         basic_auth_password=get("basic_auth_password"),
-        tls=TlsSettings(get("tls_ca_file"), get("tls_cert_file"), get("tls_key_file")),
+        tls=tls,
         timeouts=Timeouts(
             connect=get("connect_timeout"),
             response=get("response_timeout"),
@@ -426,6 +490,7 @@ def build_config(
         fuzz_station_actions=_actions(get("fuzz_station_actions")),
         config_file=path,
         raw=document,
+        security_profile=security_profile,
     )
 
 
@@ -457,6 +522,98 @@ def _actions(value: Any) -> tuple[str, ...] | None:
             "give names such as GetConfiguration,DataTransfer"
         )
     return names or None
+
+
+def _security_profile(value: Any) -> int | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    if text not in ("1", "2", "3"):
+        raise ConfigError(
+            f"--ocpp-security-profile must be 1, 2 or 3 (1.6 Security Whitepaper §2.1), got "
+            f"{value!r}"
+        )
+    return int(text)
+
+
+def _check_security(
+    profile: int | None,
+    target: str | None,
+    listen: tuple[str, int] | None,
+    reference: bool,
+    password: str | None,
+    tls: TlsSettings,
+    station_id: str,
+    public_host: str | None = None,
+) -> TlsSettings:
+    """A profile that does not fit the other settings is a usage error with one sentence
+    (1.6 Security Whitepaper A00.FR.001: one profile at a time). Where the run serves TLS
+    itself (testing a station, or the embedded references) and no certificate is given, a
+    PKI is generated for the run; the returned settings name its files."""
+    if (tls.server_cert_file is None) != (tls.server_key_file is None):
+        raise ConfigError(
+            "--ocpp-tls-server-cert-file and --ocpp-tls-server-key-file go together: give both"
+        )
+    if profile is None:
+        return tls
+    if profile in (1, 2) and not password:
+        raise ConfigError(
+            f"security profile {profile} authenticates the station with HTTP Basic auth: set "
+            "--ocpp-basic-auth-password (or OCPP_BASIC_AUTH_PASSWORD)"
+        )
+    if target:
+        scheme = urlsplit(target).scheme
+        if profile == 1 and scheme == "wss":
+            raise ConfigError(
+                "security profile 1 is Basic auth over plain ws://, but --ocpp-target is "
+                "wss://: use profile 2 or 3 for TLS, or a ws:// target"
+            )
+        if profile in (2, 3) and scheme != "wss":
+            raise ConfigError(
+                f"security profile {profile} runs over TLS, but --ocpp-target is {scheme}://: "
+                "give the CSMS's wss:// URL"
+            )
+        if profile == 3 and not tls.cert_file:
+            raise ConfigError(
+                "security profile 3 authenticates the station with a TLS client certificate: "
+                "set --ocpp-tls-cert-file and --ocpp-tls-key-file"
+            )
+    if profile == 3 and listen is not None and tls.server_cert_file and not tls.ca_file:
+        raise ConfigError(
+            "testing a station with security profile 3 and your own server certificate: set "
+            "--ocpp-tls-ca-file to the CA the station's client certificate chains to"
+        )
+    serves_tls = profile in (2, 3) and (listen is not None or reference)
+    needs_client = profile == 3 and reference and not target and not tls.cert_file
+    if not (serves_tls and (tls.server_cert_file is None or needs_client)):
+        return tls
+    from dataclasses import replace
+
+    from pytest_ocpp.security import default_ca_out, generated_files, server_hosts
+
+    ca_out = tls.ca_out or str(default_ca_out())
+    hosts = server_hosts(listen[0] if listen else "127.0.0.1", public_host)
+    files = generated_files(ca_out, hosts, station_id.split(",")[0].strip())
+    tls = replace(
+        tls,
+        ca_out=ca_out,
+        generated=True,
+        client_certificate_out=(files.client_cert_file, files.client_key_file),
+    )
+    if tls.server_cert_file is None:
+        tls = replace(
+            tls,
+            server_cert_file=files.server_cert_file,
+            server_key_file=files.server_key_file,
+            extra_server_certificates=((files.server_rsa_cert_file, files.server_rsa_key_file),),
+        )
+    if reference and not target:
+        # The embedded reference CSMS serves the generated certificate: our fake station
+        # trusts its CA and, for profile 3, shows the generated client certificate.
+        tls = replace(tls, ca_file=tls.ca_file or files.ca_file)
+        if profile == 3 and not tls.cert_file:
+            tls = replace(tls, cert_file=files.client_cert_file, key_file=files.client_key_file)
+    return tls
 
 
 def _check_url(url: str) -> None:

@@ -35,6 +35,44 @@ def reference_id_tags(tags: IdTags) -> dict[str, IdTagSpec]:
     }
 
 
+def reference_csms_security(config: OcppConfig) -> dict[str, Any]:
+    """The reference CSMS's settings for the run's security profile (1.6 Security Whitepaper
+    §2): Basic credentials for the station id (profiles 1 and 2), the server certificate(s)
+    (profiles 2 and 3; generated for the run unless given), client certificates verified
+    against the run's CA (profile 3)."""
+    profile = config.security_profile
+    tls = config.tls
+    options: dict[str, Any] = {}
+    if profile in (1, 2) and config.basic_auth_password:
+        options["basic_auth"] = {
+            station.strip(): config.basic_auth_password
+            for station in config.station_id.split(",")
+            if station.strip()
+        }
+    if profile in (2, 3) and tls.server_cert_file:
+        options["tls_certificates"] = [
+            (tls.server_cert_file, tls.server_key_file),
+            *tls.extra_server_certificates,
+        ]
+    if profile == 3:
+        options["tls_client_ca_file"] = tls.ca_out or tls.ca_file
+    return options
+
+
+def reference_station_security(config: OcppConfig) -> dict[str, Any]:
+    """The reference station's TLS files for the run's profile: it trusts the CA of the fake
+    CSMS's certificate and, with profile 3, shows the run's client certificate."""
+    profile = config.security_profile
+    tls = config.tls
+    options: dict[str, Any] = {}
+    if profile in (2, 3):
+        options["tls_ca_file"] = tls.ca_out or tls.ca_file
+    if profile == 3:
+        cert, key = tls.client_certificate_out or (tls.cert_file, tls.key_file)
+        options["tls_cert_file"], options["tls_key_file"] = cert, key
+    return options
+
+
 class EmbeddedCsms:
     """The reference CSMS on a background loop, plus an operator that drives it in-process."""
 
@@ -44,6 +82,7 @@ class EmbeddedCsms:
             versions=REFERENCE_VERSIONS,
             id_tags=reference_id_tags(config.tags),
             defects=defects,
+            **reference_csms_security(config),
         )
 
     def start(self) -> None:
@@ -90,6 +129,7 @@ class EmbeddedStation:
             fixed_cable=spec.fixed_cable,
             features=spec.features,
             defects=defects,
+            **reference_station_security(config),
         )
 
     async def start(self) -> None:

@@ -14,7 +14,7 @@ TLS, authentication and connect timeouts are decided here and nowhere else.
 from __future__ import annotations
 
 import asyncio
-import base64
+import contextlib
 import inspect
 import json
 import socket
@@ -39,7 +39,7 @@ from websockets.exceptions import (
     NegotiationError,
 )
 
-from pytest_ocpp import rpc
+from pytest_ocpp import rpc, security
 from pytest_ocpp.config import Timeouts, TlsSettings
 from pytest_ocpp.schemas import schema_set
 from pytest_ocpp.trace import Trace
@@ -719,15 +719,48 @@ def _why_ws(ws: Connection) -> str:
 
 # -- opening connections ---------------------------------------------------------------------
 def _basic_auth_header(user: str, password: str) -> str:
-    token = base64.b64encode(f"{user}:{password}".encode()).decode()
-    return f"Basic {token}"
+    """Security profiles 1 and 2: HTTP Basic with user = station id (1.6 Security Whitepaper
+    A00.FR.202-205). Never traced or logged (see :func:`pytest_ocpp.security.protect_secrets`)."""
+    return security.basic_auth_header(user, password)
 
 
 def _client_ssl(tls: TlsSettings) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=tls.ca_file)
-    if tls.cert_file:
-        context.load_cert_chain(tls.cert_file, tls.key_file)
-    return context
+    """Our station's TLS context (:func:`pytest_ocpp.security.client_context`); a certificate
+    or key file that cannot be read is one sentence."""
+    try:
+        return security.client_context(tls)
+    except FileNotFoundError as exc:
+        raise ConnectFailed(f"cannot read the TLS file {exc.filename}: it does not exist") from None
+    except ssl.SSLError as exc:
+        raise ConnectFailed(
+            "cannot load the TLS files (--ocpp-tls-ca-file, --ocpp-tls-cert-file, "
+            f"--ocpp-tls-key-file): {exc.reason or exc}; they must be PEM, the key matching "
+            "the certificate"
+        ) from None
+
+
+async def _closed_before_upgrade(full: str, tls: TlsSettings | None, timeout: float) -> str:
+    """Why a server closed the connection without an HTTP response. Over wss:// a CSMS that
+    requires a client certificate (profile 3) does that under TLS 1.3 when none or an
+    untrusted one is shown; over ws:// a TLS endpoint does it to a plain HTTP request."""
+    parts = urlsplit(full)
+    if parts.scheme == "wss":
+        if tls is None or not tls.cert_file:
+            return security.missing_client_certificate(full)
+        return (
+            f"the CSMS at {full} closed the TLS connection before answering the upgrade: it "
+            "did not accept our client certificate (--ocpp-tls-cert-file); is it signed by a CA "
+            "the CSMS trusts, and is its commonName the station's serial number (A00.FR.403-405)?"
+        )
+    host, port = parts.hostname or "", parts.port or 80
+    if await security.speaks_tls(host, port, min(timeout, 3.0)):
+        return (
+            f"{full} is a TLS (wss://) endpoint but the target is plain ws://: use "
+            f"wss://{parts.netloc}{parts.path.rsplit('/', 1)[0]} with security profile 2 or 3"
+        )
+    return (
+        f"{full} closed the connection without an HTTP upgrade response: is it a websocket server?"
+    )
 
 
 async def connect(
@@ -751,10 +784,14 @@ async def connect(
     full = url.rstrip("/") + "/" + station_id
     headers = {}
     if password is not None:
+        security.protect_secrets(password)
         headers["Authorization"] = _basic_auth_header(station_id, password)
     context = _client_ssl(tls or TlsSettings()) if full.startswith("wss://") else None
     if trace is not None:
-        trace.event(station_id, f"connecting to {full} offering {', '.join(subprotocols)}")
+        auth = " with HTTP Basic credentials (masked)" if password is not None else ""
+        trace.event(station_id, f"connecting to {full} offering {', '.join(subprotocols)}{auth}")
+    if context is not None and tls is not None and tls.insecure:
+        _insecure_warning(full, trace, station_id)
     try:
         ws = await asyncio.wait_for(
             ws_connect(
@@ -779,8 +816,13 @@ async def connect(
     except InvalidStatus as exc:
         status = exc.response.status_code
         hint = {
-            401: "the CSMS wants HTTP Basic credentials: set --ocpp-basic-auth-password "
-            "(OCPP_BASIC_AUTH_PASSWORD) for this station id",
+            401: (
+                "the CSMS refused the HTTP Basic credentials (user = station id "
+                f"{station_id!r}): check --ocpp-basic-auth-password (A00.FR.202-205)"
+                if password is not None
+                else "the CSMS wants HTTP Basic credentials: set --ocpp-basic-auth-password "
+                "(OCPP_BASIC_AUTH_PASSWORD) for this station id"
+            ),
             403: "the CSMS forbids this connection; common causes are an unknown station id, "
             "missing or wrong credentials, or none of the offered subprotocols "
             f"({', '.join(subprotocols)}) being enabled for this station",
@@ -795,6 +837,11 @@ async def connect(
             + (f": {hint}" if hint else "")
         ) from None
     except InvalidMessage as exc:
+        cause = exc.__cause__
+        if isinstance(cause, ssl.SSLError):
+            raise ConnectFailed(security.explain_tls_error(cause, full)) from None
+        if isinstance(cause, EOFError | ConnectionError):
+            raise ConnectFailed(await _closed_before_upgrade(full, tls, timeouts.connect)) from None
         raise ConnectFailed(
             f"{full} did not answer with a valid HTTP upgrade response ({exc}): is it a websocket "
             "server?"
@@ -809,7 +856,15 @@ async def connect(
             ) from None
         raise ConnectFailed(f"the websocket handshake with {full} failed: {exc}") from None
     except ssl.SSLError as exc:
-        raise ConnectFailed(f"TLS handshake with {full} failed: {exc}") from None
+        raise ConnectFailed(security.explain_tls_error(exc, full)) from None
+    except ConnectionResetError as exc:
+        if full.startswith("wss://"):
+            raise ConnectFailed(
+                f"TLS handshake with {full} failed: the server reset the connection; it "
+                "probably does not speak TLS on that port (use ws:// for security profile 1, "
+                "or the port of its wss:// endpoint)"
+            ) from None
+        raise ConnectFailed(f"cannot reach {full}: {exc.strerror or exc}") from None
     except OSError as exc:
         raise ConnectFailed(
             f"cannot reach {full}: {exc.strerror or exc} — nothing listening there, or the "
@@ -824,8 +879,27 @@ async def connect(
             "echo the subprotocol it speaks (1.6 §3.1.2; 2.0.1 Part 4 §3.1.2)"
         )
     if trace is not None:
-        trace.event(station_id, f"connected, subprotocol {ws.subprotocol or '(none selected)'}")
+        info = security.tls_info(ws)
+        over = f", {info.version} {info.cipher}" if info is not None else ""
+        trace.event(
+            station_id, f"connected, subprotocol {ws.subprotocol or '(none selected)'}{over}"
+        )
     return ws
+
+
+def _insecure_warning(url: str, trace: Trace | None, station_id: str) -> None:
+    """--ocpp-tls-insecure: the run cannot show the CSMS's certificate is valid
+    (A00.FR.307/308), so every case that connects says so."""
+    text = (
+        f"TLS certificate verification is off (--ocpp-tls-insecure): the certificate of {url} "
+        "was not checked (1.6 Security Whitepaper A00.FR.307/308 not verified)"
+    )
+    if trace is not None:
+        trace.event(station_id, text)
+    from pytest_ocpp import case
+
+    with contextlib.suppress(RuntimeError):
+        case.warn(text)
 
 
 def unreachable(url: str, timeout: float) -> str | None:

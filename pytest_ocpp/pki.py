@@ -17,15 +17,18 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.x509 import ocsp
-from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from pytest_ocpp.certificates import Certificate
 
@@ -348,3 +351,124 @@ def ocsp_response(request: dict[str, str], issuer: Authority) -> str | None:
     )
     response = builder.sign(issuer.key, hashes.SHA256())  # type: ignore[arg-type]
     return base64.b64encode(response.public_bytes(serialization.Encoding.DER)).decode("ascii")
+
+
+# -- transport security (security profiles 2 and 3) -----------------------------------------
+def tls_leaf(
+    issuer: Authority,
+    common_name: str,
+    *,
+    server: bool,
+    hosts: Sequence[str] = (),
+    organization: str = "pytest-ocpp",
+    rsa_bits: int | None = None,
+    not_before: datetime | None = None,
+    not_after: datetime | None = None,
+) -> tuple[x509.Certificate, CertificateIssuerPrivateKeyTypes]:
+    """A TLS end-entity certificate and its new key, signed by ``issuer``.
+
+    The Central System certificate carries the server's FQDN as CN (1.6 Security Whitepaper
+    A00.FR.510) and, as the whitepaper allows for a server reached by several names, the same
+    names (and IP addresses) as subjectAltName: Python, like every RFC 6125 client, matches
+    host names against the SAN only. A Charge Point certificate carries the station's serial
+    number as CN and no SAN (A00.FR.511). Both name the owner in O (A00.FR.509), have a serial
+    number (A00.FR.508) and restrict their key usage (A00.FR.512). EC P-256 by default; with
+    ``rsa_bits`` an RSA key of that size (A00.FR.502: at least 2048), for the TLS_RSA cipher
+    suites A00.FR.317 asks a Central System to offer."""
+    key: CertificateIssuerPrivateKeyTypes
+    if rsa_bits:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits)
+    else:
+        key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(timezone.utc)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name, organization))
+        .issuer_name(issuer.certificate.subject)
+        .public_key(key.public_key())  # type: ignore[arg-type]
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before or now - timedelta(hours=1))
+        .not_valid_after(not_after or now + TEN_YEARS)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=bool(rsa_bits),
+                data_encipherment=False,
+                key_agreement=not rsa_bits,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH]
+            ),
+            critical=False,
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.certificate.public_key()),  # type: ignore[arg-type]
+            critical=False,
+        )
+    )
+    if hosts:
+        names: list[x509.GeneralName] = []
+        for host in hosts:
+            try:
+                names.append(x509.IPAddress(ipaddress.ip_address(host)))
+            except ValueError:
+                names.append(x509.DNSName(host))
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    return builder.sign(issuer.key, hashes.SHA256()), key  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """PEM files of a transport PKI generated for one run (see :func:`write_tls_pki`)."""
+
+    ca_file: str
+    """The root that signed everything below: what the station under test (or our fake
+    station) must trust, and what client certificates are verified against."""
+    server_cert_file: str
+    server_key_file: str
+    server_rsa_cert_file: str
+    server_rsa_key_file: str
+    client_cert_file: str
+    client_key_file: str
+
+
+def write_tls_pki(
+    directory: str | Path, hosts: Sequence[str], station_id: str, *, rsa_bits: int = 2048
+) -> TlsFiles:
+    """Generate a CSMS root, Central System certificates for ``hosts`` (EC and RSA, so all
+    four cipher suites of A00.FR.317 can be negotiated) and a Charge Point certificate for
+    ``station_id`` (CN = the station's serial number, here its identity), and write them as PEM
+    files into ``directory``. Private keys are written owner-readable only."""
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    root = authority("pytest-ocpp Test CSMS Root CA (generated for this run)")
+    common = hosts[0] if hosts else "localhost"
+    server, server_key = tls_leaf(root, common, server=True, hosts=hosts)
+    server_rsa, server_rsa_key = tls_leaf(root, common, server=True, hosts=hosts, rsa_bits=rsa_bits)
+    client, client_key = tls_leaf(root, station_id, server=False)
+
+    def write(name: str, text: str, secret: bool = False) -> str:
+        path = folder / name
+        path.write_text(text, "ascii")
+        if secret:
+            path.chmod(0o600)
+        return str(path)
+
+    return TlsFiles(
+        ca_file=write("ca.pem", root.pem),
+        server_cert_file=write("csms-cert.pem", pem(server)),
+        server_key_file=write("csms-key.pem", key_pem(server_key), True),
+        server_rsa_cert_file=write("csms-rsa-cert.pem", pem(server_rsa)),
+        server_rsa_key_file=write("csms-rsa-key.pem", key_pem(server_rsa_key), True),
+        client_cert_file=write("station-cert.pem", pem(client)),
+        client_key_file=write("station-key.pem", key_pem(client_key), True),
+    )

@@ -277,7 +277,12 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str | None:
     ocpp_config = config.stash.get(CONFIG_KEY, None)
-    return None if ocpp_config is None else parallel.header(config, ocpp_config)
+    if ocpp_config is None:
+        return None
+    from pytest_ocpp.security import header_lines
+
+    lines = [parallel.header(config, ocpp_config), *header_lines(ocpp_config)]
+    return "\n".join(line for line in lines if line) or None
 
 
 @pytest.hookimpl(wrapper=True)

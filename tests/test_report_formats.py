@@ -229,8 +229,9 @@ def _result(case_id: str, verdict: str, version: str = "1.6", **fields: Any) -> 
 
 def test_a_clean_run_of_the_whole_suite_fits_one_screen() -> None:
     """One result per bundled case of 1.6 and 2.0.1 (what ``--ocpp-version=all`` runs), a
-    few not applicable, warnings of one kind, and the four fuzz groups: at most 40 lines;
-    ``per_case`` lists every case."""
+    few not applicable, warnings of one kind, and the four fuzz groups: one screen, at most
+    50 lines however many profiles the catalogue gains a row for (1.6 has 7 profiles, 2.0.1
+    10 groups, two sides each: 34 rows at most); ``per_case`` lists every case."""
     import pytest_ocpp.testcases.ocpp16 as v16
     import pytest_ocpp.testcases.ocpp201 as v201
 
@@ -261,7 +262,7 @@ def test_a_clean_run_of_the_whole_suite_fits_one_screen() -> None:
     assert len(results.cases) > 940
     compact = FakeReporter()
     write_terminal(compact, results, active=True)
-    assert len(compact.lines) <= 40, "\n".join(compact.lines)
+    assert len(compact.lines) <= 50, "\n".join(compact.lines)
     assert compact.lines[-1].startswith("total: ") and "with warnings)" in compact.lines[-1]
     fuzz = [line for line in compact.lines if "· Fuzzing:" in line]
     assert len(fuzz) == 4 and compact.lines[-len(fuzz) - 3 :][0] == fuzz[0]

@@ -16,6 +16,7 @@ import asyncio
 import base64
 import contextlib
 import itertools
+import ssl
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from typing import Any
 from websockets.asyncio.server import Server, ServerConnection
 from websockets.http11 import Request, Response
 
-from pytest_ocpp import case
+from pytest_ocpp import case, security
 from pytest_ocpp.case import CaseContext
 from pytest_ocpp.config import OcppConfig
 from pytest_ocpp.csms.status_rules import StatusStream, connector_stream, judge
@@ -38,6 +39,19 @@ def _warn(text: str) -> None:
     """A warning on the running case; outside a case (a clean-up after it) nobody reads it."""
     with contextlib.suppress(RuntimeError):
         case.warn(text)
+
+
+def _basic_credentials(ws: Any) -> tuple[str, int] | None:
+    request = getattr(ws, "request", None)
+    header = request.headers.get("Authorization") if request is not None else None
+    if not header or not header.lower().startswith("basic "):
+        return None
+    try:
+        text = base64.b64decode(header[6:].strip(), validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    user, _, password = text.partition(":")
+    return user, len(password)
 
 
 @dataclass
@@ -65,6 +79,11 @@ class StationConnection:
         self.initial: dict[str, str] = dict(csms.reported)
         """The last status of every stream as the fake CSMS knew it when this connection
         opened (see :mod:`.status_rules`): where a stream continues from after a reconnect."""
+        self.tls = security.tls_info(link.ws)
+        """What the connection's TLS negotiated (None over ws://): TC_086/087_CS judge it."""
+        self.basic_auth = _basic_credentials(link.ws)
+        """(user, password length) of the upgrade's Basic Authorization header, None without
+        one: TC_085_CS judges it. The password itself is not kept."""
         self.triggered: list[tuple[int, str]] = []
         """(inbox position, requestedMessage) of every TriggerMessage.req we sent: a Pending
         station may send what it was triggered to (OCPP 1.6 §4.2.1)."""
@@ -325,6 +344,9 @@ class FakeCsms:
         port for ``--ocpp-version=1.6,2.0.1``): the station's subprotocol picks the fake."""
         self.siblings: dict[str, FakeCsms] = {}
         """Subprotocol → the fake CSMS of that version sharing this one's server."""
+        self.serve_untrusted = False
+        """Serve a certificate of a CA the station does not know (TC_086_CS's check that the
+        station refuses it, A00.FR.309/310), until set back."""
 
     def share_server_with(self, primary: FakeCsms) -> None:
         """Serve this version from ``primary``'s listening port: a station offering this
@@ -392,16 +414,51 @@ class FakeCsms:
         modules, which keep what a clean-up must undo)."""
 
     # -- lifecycle -------------------------------------------------------------------------
+    @property
+    def serves_tls(self) -> bool:
+        """Security profiles 2 and 3: the fake CSMS serves wss:// (1.6 Security Whitepaper
+        A00.FR.305/409: the Central System is the TLS server)."""
+        return self.config.security_profile in (2, 3)
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """The server certificate the user gave, or the one generated for the run (with its
+        RSA twin, so all four suites of A00.FR.317 are offered); with profile 3 client
+        certificates are verified against --ocpp-tls-ca-file or the generated CA. A
+        certificate from an unknown CA replaces it while :attr:`serve_untrusted` is set
+        (TC_086_CS checks the station refuses it, A00.FR.309/310)."""
+        tls = self.config.tls
+        assert tls.server_cert_file is not None
+        pairs = [(tls.server_cert_file, tls.server_key_file), *tls.extra_server_certificates]
+        client_ca = (tls.ca_file or tls.ca_out) if self.config.security_profile == 3 else None
+        try:
+            context = security.server_context(pairs, client_ca)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConnectFailed(
+                "cannot load the fake CSMS's TLS files (--ocpp-tls-server-cert-file, "
+                f"--ocpp-tls-server-key-file, --ocpp-tls-ca-file): {exc}"
+            ) from None
+
+        def choose(obj: ssl.SSLObject, name: str | None, ctx: ssl.SSLContext) -> None:
+            if self.serve_untrusted:
+                hosts = security.server_hosts(self.host, self.config.public_host)
+                obj.context = security.untrusted_server_context(hosts)
+
+        context.sni_callback = choose  # type: ignore[assignment]
+        return context
+
     async def start(self) -> None:
         if self.primary is not None:
             return  # served by the primary's server, which must start first
         subprotocols = [self.version.subprotocol]
         subprotocols += [p for p in self.siblings if p not in subprotocols]
+        if self.config.basic_auth_password:
+            security.protect_secrets(self.config.basic_auth_password)
         self._server = await serve(
             self._handle,
             self.host,
             self.port,
             subprotocols,
+            tls_context=self._tls_context() if self.serves_tls else None,
             process_request=self._process_request,
         )
         self.port = self._server.sockets[0].getsockname()[1]
@@ -418,7 +475,8 @@ class FakeCsms:
         """What the station under test is configured with (its id is appended)."""
         if self.primary is not None:
             return self.primary.url
-        return f"ws://{self.host}:{self.port}{self.path_prefix}"
+        scheme = "wss" if self.serves_tls else "ws"
+        return f"{scheme}://{self.host}:{self.port}{self.path_prefix}"
 
     @property
     def trace(self) -> Trace:
@@ -486,7 +544,7 @@ class FakeCsms:
                     wait,
                 )
         except asyncio.TimeoutError:
-            why = "; ".join(self.rejections) or "no connection attempt arrived"
+            why = "; ".join(dict.fromkeys(self.rejections)) or "no connection attempt arrived"
             raise ConnectFailed(
                 f"the charging station did not connect to {self.url}/{self.expected_station_id} "
                 f"within {wait:g} s" + (f" ({setting})" if setting else "") + f" ({why})"
@@ -522,16 +580,49 @@ class FakeCsms:
         if self.behaviour.refuse_connections:
             self.trace.event("csms", f"refusing connection from {station_id} (simulated outage)")
             return connection.respond(503, "simulated outage\n")
-        password = self.config.basic_auth_password
-        if password is not None:
-            expected = "Basic " + base64.b64encode(f"{station_id}:{password}".encode()).decode()
-            if request.headers.get("Authorization") != expected:
+        profile = self.config.security_profile
+        if profile == 3:
+            info = security.tls_info(connection)
+            if info is None or not info.peer_certificate:
                 self._reject(
-                    f"station {station_id} connected without the configured basic-auth "
-                    "credentials (security profile 1: user = station id); answered HTTP 401"
+                    f"station {station_id} presented no TLS client certificate; security "
+                    "profile 3 requires one (1.6 Security Whitepaper A00.FR.401/402, "
+                    "A00.FR.407); answered HTTP 403"
+                )
+                return connection.respond(403, "client certificate required\n")
+        password = self.config.basic_auth_password
+        if password is not None and profile != 3:
+            problem = self._auth_problem(station_id, request.headers.get("Authorization"))
+            if problem:
+                self._reject(
+                    f"station {station_id} {problem} (security profile {profile or 1}: HTTP "
+                    "Basic auth, user = station id, password = AuthorizationKey, 1.6 Security "
+                    "Whitepaper A00.FR.202-205); answered HTTP 401"
                 )
                 return connection.respond(401, "credentials required\n")
         return None
+
+    def _auth_problem(self, station_id: str, header: str | None) -> str:
+        """What is wrong with the upgrade's Authorization header, in words ('' if nothing);
+        the password itself never appears."""
+        if not header:
+            return "sent no Authorization header"
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "basic":
+            return f"sent {scheme!r} authorization, not Basic"
+        try:
+            user, sep, given = (
+                base64.b64decode(token.strip(), validate=True).decode().partition(":")
+            )
+        except (ValueError, UnicodeDecodeError):
+            return "sent a Basic Authorization header that is not base64 of user:password"
+        if not sep:
+            return "sent Basic credentials without a ':' between user and password"
+        if user != station_id:
+            return f"sent Basic credentials with user {user!r}, not its station id"
+        if given != self.config.basic_auth_password:
+            return "sent a wrong basic-auth password (not --ocpp-basic-auth-password)"
+        return ""
 
     async def _handle(self, ws: ServerConnection) -> None:
         path = ws.request.path if ws.request is not None else ""

@@ -11,6 +11,8 @@ arrive through :meth:`ReferenceStation.perform` or the optional websocket contro
 Run it standalone::
 
     python -m pytest_ocpp.reference.station --csms ws://127.0.0.1:9000/ocpp --id CP_1
+    python -m pytest_ocpp.reference.station --csms wss://localhost:9443/ocpp --tls-ca ca.pem \\
+        --tls-cert station-cert.pem --tls-key station-key.pem
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import base64
 import contextlib
 import logging
 import signal
+import ssl
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Collection, Mapping
@@ -105,6 +108,11 @@ DEFECTS: dict[str, str] = {
     "preparing_to_reserved": "Reports Reserved between Preparing and StartTransaction, a "
     "transition the OCPP 1.6 §4.9 table forbids.",
     "faulted_on_plug_in": "Reports Faulted instead of Preparing when a cable is plugged in.",
+    "accept_untrusted_server_certificate": "Over wss:// it does not verify the Central "
+    "System's certificate (1.6 Security Whitepaper A00.FR.307-310: it must refuse one that does "
+    "not chain to its CSMS root).",
+    "no_basic_auth_header": "Sends no HTTP Basic Authorization header when it connects "
+    "(security profiles 1 and 2, 1.6 Security Whitepaper A00.FR.202/203).",
     **FUZZ_DEFECTS,
 }
 """Deliberately broken variants: name → the one behaviour it changes."""
@@ -153,6 +161,12 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
     ``control_port`` (0 = ephemeral) serves the operator control channel at :attr:`control_url`.
     Reconnection after a drop waits ``reconnect_delay`` seconds, doubling up to
     ``reconnect_max_delay``, and retries until :meth:`stop`.
+
+    Security profiles (1.6 Security Whitepaper §2): ``basic_auth_password`` sends HTTP Basic
+    credentials with user = station id (profiles 1 and 2, A00.FR.202-205); a ``wss://``
+    ``csms_url`` speaks TLS 1.2 or above (A00.FR.312) and verifies the Central System's
+    certificate against ``tls_ca_file`` (its CSMS root) and host name (A00.FR.307/308); a
+    ``tls_cert_file`` / ``tls_key_file`` is its client certificate (profile 3, A00.FR.401/402).
     """
 
     def __init__(
@@ -180,6 +194,9 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
         response_timeout: float = 30.0,
         reconnect_delay: float = 0.2,
         reconnect_max_delay: float = 3.0,
+        tls_ca_file: str | None = None,
+        tls_cert_file: str | None = None,
+        tls_key_file: str | None = None,
     ) -> None:
         strange = sorted(set(variants) - set(VARIANTS))
         if strange:
@@ -226,6 +243,9 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
         self.response_timeout = response_timeout
         self.reconnect_delay = reconnect_delay
         self.reconnect_max_delay = reconnect_max_delay
+        self.tls_ca_file = tls_ca_file
+        self.tls_cert_file = tls_cert_file
+        self.tls_key_file = tls_key_file
 
         self.connectors = [Connector(i) for i in range(connectors + 1)]
         self.local_list: dict[str, dict[str, Any]] = {}
@@ -340,7 +360,7 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
                 if self.reboot_delay > 0:
                     await asyncio.sleep(self.reboot_delay)
             headers = {}
-            if self.basic_auth_password is not None:
+            if self.basic_auth_password is not None and not self.has("no_basic_auth_header"):
                 token = base64.b64encode(
                     f"{self.station_id}:{self.basic_auth_password}".encode()
                 ).decode()
@@ -354,6 +374,7 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
                     open_timeout=10,
                     ping_interval=ping or None,
                     max_size=2**22,
+                    ssl=self._ssl_context(),
                 ) as ws:
                     self._ws = ws
                     self.connected.set()
@@ -378,6 +399,25 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
             delay = min(delay * 2, self.reconnect_max_delay)
+
+    def _ssl_context(self) -> ssl.SSLContext | None:
+        """TLS for a ``wss://`` Central System (profiles 2 and 3): TLS 1.2 or above, the
+        certification path and host name verified (A00.FR.307/308, 411/412), the
+        whitepaper's AES-GCM suites (A00.FR.318), the client certificate for profile 3."""
+        if not self.csms_url.startswith("wss://"):
+            return None
+        context = ssl.create_default_context(cafile=self.tls_ca_file)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.set_ciphers(
+            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+            "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384"
+        )
+        if self.has("accept_untrusted_server_certificate"):
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        if self.tls_cert_file:
+            context.load_cert_chain(self.tls_cert_file, self.tls_key_file)
+        return context
 
     async def _session(self, ws: ClientConnection) -> None:
         from pytest_ocpp.reference.station_handlers import StationClient
@@ -1162,6 +1202,9 @@ def _parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--control-port", type=int, default=None, help="serve /_control here")
     parser.add_argument("--password", default=None, help="HTTP Basic Auth password")
     parser.add_argument("--fixed-cable", action="store_true")
+    parser.add_argument("--tls-ca", default=None, help="CSMS root to trust for a wss:// CSMS")
+    parser.add_argument("--tls-cert", default=None, help="client certificate (profile 3)")
+    parser.add_argument("--tls-key", default=None, help="key of the client certificate")
     parser.add_argument(
         "--defect", action="append", default=[], choices=sorted(DEFECTS), help="break on purpose"
     )
@@ -1190,6 +1233,9 @@ async def _main(args: argparse.Namespace) -> None:
         reboot_delay=args.reboot_delay,
         config_overrides=overrides,
         control_port=args.control_port,
+        tls_ca_file=args.tls_ca,
+        tls_cert_file=args.tls_cert,
+        tls_key_file=args.tls_key,
     )
     done = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -17,6 +17,7 @@ import itertools
 import json
 import logging
 import signal
+import ssl
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -61,7 +62,19 @@ DEFECTS_HANDSHAKE: dict[str, str] = {
         "A client offering no supported OCPP subprotocol is accepted instead of refused."
     ),
     "accept_wrong_password": "HTTP Basic authentication accepts any password.",
+    "accept_missing_client_certificate": (
+        "Security profile 3: accepts a station that shows no TLS client certificate "
+        "(1.6 Security Whitepaper A00.FR.401/407)."
+    ),
 }
+
+#: TLS 1.2 suites the reference offers: the four of the 1.6 Security Whitepaper A00.FR.317
+#: and the ECDHE_RSA twins; TLS 1.3 suites are OpenSSL's defaults.
+TLS_CIPHERS = (
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:"
+    "AES128-GCM-SHA256:AES256-GCM-SHA384"
+)
 
 
 def _defect_catalogue() -> Mapping[str, str]:
@@ -83,6 +96,13 @@ class ReferenceCsms:
     Whitepaper §2.1 / 2.0.1 A00.FR.2xx): the username must be the station id.
     ``defects`` names entries of :data:`DEFECTS`.
 
+    ``tls_certificates`` (pairs of PEM certificate and key files; an EC and an RSA one offer
+    all four suites of Security Whitepaper A00.FR.317) makes it serve ``wss://`` (profiles 2
+    and 3, TLS 1.2 or above, A00.FR.312); ``tls_client_ca_file`` then requires a client
+    certificate chaining to that CA (profile 3, A00.FR.401-407). With TLS the ``/_control``
+    channel moves to a plain listener of its own on the same host (:attr:`control_url`), so
+    operators need no certificates.
+
     Per-station settings (:meth:`setup`, or a ``"kind": "setup"`` control command) are held
     here rather than in the sessions, so they survive a station reconnecting.
     """
@@ -99,6 +119,8 @@ class ReferenceCsms:
         basic_auth: Mapping[str, str] | None = None,
         defects: Collection[str] = (),
         response_timeout: float = 30.0,
+        tls_certificates: Sequence[tuple[str, str | None]] = (),
+        tls_client_ca_file: str | None = None,
     ) -> None:
         unknown_versions = [v for v in versions if v not in SUBPROTOCOLS]
         if unknown_versions or not versions:
@@ -125,6 +147,10 @@ class ReferenceCsms:
         self.basic_auth = dict(basic_auth) if basic_auth is not None else None
         self.defects: frozenset[str] = frozenset(defects)
         self.response_timeout = response_timeout
+        self.tls_certificates = tuple(tls_certificates)
+        self.tls_client_ca_file = tls_client_ca_file
+        self._control_server: Server | None = None
+        self._control_port = 0
         #: (station_id, action, "CallResult" | "CallError", payload or error code), in order.
         self.responses: list[tuple[str, str, str, Any]] = []
         self._tx_ids = itertools.count(1)
@@ -146,10 +172,42 @@ class ReferenceCsms:
             subprotocols=[Subprotocol(SUBPROTOCOLS[v]) for v in self.versions],
             select_subprotocol=self._select_subprotocol,
             process_request=self._process_request,
+            ssl=self._ssl_context(),
             logger=LOGGER,
         )
         self.port = self._server.sockets[0].getsockname()[1]
+        if self.tls_certificates:
+            self._control_server = await serve(
+                self._serve_control,
+                self.host,
+                0,
+                process_request=self._process_control_request,
+                logger=LOGGER,
+            )
+            self._control_port = self._control_server.sockets[0].getsockname()[1]
         LOGGER.info("reference CSMS listening on %s", self.url)
+
+    def _ssl_context(self) -> ssl.SSLContext | None:
+        """Security profiles 2 and 3 (Security Whitepaper §2.4, §2.5), or None for ws://."""
+        if not self.tls_certificates:
+            return None
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.set_ciphers(TLS_CIPHERS)
+        for cert, key in self.tls_certificates:
+            context.load_cert_chain(cert, key)
+        if self.tls_client_ca_file is not None:
+            context.load_verify_locations(self.tls_client_ca_file)
+            missing_ok = "accept_missing_client_certificate" in self.defects
+            context.verify_mode = ssl.CERT_OPTIONAL if missing_ok else ssl.CERT_REQUIRED
+        return context
+
+    def _process_control_request(
+        self, connection: ServerConnection, request: Request
+    ) -> Response | None:
+        if urlsplit(request.path).path == CONTROL_PATH:
+            return None
+        return connection.respond(http.HTTPStatus.NOT_FOUND, "Only /_control is served here.\n")
 
     async def stop(self) -> None:
         """Close every station connection and the listening socket."""
@@ -157,6 +215,10 @@ class ReferenceCsms:
             session.cancel_pending()
         for task in list(self._background):
             task.cancel()
+        if self._control_server is not None:
+            self._control_server.close()
+            await self._control_server.wait_closed()
+            self._control_server = None
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -172,11 +234,13 @@ class ReferenceCsms:
     @property
     def url(self) -> str:
         """Base URL stations connect to; append ``/<station_id>``."""
-        return f"ws://{self._url_host}:{self.port}{self.path}"
+        scheme = "wss" if self.tls_certificates else "ws"
+        return f"{scheme}://{self._url_host}:{self.port}{self.path}"
 
     @property
     def control_url(self) -> str:
-        return f"ws://{self._url_host}:{self.port}{CONTROL_PATH}"
+        port = self._control_port if self.tls_certificates else self.port
+        return f"ws://{self._url_host}:{port}{CONTROL_PATH}"
 
     @property
     def _url_host(self) -> str:
@@ -479,6 +543,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--heartbeat-interval", type=int, default=300)
     parser.add_argument("--basic-auth", action="append", default=[], metavar="STATION=PASSWORD")
+    parser.add_argument(
+        "--tls-cert",
+        action="append",
+        default=[],
+        metavar="CERT.pem[:KEY.pem]",
+        help="serve wss:// with this certificate (repeatable: an EC and an RSA one)",
+    )
+    parser.add_argument(
+        "--tls-client-ca", default=None, help="require client certificates from this CA"
+    )
     parser.add_argument("--defect", action="append", default=[], choices=list(catalogue))
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
@@ -497,6 +571,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         heartbeat_interval=args.heartbeat_interval,
         basic_auth=basic_auth,
         defects=args.defect,
+        tls_certificates=[
+            (cert, key or None) for cert, _, key in (item.partition(":") for item in args.tls_cert)
+        ],
+        tls_client_ca_file=args.tls_client_ca,
     )
 
     async def serve_forever() -> None:

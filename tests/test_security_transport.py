@@ -1,0 +1,486 @@
+"""Security profiles 1-3 in both roles (issue 17, the transport block): real TLS on loopback
+with a PKI generated here (:mod:`pytest_ocpp.pki`).
+
+- TC_085/086/087 ``_CSMS`` pass against the reference CSMS configured for their profile and
+  fail against its broken variants (a wrong password accepted; no client certificate
+  accepted under profile 3); ``_CS`` likewise against the reference station (no basic-auth
+  header; an untrusted server certificate accepted);
+- a wrong CA, an expired certificate, a host name mismatch, a missing client certificate, a
+  wrong password and ws:// to a wss:// endpoint each fail :func:`pytest_ocpp.link.connect`
+  with one sentence naming the cause;
+- a profile that does not fit the settings is a usage error;
+- the basic-auth password appears in no report and no output of a profile 1 or 2 run.
+
+Eleven pytest processes in all (ten suite runs, four at a time, and one usage error), with
+short timeouts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import (
+    Hosted,
+    Report,
+    Runs,
+    assert_fails,
+    assert_not_applicable,
+    assert_passes,
+    free_port,
+    operator_command,
+    reference_csms,
+    run_pytest,
+    run_suite,
+    start_runs,
+)
+from websockets.asyncio.server import serve
+
+from pytest_ocpp import pki, security
+from pytest_ocpp.config import ConfigError, Timeouts, TlsSettings, build_config
+from pytest_ocpp.link import connect
+from pytest_ocpp.reference.runner import BackgroundLoop
+from pytest_ocpp.reference.station import ReferenceStation
+from pytest_ocpp.verdicts import ConnectFailed
+
+PASSWORD = "0123456789abcdefPWSECRET"
+"""The AuthorizationKey of every run here: 24 characters (A00.FR.205: 16 to 40)."""
+
+CSMS_CASES = ("TC_085_CSMS", "TC_086_CSMS", "TC_087_CSMS")
+CS_CASES = ("TC_085_CS", "TC_086_CS", "TC_087_CS")
+TIMEOUTS: dict[str, float] = {
+    "connect_timeout": 5,
+    "response_timeout": 3,
+    "message_timeout": 2,
+    "reboot_timeout": 8,
+}
+
+
+# -- the PKI of this file ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Pki:
+    """Files of the test PKI: the run's CA and certificates, and a second, foreign CA."""
+
+    files: pki.TlsFiles
+    foreign: pki.TlsFiles
+    folder: Path
+
+    @property
+    def servers(self) -> list[tuple[str, str]]:
+        return [
+            (self.files.server_cert_file, self.files.server_key_file),
+            (self.files.server_rsa_cert_file, self.files.server_rsa_key_file),
+        ]
+
+
+@pytest.fixture(scope="module")
+def test_pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    folder = tmp_path_factory.mktemp("pki")
+    return Pki(
+        files=pki.write_tls_pki(folder / "run", ["127.0.0.1", "localhost"], "CP_1"),
+        foreign=pki.write_tls_pki(folder / "foreign", ["127.0.0.1"], "CP_1"),
+        folder=folder,
+    )
+
+
+# -- hosting the references with TLS -----------------------------------------------------------
+@contextmanager
+def tls_station(
+    scheme: str, defects: tuple[str, ...] = (), **options: Any
+) -> Iterator[tuple[Hosted, int]]:
+    """A reference 1.6 station connecting to ``scheme``://127.0.0.1:<free port>/ocpp (what
+    :func:`harness.reference_station` does for ws://); ``options`` go to it (TLS files,
+    password). Yields the pytest options and the port."""
+    port = free_port()
+    url = f"{scheme}://127.0.0.1:{port}/ocpp"
+    station = ReferenceStation(
+        csms_url=url,
+        defects=list(defects),
+        control_port=0,
+        response_timeout=5.0,
+        reconnect_max_delay=1.0,
+        **options,
+    )
+    with BackgroundLoop(f"station-{scheme}-{'-'.join(defects) or 'conformant'}") as loop:
+        loop.run(station.start())
+        assert station.control_url is not None
+        try:
+            yield (
+                Hosted(
+                    url,
+                    (
+                        "--ocpp-listen",
+                        f"127.0.0.1:{port}",
+                        "--ocpp-station-operator",
+                        operator_command(station.control_url),
+                    ),
+                ),
+                port,
+            )
+        finally:
+            loop.run(station.stop())
+
+
+def _options(**extra: float) -> dict[str, float]:
+    return {**TIMEOUTS, **extra}
+
+
+def csms_run(
+    profile: int,
+    defects: tuple[str, ...],
+    files: Pki | None,
+    workdir: Path,
+    extra: tuple[str, ...] = (),
+) -> Report:
+    """The three ``_CSMS`` cases against a reference CSMS set up for ``profile``."""
+    options: dict[str, Any] = {"versions": ("1.6",)}
+    args = ["--ocpp-security-profile", str(profile), "-v"]
+    if profile in (1, 2):
+        options["basic_auth"] = {"CP_1": PASSWORD}
+    if profile in (2, 3):
+        assert files is not None
+        options["tls_certificates"] = files.servers
+        args += ["--ocpp-tls-ca-file", files.files.ca_file]
+    if profile == 3:
+        assert files is not None
+        options["tls_client_ca_file"] = files.files.ca_file
+        args += [
+            "--ocpp-tls-cert-file",
+            files.files.client_cert_file,
+            "--ocpp-tls-key-file",
+            files.files.client_key_file,
+        ]
+    args += extra
+    env = {**os.environ, "OCPP_BASIC_AUTH_PASSWORD": PASSWORD}
+    with reference_csms(list(defects), **options) as csms:
+        return run_suite(
+            workdir, *csms.args, *args, ids=CSMS_CASES, env=env, **_options(operator_timeout=5)
+        )
+
+
+def cs_run(
+    profile: int, defects: tuple[str, ...], files: Pki | None, workdir: Path, generated: bool
+) -> Report:
+    """The three ``_CS`` cases with our fake CSMS set up for ``profile`` and a reference
+    station configured to match. ``generated``: the fake CSMS generates its certificate and
+    writes its CA to --ocpp-tls-ca-out, which the station loads (it retries until it is
+    there); else the test PKI's files are given."""
+    args = ["--ocpp-security-profile", str(profile), "-v"]
+    station: dict[str, Any] = {}
+    if profile in (1, 2):
+        station["basic_auth_password"] = PASSWORD
+    if profile in (2, 3):
+        if generated:
+            ca_out = workdir / "generated" / "ca.pem"
+            args += ["--ocpp-tls-ca-out", str(ca_out)]
+            station["tls_ca_file"] = str(ca_out)
+        else:
+            assert files is not None
+            args += [
+                "--ocpp-tls-server-cert-file",
+                files.files.server_cert_file,
+                "--ocpp-tls-server-key-file",
+                files.files.server_key_file,
+                "--ocpp-tls-ca-file",
+                files.files.ca_file,
+            ]
+            station["tls_ca_file"] = files.files.ca_file
+    if profile == 3:
+        assert files is not None
+        station["tls_cert_file"] = files.files.client_cert_file
+        station["tls_key_file"] = files.files.client_key_file
+    scheme = "wss" if profile in (2, 3) else "ws"
+    with tls_station(scheme, defects, **station) as (hosted, _):
+        env = {**os.environ, "OCPP_BASIC_AUTH_PASSWORD": PASSWORD}
+        return run_suite(workdir, *hosted.args, *args, ids=CS_CASES, env=env, **_options())
+
+
+JOBS = {
+    "csms-1": lambda files: partial(csms_run, 1, (), None),
+    "csms-1-wrong-password": lambda files: partial(csms_run, 1, ("accept_wrong_password",), None),
+    "csms-2": lambda files: partial(csms_run, 2, (), files),
+    "csms-3": lambda files: partial(csms_run, 3, (), files),
+    "csms-3-no-client-cert": lambda files: partial(
+        csms_run, 3, ("accept_missing_client_certificate",), files, extra=("--ocpp-tls-insecure",)
+    ),
+    "cs-1": lambda files: partial(cs_run, 1, (), None, generated=False),
+    "cs-1-no-auth-header": lambda files: partial(
+        cs_run, 1, ("no_basic_auth_header",), None, generated=False
+    ),
+    "cs-2": lambda files: partial(cs_run, 2, (), files, generated=True),
+    "cs-2-untrusted": lambda files: partial(
+        cs_run, 2, ("accept_untrusted_server_certificate",), files, generated=False
+    ),
+    "cs-3": lambda files: partial(cs_run, 3, (), files, generated=False),
+}
+
+
+@pytest.fixture(scope="module")
+def runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, test_pki: Pki
+) -> Iterator[Runs]:
+    jobs = {name: make(test_pki) for name, make in JOBS.items()}
+    yield from start_runs(request, tmp_path_factory, jobs, workers=4)
+
+
+# -- the six cases, both halves ----------------------------------------------------------------
+def test_tc_085_csms_profile_1(runs: Runs) -> None:
+    report = runs["csms-1"]
+    assert_passes(report, ["TC_085_CSMS"])
+    assert_not_applicable(report, ["TC_086_CSMS", "TC_087_CSMS"], "security profile")
+    assert report.returncode == 0, report.output
+
+
+def test_tc_085_csms_fails_on_wrong_password_accepted(runs: Runs) -> None:
+    assert_fails(runs["csms-1-wrong-password"], ["TC_085_CSMS"], "accepted a wrong basic-auth")
+
+
+def test_tc_085_086_csms_profile_2(runs: Runs) -> None:
+    report = runs["csms-2"]
+    assert_passes(report, ["TC_085_CSMS", "TC_086_CSMS"])
+    assert_not_applicable(report, ["TC_087_CSMS"], "security profile 3")
+
+
+def test_tc_086_087_csms_profile_3(runs: Runs) -> None:
+    report = runs["csms-3"]
+    assert_passes(report, ["TC_086_CSMS", "TC_087_CSMS"])
+    assert_not_applicable(report, ["TC_085_CSMS"], "security profile 1 or 2")
+
+
+def test_tc_087_csms_fails_on_missing_client_cert_accepted(runs: Runs) -> None:
+    """Run with --ocpp-tls-insecure too: every case that connected carries the warning, and
+    the header says verification is off."""
+    report = runs["csms-3-no-client-cert"]
+    assert_fails(report, ["TC_087_CSMS"], "without a client certificate")
+    assert_passes(report, ["TC_086_CSMS"])
+    for case in report.cases:
+        if case["id"] != "TC_085_CSMS":  # not applicable before connecting
+            assert any("verification is off" in w for w in case["warnings"]), case
+    assert "TLS certificate verification is OFF" in report.stdout
+
+
+def test_tc_085_cs_profile_1(runs: Runs) -> None:
+    report = runs["cs-1"]
+    assert_passes(report, ["TC_085_CS"])
+    assert_not_applicable(report, ["TC_086_CS", "TC_087_CS"], "security profile")
+
+
+def test_tc_085_cs_fails_without_basic_auth_header(runs: Runs) -> None:
+    assert_fails(runs["cs-1-no-auth-header"], ["TC_085_CS"], "sent no Authorization header")
+
+
+def test_tc_085_086_cs_profile_2_with_generated_ca(runs: Runs) -> None:
+    """The fake CSMS generates its certificate, writes the CA where --ocpp-tls-ca-out says
+    and prints it in the header; the station loads it from there."""
+    report = runs["cs-2"]
+    assert_passes(report, ["TC_085_CS", "TC_086_CS"])
+    assert_not_applicable(report, ["TC_087_CS"], "security profile 3")
+    ca_out = report.workdir / "generated" / "ca.pem"
+    assert ca_out.read_text("ascii").startswith("-----BEGIN CERTIFICATE-----")
+    assert f"load its CA into the station under test: {ca_out}" in report.stdout
+
+
+def test_tc_086_cs_fails_when_station_trusts_any_certificate(runs: Runs) -> None:
+    assert_fails(runs["cs-2-untrusted"], ["TC_086_CS"], "accepted a server certificate")
+
+
+def test_tc_086_087_cs_profile_3(runs: Runs) -> None:
+    report = runs["cs-3"]
+    assert_passes(report, ["TC_086_CS", "TC_087_CS"])
+    assert_not_applicable(report, ["TC_085_CS"], "security profile 1 or 2")
+
+
+def test_password_appears_in_no_report_and_no_output(runs: Runs) -> None:
+    """Profile 1 and 2 runs, both roles, a failing one among them (captured logs shown):
+    neither the password nor its Basic token is in the JSON report or the output."""
+    token = base64.b64encode(f"CP_1:{PASSWORD}".encode()).decode()
+    for name in ("csms-1", "csms-1-wrong-password", "csms-2", "cs-1", "cs-2"):
+        report = runs[name]
+        texts = {
+            "JSON report": (report.workdir / "r.json").read_text("utf-8"),
+            "output": report.stdout + report.stderr,
+        }
+        for where, text in texts.items():
+            assert PASSWORD not in text, f"{name}: the password is in the {where}"
+            assert token not in text, f"{name}: the Basic token is in the {where}"
+
+
+# -- clear failures of the connect function ----------------------------------------------------
+async def _connect_error(
+    server: ssl.SSLContext | None,
+    tls: TlsSettings | None,
+    *,
+    scheme: str = "wss",
+    password: str | None = None,
+    refuse: bool = False,
+) -> str:
+    """The sentence :func:`connect` fails with against a loopback server."""
+
+    async def handler(ws: Any) -> None:
+        await ws.wait_closed()
+
+    def process_request(connection: Any, request: Any) -> Any:
+        return connection.respond(401, "Invalid credentials.\n") if refuse else None
+
+    async with serve(handler, "127.0.0.1", 0, ssl=server, process_request=process_request) as srv:
+        port = srv.sockets[0].getsockname()[1]
+        with pytest.raises(ConnectFailed) as caught:
+            await connect(
+                f"{scheme}://127.0.0.1:{port}/ocpp",
+                "CP_1",
+                ["ocpp1.6"],
+                timeouts=Timeouts(connect=3),
+                tls=tls,
+                password=password,
+            )
+    text = str(caught.value)
+    assert "\n" not in text and "Traceback" not in text, text
+    return text
+
+
+def _server(certs: list[tuple[str, str]], client_ca: str | None = None) -> ssl.SSLContext:
+    context = security.server_context(certs, client_ca)
+    if client_ca:
+        context.verify_mode = ssl.CERT_REQUIRED
+    return context
+
+
+def _leaf(folder: Path, name: str, **kw: Any) -> tuple[str, str, str]:
+    """A server certificate of a fresh root: (cert, key, root CA) files."""
+    root = pki.authority(f"pytest-ocpp test root {name}")
+    cert, key = pki.tls_leaf(root, kw.pop("cn", "127.0.0.1"), server=True, **kw)
+    paths = [folder / f"{name}-cert.pem", folder / f"{name}-key.pem", folder / f"{name}-ca.pem"]
+    paths[0].write_text(pki.pem(cert), "ascii")
+    paths[1].write_text(pki.key_pem(key), "ascii")
+    paths[2].write_text(root.pem, "ascii")
+    return str(paths[0]), str(paths[1]), str(paths[2])
+
+
+def test_clear_failures_of_connect(test_pki: Pki) -> None:
+    files, folder = test_pki.files, test_pki.folder
+    now = datetime.now(timezone.utc)
+    expired = _leaf(
+        folder,
+        "expired",
+        hosts=["127.0.0.1"],
+        not_before=now - timedelta(days=10),
+        not_after=now - timedelta(days=1),
+    )
+    mismatch = _leaf(folder, "mismatch", cn="csms.example", hosts=["csms.example"])
+    trusted = TlsSettings(ca_file=files.ca_file)
+
+    async def all_of_them() -> dict[str, str]:
+        server = _server(test_pki.servers)
+        return {
+            "wrong CA": await _connect_error(server, TlsSettings(ca_file=test_pki.foreign.ca_file)),
+            "expired": await _connect_error(
+                _server([expired[:2]]), TlsSettings(ca_file=expired[2])
+            ),
+            "host name": await _connect_error(
+                _server([mismatch[:2]]), TlsSettings(ca_file=mismatch[2])
+            ),
+            "client cert": await _connect_error(_server(test_pki.servers, files.ca_file), trusted),
+            "password": await _connect_error(None, None, scheme="ws", password="x", refuse=True),
+            "ws to wss": await _connect_error(server, None, scheme="ws"),
+        }
+
+    said = asyncio.run(all_of_them())
+    assert "not signed by a CA in --ocpp-tls-ca-file" in said["wrong CA"], said
+    assert "has expired" in said["expired"], said
+    assert "not issued for this IP address" in said["host name"], said
+    assert "requires a client certificate" in said["client cert"], said
+    assert "refused the HTTP Basic credentials" in said["password"], said
+    assert "is a TLS (wss://) endpoint but the target is plain ws://" in said["ws to wss"], said
+
+
+def test_insecure_connects_to_an_untrusted_server_and_warns(test_pki: Pki) -> None:
+    """--ocpp-tls-insecure: the foreign CA's server is reached, and the header says so."""
+    foreign = test_pki.foreign
+
+    async def reach() -> str | None:
+        async def handler(ws: Any) -> None:
+            await ws.wait_closed()
+
+        context = _server([(foreign.server_cert_file, foreign.server_key_file)])
+        async with serve(handler, "127.0.0.1", 0, ssl=context, subprotocols=["ocpp1.6"]) as srv:
+            port = srv.sockets[0].getsockname()[1]
+            ws = await connect(
+                f"wss://127.0.0.1:{port}/ocpp",
+                "CP_1",
+                ["ocpp1.6"],
+                timeouts=Timeouts(connect=3),
+                tls=TlsSettings(ca_file=test_pki.files.ca_file, insecure=True),
+            )
+            await ws.close()
+            return ws.subprotocol
+
+    assert asyncio.run(reach()) == "ocpp1.6"
+    config = _config(
+        target="wss://127.0.0.1:1/ocpp",
+        security_profile="3",
+        tls_insecure=True,
+        tls_cert_file=test_pki.files.client_cert_file,
+    )
+    assert any("verification is OFF" in line for line in security.header_lines(config))
+
+
+# -- usage errors ------------------------------------------------------------------------------
+def _config(environ: dict[str, str] | None = None, **cli: Any) -> Any:
+    return build_config(lambda name: cli.get(name), lambda name: None, environ=environ or {})
+
+
+@pytest.mark.parametrize(
+    ("settings", "phrase"),
+    [
+        (
+            {"target": "ws://h:1/ocpp", "security_profile": "2", "basic_auth_password": "p"},
+            "wss://",
+        ),
+        (
+            {"target": "wss://h:1/ocpp", "security_profile": "1", "basic_auth_password": "p"},
+            "ws://",
+        ),
+        ({"target": "wss://h:1/ocpp", "security_profile": "3"}, "--ocpp-tls-cert-file"),
+        ({"target": "ws://h:1/ocpp", "security_profile": "1"}, "--ocpp-basic-auth-password"),
+        ({"target": "wss://h:1/ocpp", "security_profile": "2"}, "--ocpp-basic-auth-password"),
+        ({"target": "ws://h:1/ocpp", "security_profile": "4"}, "must be 1, 2 or 3"),
+        (
+            {
+                "listen": "127.0.0.1:0",
+                "security_profile": "2",
+                "basic_auth_password": "p",
+                "tls_server_cert_file": "c.pem",
+            },
+            "go together",
+        ),
+    ],
+    ids=["2-ws", "1-wss", "3-no-cert", "1-no-password", "2-no-password", "4", "cert-no-key"],
+)
+def test_profile_that_does_not_fit_is_a_usage_error(settings: dict[str, str], phrase: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _config(**settings)
+    assert phrase in str(caught.value)
+    assert str(caught.value).count(". ") == 0, "one sentence"
+
+
+def test_profile_from_environment_and_usage_error_on_the_command_line(tmp_path: Path) -> None:
+    config = _config(
+        {"OCPP_SECURITY_PROFILE": "1", "OCPP_BASIC_AUTH_PASSWORD": "p" * 16}, target="ws://h:1/ocpp"
+    )
+    assert config.security_profile == 1
+    done = run_pytest(
+        tmp_path, "--ocpp-target=ws://127.0.0.1:1/ocpp", "--ocpp-security-profile=3", timeout=30
+    )
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "security profile 3 runs over TLS" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr

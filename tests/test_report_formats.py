@@ -15,6 +15,7 @@ import importlib
 import json
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import jsonschema
 import pytest
@@ -59,6 +60,8 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, dict[str, 
             "all",
             "--ocpp-report-md",
             "summary.md",
+            "--junitxml",
+            "junit.xml",
             ids=BROKEN,
             response_timeout=2,
             message_timeout=2,
@@ -115,6 +118,22 @@ def test_json_report_validates_and_carries_the_fields(
     assert cases["TC_B_01_CSMS"]["failing_step"] is None
     assert cases["TC_061_CSMS"]["verdict"] == "not applicable"
     assert report.returncode == 1, report.output
+
+
+def test_junit_carries_each_case_verdict_as_the_json_report_does(
+    broken: tuple[Report, dict[str, Any], str],
+) -> None:
+    """JUnit XML (for CI tools that read only it) has the same verdict per case as the JSON
+    report, in the ``ocpp_verdict`` and ``ocpp_case`` properties."""
+    report, document, _ = broken
+    tree = ElementTree.parse(report.workdir / "junit.xml")
+    found = {}
+    for testcase in tree.iter("testcase"):
+        props = {p.get("name"): p.get("value") for p in testcase.iter("property")}
+        if "ocpp_case" in props:
+            found[props["ocpp_case"]] = props["ocpp_verdict"]
+    assert found == {c["id"]: c["verdict"] for c in document["cases"]}, found
+    assert "fail" in found.values() and "pass" in found.values(), found
 
 
 def test_schema_is_package_data_and_rejects_a_wrong_report() -> None:

@@ -34,7 +34,7 @@ from pytest_ocpp.schemas import is_rfc3339, schema_set
 from pytest_ocpp.versions import V16, V21, V201, OcppVersion
 
 FEW = settings(
-    max_examples=5,
+    max_examples=3,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow],

@@ -63,6 +63,11 @@ station side in ``test_station_*.py`` (conformant and chatty runs), the 2.0.1 st
 ``bench/bench_suites.py`` runs everything the README's way."""
 
 
+NO_FUZZ = ("-m", "not ocpp_fuzz")
+"""The target runs prove the OCTT cases; the fuzz properties, against the same reference
+targets and their broken variants, are proven in ``test_fuzz_properties.py``."""
+
+
 def _embedded(workdir: Path) -> Report:
     """The README's first command (``pytest --ocpp-reference ...``), as written there, from a
     directory with nothing in it, limited to :data:`EMBEDDED_SELECTION`."""
@@ -75,14 +80,16 @@ def _target(workdir: Path) -> Report:
     """A conformant reference CSMS in a thread of its own (a target outside the pytest run),
     driven by the command operator through its control CLI."""
     with reference_csms(response_timeout=30.0) as csms:
-        return run_suite(workdir, *csms.args, timeout=RUN_TIMEOUT)
+        return run_suite(workdir, *csms.args, *NO_FUZZ, timeout=RUN_TIMEOUT)
 
 
 def _target_201(workdir: Path) -> Report:
     """The same for OCPP 2.0.1: ``--ocpp-target --ocpp-version=2.0.1`` with the command
     operator, as a 2.0.1 CSMS team runs it."""
     with reference_csms(response_timeout=30.0, versions=("2.0.1",)) as csms:
-        return run_suite(workdir, *csms.args, "--ocpp-version", "2.0.1", timeout=RUN_TIMEOUT)
+        return run_suite(
+            workdir, *csms.args, "--ocpp-version", "2.0.1", *NO_FUZZ, timeout=RUN_TIMEOUT
+        )
 
 
 runs = runs_fixture(

@@ -111,7 +111,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "ocpp_fuzz: a property-based fuzz test of pytest-ocpp (select with -m ocpp_fuzz, "
         "exclude with -m 'not ocpp_fuzz')",
     )
-    for key, name in _known_profiles().items():
+    for key, name in selection.known_profiles().items():
         config.addinivalue_line(
             "markers",
             f"profile_{key}: cases of the certification profile {name} (-m profile_{key})",
@@ -210,7 +210,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if allure:
                 allure_report.label(item, marker.kwargs, ocpp_config)
             item.add_marker(f"profile_{profile_key(marker.kwargs['profile'])}")
-    profiles = _selected_profiles(ocpp_config)
+    profiles = selection.selected_profiles(ocpp_config)
     keep, drop = [], []
     for item in items:
         marker = item.get_closest_marker("ocpp_case")
@@ -227,30 +227,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
-
-
-def _known_profiles() -> dict[str, str]:
-    """Selection key → profile name, for every certification profile of the catalogue and
-    the fuzz properties' own heading."""
-    from pytest_ocpp.catalog import catalog
-
-    names = {info.profile_name for info in catalog().values()} | {summary.FUZZING}
-    return {profile_key(name): name for name in sorted(names)}
-
-
-def _selected_profiles(ocpp_config: OcppConfig) -> set[str] | None:
-    """``--ocpp-profile`` as selection keys; a name no profile has is a usage error (a typo
-    would otherwise select nothing and pass)."""
-    if ocpp_config.profiles is None:
-        return None
-    known = _known_profiles()
-    unknown = [p for p in ocpp_config.profiles if p not in known]
-    if unknown:
-        raise pytest.UsageError(
-            f"pytest-ocpp: --ocpp-profile {', '.join(unknown)}: no such certification profile; "
-            f"known: {', '.join(n for n in known.values() if not n.startswith('not '))}"
-        )
-    return set(ocpp_config.profiles)
 
 
 @pytest.hookimpl(wrapper=True)

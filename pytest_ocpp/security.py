@@ -36,7 +36,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.x509.oid import NameOID
 
-from pytest_ocpp.config import TlsSettings
+from pytest_ocpp.config import OcppConfig, TlsSettings
+from pytest_ocpp.verdicts import not_applicable
 
 PROFILES = {
     1: "unsecured transport with Basic authentication",
@@ -514,3 +515,16 @@ def header_lines(config: Any) -> list[str]:
             "this run does not show the CSMS's certificate is valid"
         )
     return lines
+
+
+def require_profile(config: OcppConfig, profiles: tuple[int, ...], what: str) -> int:
+    """The run's security profile when it is one of ``profiles``, else the case is not
+    applicable, saying which profile it needs (the cases of both roles ask the same)."""
+    profile = config.security_profile
+    if profile not in profiles:
+        wanted = " or ".join(map(str, profiles))
+        raise not_applicable(
+            f"the run is not configured for security profile {wanted} ({what}): "
+            f"--ocpp-security-profile is {profile or 'not set'}"
+        )
+    return profile

@@ -10,12 +10,18 @@ as they are, and ``-k`` still decides exactly as before among what is collected.
 
 Only a plain disjunction of ids is narrowed (optionally ``and not <word>``): any other
 expression (a negation, a word that is not an id) collects everything, as pytest would.
+
+Selection by certification profile (``--ocpp-profile``, ``-m profile_<key>``) is here too.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+import pytest
+
+from pytest_ocpp.config import OcppConfig, profile_key
 
 _ID = r"(?:test_)?tc_[a-z0-9_]+"
 _PLAIN = re.compile(
@@ -36,3 +42,28 @@ def modules_for(testcases: Path, keyword: str | None) -> list[str] | None:
         if any(term in haystack for term in terms):
             found.append(str(path))
     return found or None
+
+
+def known_profiles() -> dict[str, str]:
+    """Selection key → profile name, for every certification profile of the catalogue and
+    the fuzz properties' own heading."""
+    from pytest_ocpp.catalog import catalog
+    from pytest_ocpp.report.summary import FUZZING
+
+    names = {info.profile_name for info in catalog().values()} | {FUZZING}
+    return {profile_key(name): name for name in sorted(names)}
+
+
+def selected_profiles(ocpp_config: OcppConfig) -> set[str] | None:
+    """``--ocpp-profile`` as selection keys; a name no profile has is a usage error (a typo
+    would otherwise select nothing and pass)."""
+    if ocpp_config.profiles is None:
+        return None
+    known = known_profiles()
+    unknown = [p for p in ocpp_config.profiles if p not in known]
+    if unknown:
+        raise pytest.UsageError(
+            f"pytest-ocpp: --ocpp-profile {', '.join(unknown)}: no such certification profile; "
+            f"known: {', '.join(n for n in known.values() if not n.startswith('not '))}"
+        )
+    return set(ocpp_config.profiles)

@@ -45,3 +45,28 @@ def test_narrowed_and_full_collection_select_the_same(tmp_path: Path) -> None:
         )
         listed.append(sorted(line for line in done.stdout.splitlines() if "::" in line))
     assert listed[0] == listed[1] and len(listed[0]) == 3, listed
+
+
+def test_profile_selection_runs_exactly_that_profile_and_refuses_a_typo(tmp_path: Path) -> None:
+    """``--ocpp-profile`` (any spelling of the name) and ``-m profile_<key>`` select the same
+    cases, those of the profile only; an unknown name is a usage error naming the known ones."""
+    from pytest_ocpp.catalog import catalog
+
+    expected = sorted(
+        f"test_{info.id.lower()}"
+        for info in catalog().values()
+        if info.version == "1.6" and info.profile_name == "Remote Trigger"
+    )
+    listed = []
+    for name, extra in (
+        ("option", ["--ocpp-profile", "remote trigger"]),
+        ("marker", ["-m", "profile_remotetrigger"]),
+    ):
+        done = run_pytest(tmp_path / name, "--ocpp-reference", "--collect-only", "-q", *extra)
+        listed.append(
+            sorted(line.rsplit("::", 1)[1] for line in done.stdout.splitlines() if "::" in line)
+        )
+    assert listed[0] == listed[1] == expected, listed
+    typo = run_pytest(tmp_path / "typo", "--ocpp-reference", "--ocpp-profile", "RemoteTriger")
+    assert typo.returncode == 4
+    assert "no such certification profile" in typo.stderr and "Remote Trigger" in typo.stderr

@@ -22,19 +22,7 @@ from pytest_ocpp.catalog import ocpp_case
 from pytest_ocpp.config import OcppConfig
 from pytest_ocpp.csms import FakeCsms16 as FakeCsms
 from pytest_ocpp.csms import StationConnection
-from pytest_ocpp.verdicts import ConnectFailed, TargetFailure, check, not_applicable
-
-
-def require_profile(config: OcppConfig, profiles: tuple[int, ...], what: str) -> int:
-    """The run's security profile when it is one of ``profiles``, else not applicable."""
-    profile = config.security_profile
-    if profile not in profiles:
-        wanted = " or ".join(map(str, profiles))
-        raise not_applicable(
-            f"the run is not configured for security profile {wanted} ({what}): "
-            f"--ocpp-security-profile is {profile or 'not set'}"
-        )
-    return profile
+from pytest_ocpp.verdicts import ConnectFailed, TargetFailure, check
 
 
 async def reset_and_reconnect(
@@ -79,7 +67,7 @@ def judge_tls(sut: StationConnection, step_name: str) -> security.TlsInfo:
 async def test_tc_085_cs(csms, station_operator, ocpp_config) -> None:
     """The Charge Point authenticates itself with HTTP Basic authentication (security
     profiles 1 and 2; Whitepaper A00.FR.202-205, RFC 2617)."""
-    profile = require_profile(ocpp_config, (1, 2), "HTTP Basic authentication")
+    profile = security.require_profile(ocpp_config, (1, 2), "HTTP Basic authentication")
     sut = await reset_and_reconnect(
         csms,
         station_operator,
@@ -107,7 +95,7 @@ async def test_tc_086_cs(csms, station_operator, ocpp_config) -> None:
     """The Charge Point accepts the Central System's valid server certificate and sets up a
     secured websocket (security profiles 2 and 3; Whitepaper A00.FR.305-318, 409-416), and
     refuses one that does not chain to its CSMS root (A00.FR.309/310)."""
-    profile = require_profile(ocpp_config, (2, 3), "TLS with a server certificate")
+    profile = security.require_profile(ocpp_config, (2, 3), "TLS with a server certificate")
     sut = await reset_and_reconnect(
         csms,
         station_operator,
@@ -144,7 +132,7 @@ async def test_tc_086_cs(csms, station_operator, ocpp_config) -> None:
 async def test_tc_087_cs(csms, station_operator, ocpp_config) -> None:
     """The Charge Point identifies itself with a valid client certificate (security profile
     3; Whitepaper A00.FR.401-405, certificate properties §2.6.1)."""
-    require_profile(ocpp_config, (3,), "TLS with client side certificates")
+    security.require_profile(ocpp_config, (3,), "TLS with client side certificates")
     sut = await reset_and_reconnect(
         csms,
         station_operator,

@@ -25,18 +25,6 @@ from pytest_ocpp.link import connect
 from pytest_ocpp.verdicts import ConnectFailed, TargetFailure, check, not_applicable
 
 
-def require_profile(config: OcppConfig, profiles: tuple[int, ...], what: str) -> int:
-    """The run's security profile when it is one of ``profiles``, else not applicable."""
-    profile = config.security_profile
-    if profile not in profiles:
-        wanted = " or ".join(map(str, profiles))
-        raise not_applicable(
-            f"the run is not configured for security profile {wanted} ({what}): "
-            f"--ocpp-security-profile is {profile or 'not set'}"
-        )
-    return profile
-
-
 async def booted(station, ocpp_config: OcppConfig, first: int) -> None:
     """The table's last steps: BootNotification (Accepted), then a StatusNotification per
     connector and connectorId 0."""
@@ -93,7 +81,7 @@ async def test_tc_085_csms(station_factory, ocpp_config, ocpp_target) -> None:
     """The Central System validates Basic authentication credentials at the connection
     request (security profiles 1 and 2; Whitepaper §2.3-2.4, A00.FR.202-205: user = the
     ChargePointId of the URL, password = AuthorizationKey)."""
-    profile = require_profile(ocpp_config, (1, 2), "HTTP Basic authentication")
+    profile = security.require_profile(ocpp_config, (1, 2), "HTTP Basic authentication")
     step(
         f"1. The Charge Point sends a HTTP upgrade request with Basic credentials "
         f"(profile {profile}, user {ocpp_config.station_id})"
@@ -121,7 +109,7 @@ async def test_tc_086_csms(station_factory, ocpp_config, ocpp_target) -> None:
     """The Central System identifies itself with a valid server certificate and sets up a
     secured websocket (security profiles 2 and 3; Whitepaper §2.4-2.5: TLS 1.2 or above
     A00.FR.312, the four suites of A00.FR.317, the certificate properties of §2.6.1)."""
-    profile = require_profile(ocpp_config, (2, 3), "TLS with a server certificate")
+    profile = security.require_profile(ocpp_config, (2, 3), "TLS with a server certificate")
     parts = urlsplit(ocpp_target)
     host, port = parts.hostname or "", parts.port or 443
     step("1. The Charge Point initiates a TLS handshake and sends a Client Hello")
@@ -155,7 +143,7 @@ async def test_tc_086_csms(station_factory, ocpp_config, ocpp_target) -> None:
 async def test_tc_087_csms(station_factory, ocpp_config, ocpp_target) -> None:
     """The Central System receives a client certificate and sets up a secured websocket
     (security profile 3; Whitepaper §2.5, A00.FR.401-407)."""
-    require_profile(ocpp_config, (3,), "TLS with client side certificates")
+    security.require_profile(ocpp_config, (3,), "TLS with client side certificates")
     if not ocpp_config.tls.cert_file:
         raise not_applicable(
             "no client certificate configured (--ocpp-tls-cert-file, --ocpp-tls-key-file)"

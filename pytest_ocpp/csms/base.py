@@ -344,6 +344,11 @@ class FakeCsms:
         port for ``--ocpp-version=1.6,2.0.1``): the station's subprotocol picks the fake."""
         self.siblings: dict[str, FakeCsms] = {}
         """Subprotocol → the fake CSMS of that version sharing this one's server."""
+        self.password: str | None = config.basic_auth_password
+        """The basic-auth password the station must send now: --ocpp-basic-auth-password
+        until a case sets another on the station (AuthorizationKey / BasicAuthPassword) with
+        :meth:`change_password`; cases put the configured one back before they end."""
+        self.former_passwords: list[str] = []
         self.serve_untrusted = False
         """Serve a certificate of a CA the station does not know (TC_086_CS's check that the
         station refuses it, A00.FR.309/310), until set back."""
@@ -571,6 +576,15 @@ class FakeCsms:
             await self.connection.close()
 
     # -- websocket handling ----------------------------------------------------------------
+    def change_password(self, new: str) -> None:
+        """Expect ``new`` from the station's next handshakes (it accepted a new
+        AuthorizationKey / BasicAuthPassword); the old one is then refused with a sentence that
+        says it is the former one. The new value is masked in every trace and report."""
+        security.protect_secrets(new)
+        if self.password is not None and self.password != new:
+            self.former_passwords.append(self.password)
+        self.password = new
+
     def _reject(self, text: str) -> None:
         self.rejections.append(text)
         self.trace.event("csms", text)
@@ -590,7 +604,7 @@ class FakeCsms:
                     "A00.FR.407); answered HTTP 403"
                 )
                 return connection.respond(403, "client certificate required\n")
-        password = self.config.basic_auth_password
+        password = self.password
         if password is not None and profile != 3:
             problem = self._auth_problem(station_id, request.headers.get("Authorization"))
             if problem:
@@ -620,7 +634,9 @@ class FakeCsms:
             return "sent Basic credentials without a ':' between user and password"
         if user != station_id:
             return f"sent Basic credentials with user {user!r}, not its station id"
-        if given != self.config.basic_auth_password:
+        if given != self.password:
+            if given in self.former_passwords:
+                return "sent its former basic-auth password, not the one the CSMS set since"
             return "sent a wrong basic-auth password (not --ocpp-basic-auth-password)"
         return ""
 

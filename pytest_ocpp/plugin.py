@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from pytest_ocpp import operators, parallel, selection
+from pytest_ocpp import masking, operators, parallel, selection
 from pytest_ocpp.case import CaseContext
 from pytest_ocpp.config import (
     ALL_VERSIONS,
@@ -239,6 +239,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         summary.record(results, item, report, call, ctx, marker.kwargs)
         if parallel.worker(item.config) is not None and item.nodeid in results.cases:
             parallel.ship(report, results.cases[item.nodeid].to_dict())
+    masking.mask_report(report)  # JUnit, the terminal and other plugins read this report
     return report
 
 

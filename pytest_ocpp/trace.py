@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Literal
 
+from pytest_ocpp import masking
+
 Direction = Literal["sent", "received", "event"]
 _ARROWS = {"sent": "→", "received": "←", "event": "·"}
 
@@ -34,6 +36,9 @@ class Trace:
     entries: list[TraceEntry] = field(default_factory=list)
 
     def add(self, link: str, direction: Direction, text: str) -> None:
+        """Record ``text`` with secrets masked (:mod:`pytest_ocpp.masking`): every report
+        reads the trace, so nothing downstream can leak what is not kept here."""
+        text = masking.mask_frame(text) if direction != "event" else masking.mask(text)
         self.entries.append(TraceEntry(time.time(), link, direction, text))
 
     def sent(self, link: str, raw: str) -> None:

@@ -169,7 +169,12 @@ def csms_run(
 
 
 def cs_run(
-    profile: int, defects: tuple[str, ...], files: Pki | None, workdir: Path, generated: bool
+    profile: int,
+    defects: tuple[str, ...],
+    files: Pki | None,
+    workdir: Path,
+    generated: bool,
+    extra: tuple[str, ...] = (),
 ) -> Report:
     """The three ``_CS`` cases with our fake CSMS set up for ``profile`` and a reference
     station configured to match. ``generated``: the fake CSMS generates its certificate and
@@ -199,15 +204,28 @@ def cs_run(
         assert files is not None
         station["tls_cert_file"] = files.files.client_cert_file
         station["tls_key_file"] = files.files.client_key_file
+    args += extra
     scheme = "wss" if profile in (2, 3) else "ws"
     with tls_station(scheme, defects, **station) as (hosted, _):
         env = {**os.environ, "OCPP_BASIC_AUTH_PASSWORD": PASSWORD}
         return run_suite(workdir, *hosted.args, *args, ids=CS_CASES, env=env, **_options())
 
 
+ARTEFACTS = (
+    "--alluredir=allure-results",
+    "--junitxml=junit.xml",
+    "--ocpp-report-md=report.md",
+    "--log-level=DEBUG",
+    "-rA",
+)
+"""Every artefact a run can leave, relative to its working directory, and every captured log
+(websockets logs the upgrade's headers at DEBUG)."""
+
 JOBS = {
     "csms-1": lambda files: partial(csms_run, 1, (), None),
-    "csms-1-wrong-password": lambda files: partial(csms_run, 1, ("accept_wrong_password",), None),
+    "csms-1-wrong-password": lambda files: partial(
+        csms_run, 1, ("accept_wrong_password",), None, extra=ARTEFACTS
+    ),
     "csms-2": lambda files: partial(csms_run, 2, (), files),
     "csms-3": lambda files: partial(csms_run, 3, (), files),
     "csms-3-no-client-cert": lambda files: partial(
@@ -217,7 +235,7 @@ JOBS = {
     "cs-1-no-auth-header": lambda files: partial(
         cs_run, 1, ("no_basic_auth_header",), None, generated=False
     ),
-    "cs-2": lambda files: partial(cs_run, 2, (), files, generated=True),
+    "cs-2": lambda files: partial(cs_run, 2, (), files, generated=True, extra=ARTEFACTS),
     "cs-2-untrusted": lambda files: partial(
         cs_run, 2, ("accept_untrusted_server_certificate",), files, generated=False
     ),
@@ -301,18 +319,29 @@ def test_tc_086_087_cs_profile_3(runs: Runs) -> None:
 
 
 def test_password_appears_in_no_report_and_no_output(runs: Runs) -> None:
-    """Profile 1 and 2 runs, both roles, a failing one among them (captured logs shown):
-    neither the password nor its Basic token is in the JSON report or the output."""
+    """Profile 1 and 2 runs, both roles, a failing one among them (captured logs shown, DEBUG
+    logging): neither the password nor its Basic token is in any file the run wrote (JSON and
+    Markdown reports, JUnit, Allure results) or in its output."""
     token = base64.b64encode(f"CP_1:{PASSWORD}".encode()).decode()
     for name in ("csms-1", "csms-1-wrong-password", "csms-2", "cs-1", "cs-2"):
         report = runs[name]
-        texts = {
-            "JSON report": (report.workdir / "r.json").read_text("utf-8"),
-            "output": report.stdout + report.stderr,
-        }
-        for where, text in texts.items():
-            assert PASSWORD not in text, f"{name}: the password is in the {where}"
-            assert token not in text, f"{name}: the Basic token is in the {where}"
+        assert_no_secret(report, (PASSWORD, token))
+    for name in ("csms-1-wrong-password", "cs-2"):
+        written = {p.name for p in runs[name].workdir.rglob("*")}
+        assert {"junit.xml", "report.md", "r.json"} <= written, written
+        assert any(n.endswith("-result.json") for n in written), "no Allure result written"
+
+
+def assert_no_secret(report: Report, secrets: tuple[str, ...]) -> None:
+    """No file under the run's working directory and not its output holds any of
+    ``secrets``."""
+    texts = {"output": report.stdout + report.stderr}
+    for path in report.workdir.rglob("*"):
+        if path.is_file():
+            texts[str(path.relative_to(report.workdir))] = path.read_text("utf-8", "replace")
+    for where, text in texts.items():
+        for secret in secrets:
+            assert secret not in text, f"{report.workdir.name}: a secret is in {where}"
 
 
 # -- clear failures of the connect function ----------------------------------------------------

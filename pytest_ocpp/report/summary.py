@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_ocpp import masking
 from pytest_ocpp.report.requirements import requirement_ids
 from pytest_ocpp.verdicts import ProtocolViolation, RigError, TargetFailure, TargetUnavailable
 
@@ -208,7 +209,7 @@ def record(
         nodeid=item.nodeid,
         case=case,
         verdict=verdict,
-        message=message.strip(),
+        message=masking.mask(message.strip()),
         duration=report.duration,
         secondary=secondary,
         octt_specific=bool(getattr(exc, "octt_specific", False)) and verdict == FAIL,
@@ -222,8 +223,8 @@ def record(
     elif verdict in (FAIL, ERROR):
         results.last_failure = case["id"]
     if ctx is not None:
-        result.warnings = list(ctx.warnings)
-        result.secondary += list(ctx.secondary)
+        result.warnings = [masking.mask(text) for text in ctx.warnings]
+        result.secondary += [masking.mask(text) for text in ctx.secondary]
         failed_step = failing_step(ctx, exc)
         result.step = failed_step if verdict in (FAIL, ERROR) else ""
         result.trace = ctx.trace.to_list()

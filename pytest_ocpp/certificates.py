@@ -2,21 +2,25 @@
 fields 2.0.1's CertificateHashDataType and OCSPRequestDataType need (RFC 6960 §4.1.1 CertID:
 issuer name and key hashes, serial number; the OCSP responder of RFC 5280 §4.2.2.1).
 
-A small DER walk rather than a dependency: these cases need four fields of a certificate, not
-verification; the values match ``openssl ocsp -req_text`` for the bundled test PKI. Used by
-the authorization (C07/C08) and certificate management (M) cases alike, so both hash the same
-way.
+Parsed with ``cryptography``, and the CertID hashes computed by its OCSP request builder, so
+they are RFC 6960's by construction rather than by our reading of the DER. Used by the
+authorization (C07/C08), certificate management (M) and security (A) cases alike, so every case
+hashes the same way.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from pytest_ocpp.verdicts import RigError
 
@@ -24,48 +28,39 @@ if TYPE_CHECKING:
     from pytest_ocpp.config import OcppConfig
 
 PEM = re.compile(r"-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----", re.DOTALL)
-_AIA_OID = bytes.fromhex("2b06010505070101")  # 1.3.6.1.5.5.7.1.1 authorityInfoAccess
-_OCSP_OID = bytes.fromhex("2b06010505073001")  # 1.3.6.1.5.5.7.48.1 id-ad-ocsp
+_ALGORITHMS: dict[str, type[hashes.HashAlgorithm]] = {
+    "SHA256": hashes.SHA256,
+    "SHA384": hashes.SHA384,
+    "SHA512": hashes.SHA512,
+}
 
 
-def der_tlv(data: bytes, at: int) -> tuple[int, int, int]:
-    """The DER element at ``at``: (tag, start of its content, end of its content)."""
-    tag, length = data[at], data[at + 1]
-    at += 2
-    if length & 0x80:
-        size = length & 0x7F
-        length = int.from_bytes(data[at : at + size], "big")
-        at += size
-    if at + length > len(data):
-        raise ValueError("a DER element runs past the end of the certificate")
-    return tag, at, at + length
+def key_bits(key: object) -> bytes:
+    """The subjectPublicKey BIT STRING's bits of a public key (what RFC 6960's issuerKeyHash
+    hashes): the X9.62 point of an EC key (uncompressed, as RFC 5480 has certificates carry
+    it), the PKCS#1 RSAPublicKey of an RSA key, the raw key of EdDSA."""
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+    if isinstance(key, rsa.RSAPublicKey):
+        return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
+    if isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+        return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    raise ValueError(f"unsupported public key type {type(key).__name__}")
 
 
-def der_children(data: bytes, start: int, end: int) -> list[tuple[int, int, int, int]]:
-    """The elements inside a constructed element's content: (tag, element start, content
-    start, content end)."""
-    found: list[tuple[int, int, int, int]] = []
-    while start < end:
-        tag, content, stop = der_tlv(data, start)
-        found.append((tag, start, content, stop))
-        start = stop
-    return found
-
-
-def _ocsp_urls(der: bytes, start: int, end: int) -> list[str]:
-    """The OCSP responder URIs of an authorityInfoAccess extension in [3] extensions."""
-    urls: list[str] = []
-    (_, _, seq_start, seq_end), *_ = der_children(der, start, end)
-    for _, _, ext_start, ext_end in der_children(der, seq_start, seq_end):
-        parts = der_children(der, ext_start, ext_end)
-        if der[parts[0][2] : parts[0][3]] != _AIA_OID:
-            continue
-        (_, _, aia_start, aia_end), *_ = der_children(der, parts[-1][2], parts[-1][3])
-        for _, _, desc_start, desc_end in der_children(der, aia_start, aia_end):
-            method, location = der_children(der, desc_start, desc_end)[:2]
-            if der[method[2] : method[3]] == _OCSP_OID and location[0] == 0x86:
-                urls.append(der[location[2] : location[3]].decode("ascii"))
-    return urls
+def _ocsp_urls(certificate: x509.Certificate) -> tuple[str, ...]:
+    try:
+        access = certificate.extensions.get_extension_for_class(x509.AuthorityInformationAccess)
+    except x509.ExtensionNotFound:
+        return ()
+    return tuple(
+        str(description.access_location.value)
+        for description in access.value
+        if description.access_method == AuthorityInformationAccessOID.OCSP
+        and isinstance(description.access_location, x509.UniformResourceIdentifier)
+    )
 
 
 @dataclass(frozen=True)
@@ -79,7 +74,7 @@ class Certificate:
     subject: bytes
     """The DER of the subject Name."""
     public_key: bytes
-    """The subjectPublicKey bits (the BIT STRING without its unused-bits octet)."""
+    """The subjectPublicKey bits (see :func:`key_bits`)."""
     ocsp_urls: tuple[str, ...]
 
     @classmethod
@@ -87,38 +82,37 @@ class Certificate:
         body = PEM.search(pem)
         if body is None:
             raise ValueError("no PEM certificate block")
-        der = base64.b64decode("".join(body.group(1).split()))
-        _, start, _ = der_tlv(der, 0)
-        _, tbs_start, tbs_end = der_tlv(der, start)
-        fields = der_children(der, tbs_start, tbs_end)
-        if fields[0][0] == 0xA0:  # [0] version
-            fields = fields[1:]
-        key_info = der_children(der, fields[5][2], fields[5][3])
-        urls: list[str] = []
-        for tag, _, content, stop in fields[6:]:
-            if tag == 0xA3:  # [3] extensions
-                urls += _ocsp_urls(der, content, stop)
+        certificate = x509.load_pem_x509_certificate(body.group(0).encode("ascii"))
         return cls(
             pem=body.group(0) + "\n",
-            serial=int.from_bytes(der[fields[0][2] : fields[0][3]], "big"),
-            issuer=der[fields[2][1] : fields[2][3]],
-            subject=der[fields[4][1] : fields[4][3]],
-            public_key=der[key_info[1][2] + 1 : key_info[1][3]],
-            ocsp_urls=tuple(urls),
+            serial=certificate.serial_number,
+            issuer=certificate.issuer.public_bytes(),
+            subject=certificate.subject.public_bytes(),
+            public_key=key_bits(certificate.public_key()),
+            ocsp_urls=_ocsp_urls(certificate),
         )
+
+    @property
+    def x509(self) -> x509.Certificate:
+        return x509.load_pem_x509_certificate(self.pem.encode("ascii"))
 
     @property
     def self_signed(self) -> bool:
         return self.issuer == self.subject
 
     def hash_data(self, issuer: Certificate, algorithm: str = "SHA256") -> dict[str, str]:
-        """CertificateHashDataType (2.0.1 Part 2 §2.6): hashes of the issuer's name (the DER
-        of this certificate's issuer field) and of the issuer's public key, and the serial
-        number in hex without leading zeroes."""
+        """CertificateHashDataType (2.0.1 Part 2 §2.6): RFC 6960's CertID of this certificate
+        (hashes of the issuer's name and public key, computed by ``cryptography``'s OCSP
+        request builder) and the serial number in hex without leading zeroes."""
+        request = (
+            ocsp.OCSPRequestBuilder()
+            .add_certificate(self.x509, issuer.x509, _ALGORITHMS[algorithm]())
+            .build()
+        )
         return {
             "hashAlgorithm": algorithm,
-            "issuerNameHash": hashlib.new(algorithm.lower(), self.issuer).hexdigest(),
-            "issuerKeyHash": hashlib.new(algorithm.lower(), issuer.public_key).hexdigest(),
+            "issuerNameHash": request.issuer_name_hash.hex(),
+            "issuerKeyHash": request.issuer_key_hash.hex(),
             "serialNumber": format(self.serial, "x"),
         }
 

@@ -78,7 +78,9 @@ class CaseInfo:
 def catalog() -> dict[tuple[str, str], CaseInfo]:
     text = (resources.files("pytest_ocpp") / "data" / "octt-catalog.csv").read_text("utf-8")
     rows = csv.DictReader(text.splitlines())
-    return {
+    from pytest_ocpp.ocpi.catalog import CASES as OCPI_CASES  # our own OCPI 2.2.1 ids
+
+    return OCPI_CASES | {
         (row["version"], row["id"]): CaseInfo(
             id=row["id"],
             version=row["version"],

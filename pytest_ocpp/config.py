@@ -130,11 +130,14 @@ OPTIONS: tuple[Option, ...] = (
     Option("case_timeout", "upper bound in seconds for one whole test case", 1800.0, "float"),
     Option(
         "csms_operator",
-        "how the CSMS is made to send requests: 'prompt' or a shell command (JSON on stdin)",
+        "how the CSMS is made to send requests: 'prompt', a shell command (JSON on stdin), "
+        "tzi-octt:http://HOST:PORT (tzi-OCTT's trigger API) or open-ocpp-tck:http://HOST:PORT "
+        "(open-ocpp-tck's csms-server daemon)",
     ),
     Option(
         "station_operator",
-        "how physical actions reach the station: 'prompt' or a shell command (JSON on stdin)",
+        "how physical actions reach the station: 'prompt', a shell command (JSON on stdin) "
+        "or mqtt://HOST:PORT/PREFIX (JSON on PREFIX/<station>/cmd/<action>, ack awaited)",
     ),
     Option(
         "profile",
@@ -151,6 +154,12 @@ OPTIONS: tuple[Option, ...] = (
         "CSMS-to-station actions the fuzz properties send a charging station, comma separated "
         "(default: a safe subset that changes nothing, see README 'Fuzzing')",
     ),
+    # The ocpp_sim fixture (pytest_ocpp.sim.fixture): read there, not part of OcppConfig.
+    Option(
+        "sim_mqtt",
+        "MQTT broker of the ocpp_sim fixture, mqtt://HOST:PORT (default: start Mosquitto)",
+    ),
+    Option("sim_prefix", "MQTT topic prefix of the ocpp_sim fixture", "ocpp"),
 )
 _BY_NAME = {o.name: o for o in OPTIONS}
 
@@ -790,6 +799,27 @@ STATION_SCENARIO_KEYS: dict[str, type | tuple[type, ...]] = {
     # <Configured connectorType> of TC_H_15/16_CS (default: the configured connector's).
     "reservation_expiry": int,
     "reservation_connector_type": str,
+    # 1.6 CSMS-side Security Whitepaper (TC_073-TC_081): CpoName (the O of our CSR, A02.FR.13),
+    # the serial number (its CN, A00.FR.511), the CPO root a signed Charge Point certificate
+    # must chain to (PEM text or file), <Configured HashAlgorithm>, <Configured log location>,
+    # and the station id TC_083_CSMS upgrades to profile 3 for good (A05.FR.09).
+    "cpo_name": str,
+    "serial_number": str,
+    "cpo_root_certificate": str,
+    "hash_algorithm": str,
+    "log_location": str,
+    "upgrade_station_id": str,
+    # 2.0.1 CS-side A Security (testcases/ocpp201/cs/test_security.py): the second slot's
+    # <Configured messageTimeout2/ocppInterface2/securityProfile2>, OCTT's "CSMS Keystore
+    # Invalid" ([certificate, key] PEM file pairs), <Configured invalid_signingCertificate>,
+    # <Configured CertSigningWaitMinimum> (s) and the long operation timeout of TC_A_19 (s).
+    "message_timeout2": int,
+    "ocpp_interface2": str,
+    "security_profile2": int,
+    "invalid_server_certificates": list,
+    "invalid_signing_certificate": str,
+    "cert_signing_wait_minimum": (int, float),
+    "downgrade_wait": (int, float),
 }
 
 
@@ -814,8 +844,9 @@ def _build_station(values: Mapping[str, Any]) -> StationSpec:
     return StationSpec(**typed, extra=extra)
 
 
-SECTIONS = ("ocpp", "tags", "station", "claims", "device_model")
-"""Top-level tables of the config file."""
+SECTIONS = ("ocpp", "tags", "station", "claims", "device_model", "load", "ocpi")
+"""Top-level tables of the config file (``[load]`` is read by :mod:`pytest_ocpp.load.settings`,
+``[ocpi]`` by :mod:`pytest_ocpp.ocpi.config`)."""
 
 
 def check_document(document: Mapping[str, Any]) -> None:

@@ -56,6 +56,11 @@ def reference_csms_security(config: OcppConfig) -> dict[str, Any]:
         ]
     if profile == 3:
         options["tls_client_ca_file"] = tls.ca_out or tls.ca_file
+    elif profile == 2 and tls.server_cert_file:
+        # Profile 3 too, for a station that shows a client certificate: 2.0.1 TC_A_19_CSMS
+        # upgrades the station from 2 to 3 (A05).
+        options["tls_client_ca_file"] = tls.ca_out or tls.ca_file
+        options["tls_client_certificate_optional"] = True
     return options
 
 
@@ -176,6 +181,7 @@ class EmbeddedStation201:
             evses=config.station.connectors,
             basic_auth_password=config.basic_auth_password,
             defects=defects,
+            **reference_station_security(config),
             # Its MessageTimeout: the fake CSMS in the same process answers at once, and the
             # retry cases (E13) wait for it several times over.
             response_timeout=5.0,

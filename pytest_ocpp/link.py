@@ -39,7 +39,7 @@ from websockets.exceptions import (
     NegotiationError,
 )
 
-from pytest_ocpp import rpc, security
+from pytest_ocpp import judging, rpc, security
 from pytest_ocpp.config import Timeouts, TlsSettings
 from pytest_ocpp.schemas import schema_set
 from pytest_ocpp.trace import Trace
@@ -584,22 +584,9 @@ class Link:
             )
         self._peer_calls[call.unique_id] = call.to_json()
 
-        if call.message_type == rpc.MessageType.SEND:
-            # 2.1 Part 4 §4.2.4: never answered.
-            item.problems = self.schemas.errors(call.action, call.payload, response=False)
-        elif not self.schemas.knows(call.action):
-            item.problems = [f"{call.action} is not an OCPP {self.version} action"]
-            await self._safe_send(rpc.CallError(call.unique_id, "NotImplemented", item.problems[0]))
-        else:
-            item.problems = self.schemas.errors(call.action, call.payload, response=False)
-            if item.problems:
-                await self._safe_send(
-                    rpc.CallError(
-                        call.unique_id,
-                        self.version.format_violation,
-                        "; ".join(item.problems)[:255],
-                    )
-                )
+        item.problems, refusal = judging.judge_call(self.schemas, call)
+        if refusal is not None:
+            await self._safe_send(refusal)
         self.inbox.append(item)
         if item.problems:
             item.consumed = True
@@ -658,8 +645,9 @@ class Link:
             )
             return
         action = pending.call.action
+        problems = judging.reply_problems(self.schemas, action, frame)
         if isinstance(frame, rpc.CallError):
-            if frame.error_code not in self.version.error_codes:
+            if problems:
                 # First what matters most to the user (a valid request was refused), then
                 # what is wrong with the refusal itself.
                 refused = (
@@ -674,13 +662,11 @@ class Link:
                     f"{self.version} defines (valid codes: "
                     f"{', '.join(sorted(self.version.error_codes))})"
                 )
-        else:
-            errors = self.schemas.errors(action, frame.payload, response=True)
-            if errors:
-                self._finding(
-                    f"the {self.peer}'s {action} response breaks the OCPP {self.version} "
-                    "schema: " + "; ".join(errors)
-                )
+        elif problems:
+            self._finding(
+                f"the {self.peer}'s {action} response breaks the OCPP {self.version} "
+                "schema: " + "; ".join(problems)
+            )
         del self._pending[frame.unique_id]
         if not pending.future.done():
             pending.future.set_result(frame)
@@ -773,6 +759,7 @@ async def connect(
     password: str | None = None,
     trace: Trace | None = None,
     require_subprotocol: bool = True,
+    username: str | None = None,
 ) -> ClientConnection:
     """Open a websocket to a CSMS as ``station_id``: the id is appended to the URL path as
     OCPP-J requires (1.6 §3.1.1; 2.0.1 Part 4 §3.1.1), the subprotocols are offered in
@@ -780,12 +767,14 @@ async def connect(
 
     An upgrade that selects no subprotocol raises :class:`UnexpectedSubprotocol` unless
     ``require_subprotocol`` is false: then the connection is returned for the caller to judge
-    (OCPP-J 2.0.1 Part 4 §3.2: such a CSMS must close it at once; TC_B_58_CSMS checks that)."""
+    (OCPP-J 2.0.1 Part 4 §3.2: such a CSMS must close it at once; TC_B_58_CSMS checks that).
+    ``username`` replaces the station id as the Basic user: a request the CSMS must refuse
+    (2.0.1 A00.FR.204, TC_A_02_CSMS)."""
     full = url.rstrip("/") + "/" + station_id
     headers = {}
     if password is not None:
         security.protect_secrets(password)
-        headers["Authorization"] = _basic_auth_header(station_id, password)
+        headers["Authorization"] = _basic_auth_header(username or station_id, password)
     context = _client_ssl(tls or TlsSettings()) if full.startswith("wss://") else None
     if trace is not None:
         auth = " with HTTP Basic credentials (masked)" if password is not None else ""

@@ -65,6 +65,9 @@ STATION_ACTIONS: dict[str, tuple[str, ...]] = {
     # SendLocalList answers Failed while set (OCTT TC_043_3_CS: "a state in which it will fail
     # to set a Local List").
     "set_local_list_failure": ("failing",),
+    # Puts the station back at a lower security profile by hand (the rig, a technician): OCPP
+    # cannot lower it (Security Whitepaper A05.FR.01), so TC_083_CS restores it this way.
+    "set_security_profile": ("profile",),
 }
 
 #: The 2.0.1 station operator's vocabulary (Part 6's manual actions): action → parameters.
@@ -106,6 +109,9 @@ STATION_ACTIONS_201: dict[str, tuple[str, ...]] = {
     "store_customer_identifier": ("customer_identifier",),
     # The EV ends its ISO 15118 session: SessionStopReq(Terminate) (E15, TC_E_46_CS).
     "iso15118_session_stop": ("evse_id",),
+    # The installer puts the network connection back locally after a security profile upgrade
+    # (2.0.1 TC_A_19_CS): no OCPP request may lower the profile again (B09.FR.04).
+    "restore_network_profile": ("slot", "url", "security_profile", "priority"),
 }
 
 #: The CSMS operator's setup vocabulary (:meth:`CsmsOperator.setup`): setting → what it
@@ -473,6 +479,17 @@ def choose(
         # needs the person to say it is done.
         confirm = role != "csms"
         return prompt_performer(describe, confirm=confirm, timeout=timeout), "prompt"
+    if setting and setting.startswith("mqtt://") and role == "station":
+        # Each action published on <prefix>/<station>/cmd/<action>, acknowledged on
+        # <prefix>/<station>/ack (pytest_ocpp.sim.operator; imported only when asked for).
+        from pytest_ocpp.sim.operator import mqtt_performer
+
+        return mqtt_performer(setting, timeout), "MQTT"
+    if setting and role == "csms" and setting.lower().startswith(("tzi-octt:", "open-ocpp-tck:")):
+        # The trigger APIs CSMS teams already serve (pytest_ocpp.interop.trigger, issue 23).
+        from pytest_ocpp.interop.trigger import trigger_performer
+
+        return trigger_performer(setting, timeout)
     if setting:
         return command_performer(setting, timeout), "command"
     if embedded is not None:

@@ -472,3 +472,96 @@ def write_tls_pki(
         client_cert_file=write("station-cert.pem", pem(client)),
         client_key_file=write("station-key.pem", key_pem(client_key), True),
     )
+
+
+# -- the station's side of certificate signing (A02/A03, CSMS under test) -------------------
+def new_csr(
+    common_name: str,
+    organization: str = "",
+    *,
+    country: str = "",
+    domain_component: str = "",
+) -> tuple[str, ec.EllipticCurvePrivateKey]:
+    """A new EC P-256 key and a PEM PKCS#10 request for it (RFC 2986), what a station sends in
+    SignCertificateRequest.csr (A02.FR.02/03): subject CN (the station's serial number, or the
+    SECC id of a V2G certificate), O (SecurityCtrlr.OrganizationName, A00.FR.404), C and DC
+    when given (ISO 15118-2 names a SECC certificate's domainComponent "CPO"). EC only, which
+    both certificate types accept (2.0.1 Part 2 A00.FR.5xx: at least 224 bits; ISO 15118)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    parts = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    if organization:
+        parts.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
+    if country:
+        parts.append(x509.NameAttribute(NameOID.COUNTRY_NAME, country))
+    if domain_component:
+        parts.append(x509.NameAttribute(NameOID.DOMAIN_COMPONENT, domain_component))
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name(parts))
+        .sign(key, hashes.SHA256())
+    )
+    return csr.public_bytes(serialization.Encoding.PEM).decode("ascii"), key
+
+
+def signed_chain_problems(
+    chain_pem: str, csr_pem: str, anchors: Sequence[x509.Certificate] = ()
+) -> list[str]:
+    """What is wrong with a CertificateSignedRequest.certificateChain for the CSR we sent:
+    PEM X.509 certificates, the first one for our CSR's public key and subject, valid now,
+    each signed by the next; with ``anchors`` (the configured root), the last one must be an
+    anchor or be signed by one (A02.FR.06: "part of the Charging Station Operator
+    certificate hierarchy"). Empty when the chain is what the station can use."""
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        chain = load_certificates(chain_pem)
+    except (ValueError, UnicodeEncodeError) as error:
+        return [f"the certificateChain is not PEM encoded X.509 ({error})"]
+    if not chain:
+        return ["the certificateChain holds no PEM certificate"]
+    csr = x509.load_pem_x509_csr(csr_pem.encode("ascii"))
+    leaf = chain[0]
+    problems: list[str] = []
+    raw = serialization.PublicFormat.SubjectPublicKeyInfo
+    der = serialization.Encoding.DER
+    if leaf.public_key().public_bytes(der, raw) != csr.public_key().public_bytes(der, raw):
+        problems.append("its first certificate is not for the public key of our CSR")
+    if leaf.subject != csr.subject:
+        problems.append(
+            f"its first certificate's subject {leaf.subject.rfc4514_string()!r} is not our "
+            f"CSR's {csr.subject.rfc4514_string()!r}"
+        )
+    now = datetime.now(timezone.utc)
+    if not leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc:
+        problems.append(
+            f"its first certificate is not valid now ({leaf.not_valid_before_utc:%Y-%m-%d} to "
+            f"{leaf.not_valid_after_utc:%Y-%m-%d})"
+        )
+    for index in range(len(chain) - 1):
+        child, parent = chain[index], chain[index + 1]
+        try:
+            child.verify_directly_issued_by(parent)
+        except (ValueError, TypeError, InvalidSignature):
+            problems.append(
+                f"{child.subject.rfc4514_string()!r} is not signed by the next certificate "
+                f"{parent.subject.rfc4514_string()!r}"
+            )
+    if anchors:
+        top = chain[-1]
+        trusted = False
+        for anchor in anchors:
+            if top == anchor:
+                trusted = True
+                break
+            try:
+                top.verify_directly_issued_by(anchor)
+            except (ValueError, TypeError, InvalidSignature):
+                continue
+            trusted = True
+            break
+        if not trusted:
+            problems.append(
+                f"the chain ends in {top.subject.rfc4514_string()!r}, which is not signed by the "
+                "configured root certificate"
+            )
+    return problems

@@ -27,13 +27,18 @@ from pytest_ocpp.config import (
 from pytest_ocpp.csms import FakeCsms, fake_csmss
 from pytest_ocpp.fuzz import rules as fuzz_rules
 from pytest_ocpp.link import listen_problem, unreachable
+from pytest_ocpp.load import gate as load_gate
 from pytest_ocpp.report import allure as allure_report
 from pytest_ocpp.report import summary
+from pytest_ocpp.sim.fixture import ocpp_sim, ocpp_sim_broker  # noqa: F401 (fixtures)
 from pytest_ocpp.station import FakeStation, Station16, Station201
 from pytest_ocpp.transfer import FileServers
 from pytest_ocpp.verdicts import NotApplicable
 from pytest_ocpp.versions import get_version
 
+pytest_plugins = ("pytest_ocpp.ocpi.plugin", "pytest_ocpp.interop.hooks")
+"""The OCPI 2.2.1 half (the eMSP role): its options, fixtures and hooks; the coverage
+statement and open-ocpp-trace out and in (issue 23, :mod:`pytest_ocpp.interop.hooks`)."""
 _CONTROLLER: dict[str, pytest.Config] = {}
 """This process's config, for hooks that pytest calls without one (runtest_logreport)."""
 CONFIG_KEY = pytest.StashKey[OcppConfig]()
@@ -111,6 +116,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "ocpp_fuzz: a property-based fuzz test of pytest-ocpp (select with -m ocpp_fuzz, "
         "exclude with -m 'not ocpp_fuzz')",
     )
+    config.addinivalue_line(
+        "markers",
+        f"{load_gate.MARKER}: the load gate, a short Locust run against --ocpp-target judged by "
+        "the [load] thresholds (deselected unless -m names it)",
+    )
     for key, name in selection.known_profiles().items():
         config.addinivalue_line(
             "markers",
@@ -146,7 +156,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if ocpp_config.active and config.args_source != pytest.Config.ArgsSource.ARGS:
         # "pytest --ocpp-target=..." from any directory runs the bundled catalogue; "-k
         # TC_010_CSMS" collects only the modules that can hold it.
-        config.args[:] = [str(TESTCASES)]
+        config.args[:] = [str(TESTCASES), *load_gate.paths(config)]
         narrowed = selection.modules_for(TESTCASES, config.getoption("keyword", ""))
         if narrowed is not None:
             config.stash[NARROWED_KEY] = {Path(p) for p in narrowed}
@@ -191,9 +201,21 @@ def pytest_sessionstart(session: pytest.Session) -> None:
                 f"pytest-ocpp: cannot listen on {ocpp_config.listen[0]}:{ocpp_config.listen[1]} "
                 f"(--ocpp-listen): {why}. No test case ran."
             )
+    from pytest_ocpp import security
+
+    why = security.server_files_problem(ocpp_config)
+    if why:
+        raise pytest.UsageError(f"pytest-ocpp: {why}. No test case ran.")
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and (reporter.verbosity < 0 or reporter.no_header):
+        # the header is not shown: what the user must act on still is (where the generated
+        # CA is, that certificate verification is off)
+        for line in security.header_lines(ocpp_config, essential=True):
+            reporter.write_line(line)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    load_gate.deselect_unless_asked(config, items)
     ocpp_config = config.stash[CONFIG_KEY]
     if not ocpp_config.active:
         return

@@ -23,11 +23,10 @@ import functools
 import ipaddress
 import logging
 import os
-import re
 import ssl
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.x509.oid import NameOID
 
+from pytest_ocpp import masking
 from pytest_ocpp.config import OcppConfig, TlsSettings
 from pytest_ocpp.verdicts import not_applicable
 
@@ -422,8 +422,10 @@ async def speaks_tls(host: str, port: int, timeout: float) -> bool:
 
 
 # -- secrets -----------------------------------------------------------------------------------
-MASK = "***"
-_AUTH_VALUE = re.compile(r"(?i)(authorization\s*[:=]\s*['\"]?\s*basic\s+)[A-Za-z0-9+/=]+")
+# One registry of secrets (pytest_ocpp.masking) serves the loggers here, the trace and the
+# reports.
+MASK = masking.MASK
+mask = masking.mask
 
 
 def basic_auth_header(user: str, password: str) -> str:
@@ -431,31 +433,17 @@ def basic_auth_header(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-def mask(text: str, secrets: Sequence[str] = ()) -> str:
-    """``text`` with every Basic-auth credential and every one of ``secrets`` masked."""
-    text = _AUTH_VALUE.sub(lambda m: m.group(1) + MASK, text)
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, MASK)
-    return text
-
-
-@dataclass
 class _MaskFilter(logging.Filter):
     """Masks the Authorization header websockets logs at DEBUG level (``> Authorization:
-    Basic ...``), so ``--log-level=DEBUG`` or a captured log never shows the password."""
-
-    secrets: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        super().__init__()
+    Basic ...``) and every registered secret, so ``--log-level=DEBUG`` or a captured log never
+    shows a password."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # a broken record is not ours to judge
             return True
-        masked = mask(message, self.secrets)
+        masked = masking.mask(message)
         if masked != message:
             record.msg, record.args = masked, None
         return True
@@ -476,12 +464,8 @@ _MASKED_LOGGERS = (
 
 
 def protect_secrets(*secrets: str | None) -> None:
-    """Mask ``secrets`` and every Basic credential in what the websocket loggers emit."""
-    for secret in secrets:
-        if secret and secret not in _FILTER.secrets:
-            _FILTER.secrets.append(secret)
-            encoded = base64.b64encode(secret.encode()).decode()
-            _FILTER.secrets.append(encoded)
+    """Mask ``secrets`` from now on in traces, reports and what the websocket loggers emit."""
+    masking.register(*secrets)
     for name in _MASKED_LOGGERS:
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
@@ -489,14 +473,15 @@ def protect_secrets(*secrets: str | None) -> None:
 
 
 # -- what the run tells its user -----------------------------------------------------------------
-def header_lines(config: Any) -> list[str]:
+def header_lines(config: Any, *, essential: bool = False) -> list[str]:
     """The terminal header's lines about transport security (an :class:`OcppConfig`): the
     profile, where the generated CA is for the station to trust, and that verification is off
-    when --ocpp-tls-insecure says so."""
+    when --ocpp-tls-insecure says so. ``essential``: only what the user must act on (shown
+    even with ``-q``, which hides the header)."""
     lines: list[str] = []
     profile = config.security_profile
     tls: TlsSettings = config.tls
-    if profile is not None:
+    if profile is not None and not essential:
         lines.append(f"pytest-ocpp: security profile {profile} ({PROFILES[profile]})")
     if tls.generated and tls.ca_out:
         lines.append(
@@ -528,3 +513,138 @@ def require_profile(config: OcppConfig, profiles: tuple[int, ...], what: str) ->
             f"--ocpp-security-profile is {profile or 'not set'}"
         )
     return profile
+
+
+# -- connections the CSMS must refuse (both versions' CSMS-side cases) ---------------------------
+_OUR_CONNECT_ERRORS = (
+    "cannot reach",
+    "no websocket handshake with",
+    "cannot read the TLS file",
+    "cannot load the TLS files",
+    "is not a valid websocket URL",
+)
+"""How :func:`pytest_ocpp.link.connect` starts the sentences of failures on our side of the
+wire (nothing listening, no answer at all, our own files): none of them is a refusal."""
+
+
+async def refused_upgrade(
+    ocpp_config: OcppConfig,
+    url: str,
+    subprotocol: str,
+    *,
+    password: str | None,
+    tls: TlsSettings | None = None,
+    username: str | None = None,
+) -> str:
+    """Try one connection the Central System / CSMS must refuse (a wrong password or user, no
+    or an untrusted client certificate, a station that may no longer use this profile); ''
+    when it was refused (the sentence :func:`pytest_ocpp.link.connect` raised is traced),
+    else the upgrade it allowed. A refusal is an HTTP status other than 101, a TLS alert or a
+    closed connection; a failure on our side (nothing listening, no answer within the
+    connect timeout, unreadable TLS files) is a :class:`~pytest_ocpp.verdicts.RigError`,
+    saying so, because it proves nothing about the target."""
+    from pytest_ocpp.case import current
+    from pytest_ocpp.link import connect
+    from pytest_ocpp.verdicts import ConnectFailed, RigError
+
+    trace = current().trace
+    try:
+        ws = await connect(
+            url,
+            ocpp_config.station_id,
+            [subprotocol],
+            timeouts=ocpp_config.timeouts,
+            tls=ocpp_config.tls if tls is None else tls,
+            password=password,
+            trace=trace,
+            username=username,
+        )
+    except ConnectFailed as exc:
+        text = str(exc)
+        if any(marker in text for marker in _OUR_CONNECT_ERRORS):
+            raise RigError(
+                f"the connection the CSMS must refuse could not even be attempted, so this is our "
+                f"own connection error, not the CSMS's refusal: {text}"
+            ) from None
+        trace.event(ocpp_config.station_id, f"refused, as it must be: {text}")
+        return ""
+    chosen = ws.subprotocol
+    await ws.close()
+    return f"HTTP 101, websocket upgraded (subprotocol {chosen})"
+
+
+@dataclass(frozen=True)
+class TlsRules:
+    """Where a version's specification states the server-side TLS rules, for the messages."""
+
+    version: str
+    """e.g. ``1.6 Security Whitepaper`` or ``2.0.1 Part 2``."""
+    tls_version: str
+    suites: str
+    certificate: str
+
+
+TLS_RULES_16 = TlsRules(
+    "1.6 Security Whitepaper", "A00.FR.312/416", "A00.FR.317", "§2.6.1 (A00.FR.502-510)"
+)
+TLS_RULES_201 = TlsRules("2.0.1 Part 2", "A00.FR.313/314", "A00.FR.318", "A00.FR.502-510")
+
+
+async def judge_csms_tls(
+    connection: Any, ocpp_config: OcppConfig, url: str, rules: TlsRules, *, certificate: bool = True
+) -> TlsInfo:
+    """The server-side TLS validations both versions' tables list (1.6 TC_086_CSMS step 2,
+    2.0.1 TC_A_04/A_07_CSMS step 3): the connection uses TLS 1.2 or above, a TLS 1.2
+    handshake succeeds with each of the four required suites, and the server certificate has
+    the properties of the certificate rules (key size, serial number, commonName = the
+    server's FQDN) unless ``certificate`` is false (TC_A_07_CSMS lists no certificate check)."""
+    from urllib.parse import urlsplit
+
+    from pytest_ocpp.verdicts import check
+
+    info = tls_info(connection)
+    check(info is not None, "a TLS connection (wss://)", "a plain ws:// connection")
+    assert info is not None
+    check(info.version_ok, f"TLS 1.2 or above ({rules.version} {rules.tls_version})", info.version)
+    parts = urlsplit(url)
+    host, port = parts.hostname or "", parts.port or 443
+    suites = await probe_suites(host, port, ocpp_config.timeouts.connect, ocpp_config.tls)
+    missing = [name for name, ok in suites.items() if not ok]
+    check(
+        not missing,
+        "TLS 1.2 handshakes with each of TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_RSA_WITH_AES_128_GCM_SHA256 and "
+        f"TLS_RSA_WITH_AES_256_GCM_SHA384 ({rules.version} {rules.suites})",
+        f"no handshake with {', '.join(missing)}",
+    )
+    if not certificate:
+        return info
+    problems = certificate_problems(info.peer_certificate or b"", server_host=host)
+    check(
+        not problems,
+        f"a server certificate as {rules.version} {rules.certificate} requires",
+        "; ".join(problems),
+    )
+    return info
+
+
+def server_files_problem(config: OcppConfig) -> str | None:
+    """Why the fake CSMS cannot serve TLS with the files the user gave (unreadable, not a
+    certificate, a key that does not match), in one sentence; None when it can or does not
+    serve TLS. Checked once before any case runs, so a typo in a path is one usage error
+    instead of the same failure in every case."""
+    tls = config.tls
+    if not config.listen or config.security_profile not in (2, 3) or tls.generated:
+        return None
+    if tls.server_cert_file is None:
+        return None
+    pairs = [(tls.server_cert_file, tls.server_key_file), *tls.extra_server_certificates]
+    client_ca = (tls.ca_file or tls.ca_out) if config.security_profile == 3 else None
+    try:
+        server_context(pairs, client_ca)
+    except (OSError, ssl.SSLError) as exc:
+        return (
+            "the fake CSMS cannot load its TLS files (--ocpp-tls-server-cert-file, "
+            f"--ocpp-tls-server-key-file, --ocpp-tls-ca-file): {exc}"
+        )
+    return None

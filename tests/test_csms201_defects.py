@@ -98,9 +98,7 @@ DEFECT_CASES: tuple[Broken, ...] = (
 HANDSHAKE_DEFECTS = {"accept_unsupported_subprotocol", "accept_wrong_password"}
 """Reference defects of the websocket handshake, felt by every OCPP version."""
 
-NOT_IN_THIS_SLICE: dict[str, str] = {
-    "accept_wrong_password": "security profile 1 belongs to the A cases",
-}
+NOT_IN_THIS_SLICE: dict[str, str] = {}
 """Reference defects that 2.0.1 sessions feel but no case of testcases/ocpp201/csms
 checks; listed so a new defect cannot be forgotten silently."""
 
@@ -197,12 +195,19 @@ runs = runs_fixture({b.name: partial(_run, b) for b in DEFECT_CASES}, param="bro
 """One broken target per selected entry, their suites run concurrently."""
 
 
+PROOF_FILES = ("test_csms201_security", "test_load")
+"""Proof files of other capabilities that prove 2.0.1 reference defects (``PROVEN_DEFECTS``)."""
+
+
 def _proven_by_block_files() -> set[str]:
-    """The defects the per-block proof files (``test_csms201_defects_<block>.py``) prove."""
+    """The defects the per-block proof files (``test_csms201_defects_<block>.py``) prove, and
+    those the security and load proofs do."""
     names: set[str] = set()
     for path in sorted(Path(__file__).parent.glob("test_csms201_defects_*.py")):
         module = importlib.import_module(path.stem)
         names |= {defect.name for defect in module.DEFECT_CASES}
+    for stem in PROOF_FILES:
+        names |= set(importlib.import_module(stem).PROVEN_DEFECTS)
     return names
 
 

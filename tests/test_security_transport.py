@@ -513,3 +513,40 @@ def test_profile_from_environment_and_usage_error_on_the_command_line(tmp_path: 
     assert done.returncode == 4, done.stdout + done.stderr
     assert "security profile 3 runs over TLS" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_fake_csms_tls_files_checked_once_and_generated_ca_shown_with_q(
+    tmp_path: Path, test_pki: Pki
+) -> None:
+    """An unreadable server certificate is one usage error before any case runs (not the same
+    failure in every case); with ``-q`` (no header) the generated CA's path is still printed,
+    since the user must load it into the station."""
+    port = free_port()
+    missing = tmp_path / "no-such-cert.pem"
+    done = run_pytest(
+        tmp_path / "bad",
+        f"--ocpp-listen=127.0.0.1:{port}",
+        "--ocpp-version=1.6",
+        "--ocpp-security-profile=2",
+        "--ocpp-basic-auth-password=" + PASSWORD,
+        f"--ocpp-tls-server-cert-file={missing}",
+        f"--ocpp-tls-server-key-file={test_pki.files.server_key_file}",
+        timeout=30,
+    )
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "the fake CSMS cannot load its TLS files" in done.stderr, done.stderr
+    assert "No test case ran" in done.stderr and "Traceback" not in done.stderr
+    ca_out = tmp_path / "generated" / "ca.pem"
+    done = run_pytest(
+        tmp_path / "quiet",
+        "-q",
+        "-k",
+        "no_such_case",
+        f"--ocpp-listen=127.0.0.1:{port}",
+        "--ocpp-version=1.6",
+        "--ocpp-security-profile=2",
+        "--ocpp-basic-auth-password=" + PASSWORD,
+        f"--ocpp-tls-ca-out={ca_out}",
+        timeout=30,
+    )
+    assert f"load its CA into the station under test: {ca_out}" in done.stdout, done.stdout

@@ -1,5 +1,6 @@
 """Issue 14's coverage: every OCTT 2.0.1 station-side (``_CS``) id of the catalogue has its
-test function, except the security ones, which come with the security profiles (issue 17).
+test function, block A (security, issue 17) included, except the four below that still wait
+for a fake CSMS that swaps its root certificate between handshakes.
 
 The proof files (``test_station201_defects_*.py``) show each block's cases pass against the
 conformant reference station and fail against a broken one; this file keeps the whole set
@@ -19,20 +20,20 @@ SECURITY_ISSUE: dict[str, str] = {
     "TC_M_30_CS": "reconnecting over TLS with a new CSMS root (AdditionalRootCertificateCheck)",
     "TC_M_31_CS": "the same, falling back to the old root",
 }
-"""Cases outside block A that need the fake CSMS to serve ``wss://`` (issue 17)."""
+"""Cases that need the fake CSMS to serve ``wss://`` under a new CSMS root (issue 17: not yet
+built; ``pytest_ocpp/data/octt-coverage.toml`` lists them as such)."""
 
 CS_201 = sorted(
     info.id for info in catalog().values() if info.version == "2.0.1" and info.side == "CS"
 )
 
 
-def test_every_station_side_case_outside_security_is_implemented() -> None:
-    security = {case for case in CS_201 if case.startswith("TC_A_")} | set(SECURITY_ISSUE)
+def test_every_station_side_case_is_implemented() -> None:
     implemented = implemented_cases(pytest_ocpp.testcases.ocpp201.cs, "2.0.1")
-    missing = sorted(set(CS_201) - security - implemented)
+    missing = sorted(set(CS_201) - set(SECURITY_ISSUE) - implemented)
     assert not missing, f"2.0.1 station-side cases without a test function: {missing}"
-    assert not implemented & {c for c in CS_201 if c.startswith("TC_A_")}, "block A is issue 17"
-    assert len(CS_201) == 424 and len(set(CS_201) - security) == 403
+    assert not implemented & set(SECURITY_ISSUE), "built: take it off SECURITY_ISSUE"
+    assert len(CS_201) == 424
 
 
 def test_no_unknown_ids() -> None:

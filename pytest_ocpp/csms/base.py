@@ -352,6 +352,21 @@ class FakeCsms:
         self.serve_untrusted = False
         """Serve a certificate of a CA the station does not know (TC_086_CS's check that the
         station refuses it, A00.FR.309/310), until set back."""
+        self.serve_instead: ssl.SSLContext | None = None
+        """Serve this TLS context's certificate instead of ours (an invalid CSMS certificate,
+        2.0.1 TC_A_05_CS), until set back to None."""
+        self.hellos = 0
+        """TLS Client Hellos received on the main listener: a station's connection attempt
+        is seen even when its handshake then fails."""
+        self.listener_profile: dict[int, int] = {}
+        """Port of an extra listener (:meth:`open_listener`) → the security profile it
+        serves; its connections are judged by that profile."""
+        self._listeners: dict[int, Server] = {}
+        self.client_cas: list[str] = []
+        """More CAs (PEM) client certificates may chain to under profile 3: the CA that
+        signed the station's renewed certificate (1.6 TC_074/083_CS, :meth:`trust_client_ca`)."""
+        self.tls_context: ssl.SSLContext | None = None
+        """The main listener's TLS context (None over ws://)."""
 
     def share_server_with(self, primary: FakeCsms) -> None:
         """Serve this version from ``primary``'s listening port: a station offering this
@@ -444,12 +459,28 @@ class FakeCsms:
             ) from None
 
         def choose(obj: ssl.SSLObject, name: str | None, ctx: ssl.SSLContext) -> None:
-            if self.serve_untrusted:
+            self.hellos += 1
+            if self.serve_instead is not None:
+                obj.context = self.serve_instead
+            elif self.serve_untrusted:
                 hosts = security.server_hosts(self.host, self.config.public_host)
                 obj.context = security.untrusted_server_context(hosts)
 
         context.sni_callback = choose  # type: ignore[assignment]
+        if client_ca:
+            for pem in self.client_cas:
+                context.load_verify_locations(cadata=pem)
+        self.tls_context = context
         return context
+
+    def trust_client_ca(self, pem: str) -> None:
+        """Accept client certificates chaining to ``pem`` from the next handshake on (the CA
+        the fake CSMS signs the station's certificate with, 1.6 Whitepaper A02)."""
+        if pem in self.client_cas:
+            return
+        self.client_cas.append(pem)
+        if self.tls_context is not None and self.tls_context.verify_mode != ssl.CERT_NONE:
+            self.tls_context.load_verify_locations(cadata=pem)
 
     async def start(self) -> None:
         if self.primary is not None:
@@ -468,7 +499,70 @@ class FakeCsms:
         )
         self.port = self._server.sockets[0].getsockname()[1]
 
+    async def relisten(
+        self, tls_context: ssl.SSLContext | None = None, *, keep_connection: bool = False
+    ) -> None:
+        """Serve the main port again with ``tls_context`` (None: the configured one): a TLS
+        version the station must refuse (2.0.1 TC_A_06_CS), then back. The station's
+        connection is closed unless ``keep_connection`` (the next one meets the new server)."""
+        if self._server is None:
+            return
+        self._server.close(close_connections=not keep_connection)
+        if not keep_connection:
+            await self._server.wait_closed()
+        if tls_context is None and self.serves_tls:
+            tls_context = self._tls_context()
+        self._server = await serve(
+            self._handle,
+            self.host,
+            self.port,
+            [self.version.subprotocol, *self.siblings],
+            tls_context=tls_context,
+            process_request=self._process_request,
+        )
+
+    async def open_listener(
+        self, profile: int, tls_context: ssl.SSLContext | None, port: int = 0
+    ) -> str:
+        """A second websocket server on a free port of the same host for security
+        ``profile`` (2.0.1 Part 6: "the OCTT will start another webSocket server for the
+        second connectionData slot"), on ``port`` (0: a free one); returns its URL (the
+        station appends its id)."""
+        server = await serve(
+            self._handle,
+            self.host,
+            port,
+            [self.version.subprotocol],
+            tls_context=tls_context,
+            process_request=self._process_request,
+        )
+        port = server.sockets[0].getsockname()[1]
+        self._listeners[port] = server
+        self.listener_profile[port] = profile
+        scheme = "wss" if tls_context is not None else "ws"
+        return f"{scheme}://{self.config.public_host or self.host}:{port}{self.path_prefix}"
+
+    async def close_listener(self, url: str) -> None:
+        """Stop the extra listener of ``url`` (its connections close)."""
+        port = int(url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[-1])
+        server = self._listeners.pop(port, None)
+        self.listener_profile.pop(port, None)
+        if server is not None:
+            server.close()
+            await server.wait_closed()
+
+    def profile_of(self, connection: Any) -> int | None:
+        """The security profile the listener of ``connection`` serves."""
+        with contextlib.suppress(Exception):
+            port = connection.transport.get_extra_info("sockname")[1]
+            if port in self.listener_profile:
+                return self.listener_profile[port]
+        return self.config.security_profile
+
     async def stop(self) -> None:
+        for server in self._listeners.values():
+            server.close()
+        self._listeners.clear()
         if self.connection is not None:
             await self.connection.close()
         if self._server is not None:
@@ -594,7 +688,14 @@ class FakeCsms:
         if self.behaviour.refuse_connections:
             self.trace.event("csms", f"refusing connection from {station_id} (simulated outage)")
             return connection.respond(503, "simulated outage\n")
-        profile = self.config.security_profile
+        profile = self.profile_of(connection)
+        if profile in (2, 3) and security.tls_info(connection) is None:
+            self._reject(
+                f"station {station_id} connected over plain ws:// to a listener of security "
+                f"profile {profile}; after an upgrade the Central System SHALL NOT allow a "
+                "lower profile (1.6 Security Whitepaper A05.FR.09); answered HTTP 403"
+            )
+            return connection.respond(403, "TLS required\n")
         if profile == 3:
             info = security.tls_info(connection)
             if info is None or not info.peer_certificate:

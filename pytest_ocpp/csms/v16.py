@@ -14,6 +14,7 @@ from typing import Any
 from pytest_ocpp.case import current, starting_state, step, warn
 from pytest_ocpp.csms.base import FakeCsms, StationConnection
 from pytest_ocpp.csms.keys16 import is_required, missing_key
+from pytest_ocpp.csms.states16_security import SecurityStates16
 from pytest_ocpp.link import ANY_ACTION, Handler, IncomingCall
 from pytest_ocpp.station import now
 from pytest_ocpp.verdicts import (
@@ -78,7 +79,7 @@ def _accepted(call: IncomingCall) -> bool:
     return bool(call.reply_payload and call.reply_payload.get("status") == "Accepted")
 
 
-class FakeCsms16(FakeCsms):
+class FakeCsms16(SecurityStates16, FakeCsms):
     """The fake CSMS speaking OCPP 1.6J."""
 
     async def ready(
@@ -414,7 +415,7 @@ class FakeCsms16(FakeCsms):
     def before_call(self, action: str, payload: dict[str, Any]) -> None:
         """A transfer runs from the moment it is asked for: its final status notification may
         arrive (and be handled) before the request's caller sees the answer."""
-        if action == "UpdateFirmware":
+        if action in ("UpdateFirmware", "SignedUpdateFirmware"):
             self.firmware_running = True
         elif action == "GetDiagnostics":
             self.diagnostics_running = True
@@ -1027,4 +1028,5 @@ class FakeCsms16(FakeCsms):
             "DataTransfer": lambda call: {"status": b().data_transfer_status},
             "FirmwareStatusNotification": firmware,
             "DiagnosticsStatusNotification": diagnostics,
+            **self.security_handlers(),
         }

@@ -22,6 +22,7 @@ from pytest_ocpp.csms.states201 import StationStates201
 from pytest_ocpp.csms.states201_certificates import CertificateStates201
 from pytest_ocpp.csms.states201_firmware import FirmwareStates201
 from pytest_ocpp.csms.states201_memory import MemoryStates201
+from pytest_ocpp.csms.states201_security import SecurityStates201
 from pytest_ocpp.csms.states201_session import SessionStates201
 from pytest_ocpp.csms.states201_smart_charging import SmartChargingStates201
 from pytest_ocpp.link import ANY_ACTION, Handler, IncomingCall
@@ -52,6 +53,7 @@ class FakeCsms201(
     SmartChargingStates201,
     FirmwareStates201,
     CertificateStates201,
+    SecurityStates201,
     FakeCsms,
 ):
     """The fake CSMS speaking OCPP 2.0.1; its reusable states are :class:`StationStates201`."""
@@ -250,6 +252,9 @@ class FakeCsms201(
                     text = _key_text(item)
                     self.changed_variables.setdefault(text, self.variables.get(text))
                     self.variables[text] = sent.get(text)
+        elif action == "CertificateSigned" and status == "Accepted":
+            if payload.get("certificateType", "ChargingStationCertificate") != "V2GCertificate":
+                self.station_certificate_signed = True  # TC_A_21_CS's prerequisite is gone
         elif action == "ReserveNow" and status == "Accepted":
             self.reservations201.add(int(payload["id"]))
         elif action == "CancelReservation" and status == "Accepted":

@@ -52,6 +52,7 @@ from pytest_ocpp.reference.station_model import (
 from pytest_ocpp.reference.station_operator import ACTIONS, OperatorMixin, hand_off
 from pytest_ocpp.reference.station_reservations import ReservationMixin
 from pytest_ocpp.reference.station_rpc import FUZZ_DEFECTS
+from pytest_ocpp.reference.station_security import SECURITY_DEFECTS, SecurityMixin
 from pytest_ocpp.reference.station_smart import ProfileStore, format_datetime, parse_datetime
 from pytest_ocpp.reference.station_transfer import BASE_FIRMWARE, FileTransferMixin
 
@@ -113,6 +114,7 @@ DEFECTS: dict[str, str] = {
     "not chain to its CSMS root).",
     "no_basic_auth_header": "Sends no HTTP Basic Authorization header when it connects "
     "(security profiles 1 and 2, 1.6 Security Whitepaper A00.FR.202/203).",
+    **SECURITY_DEFECTS,
     **FUZZ_DEFECTS,
 }
 """Deliberately broken variants: name → the one behaviour it changes."""
@@ -146,7 +148,9 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTransferMixin):
+class ReferenceStation(
+    SecurityMixin, OperatorMixin, MeteringMixin, ReservationMixin, FileTransferMixin
+):
     """A conformant OCPP 1.6J charge point simulator, driven by a CSMS plus operator actions.
 
     ``start()`` returns at once; await :attr:`online` to know the station is booted (Accepted)
@@ -293,6 +297,7 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
         self._main: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self._control: Server | None = None
+        self.security_setup()
 
     # ------------------------------------------------------------------ public API
 
@@ -406,7 +411,7 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
         whitepaper's AES-GCM suites (A00.FR.318), the client certificate for profile 3."""
         if not self.csms_url.startswith("wss://"):
             return None
-        context = ssl.create_default_context(cafile=self.tls_ca_file)
+        context = ssl.create_default_context(cafile=self.central_system_roots_file())
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.set_ciphers(
             "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
@@ -420,11 +425,11 @@ class ReferenceStation(OperatorMixin, MeteringMixin, ReservationMixin, FileTrans
         return context
 
     async def _session(self, ws: ClientConnection) -> None:
-        from pytest_ocpp.reference.station_handlers import StationClient
+        from pytest_ocpp.reference.station_security import SecureStationClient
 
         lost = asyncio.Event()
         self._session_lost = lost
-        client = StationClient(self, ws, response_timeout=self.response_timeout)
+        client = SecureStationClient(self, ws, response_timeout=self.response_timeout)
         self._client = client
         tasks: list[asyncio.Task[Any]] = [asyncio.create_task(self._read(client, lost))]
         try:

@@ -337,10 +337,19 @@ def write_terminal(
     reporter.write_line(total_line(results), bold=True)
 
 
-_COLUMNS = (
-    f"{'OCPP':<6}{'under test':<18}{'profile':<40}"
-    f"{'pass':>5}{'fail':>5}{'n/a':>5}{'err':>5}  run/catalogue"
-)
+def _columns(width: int) -> str:
+    return (
+        f"{'OCPP':<{width}}{'under test':<18}{'profile':<40}"
+        f"{'pass':>5}{'fail':>5}{'n/a':>5}{'err':>5}  run/catalogue"
+    )
+
+
+_COLUMNS = _columns(6)
+
+
+def protocol_version(version: str) -> str:
+    """``OCPP 1.6``; an OCPI case's version already names its protocol (``OCPI 2.2.1``)."""
+    return version if version.startswith("OCPI") else f"OCPP {version}"
 
 
 def _write_table(reporter: Any, results: Results) -> None:
@@ -348,20 +357,22 @@ def _write_table(reporter: Any, results: Results) -> None:
     in the line format of the per-case list, under their own heading."""
     fuzz_lines = []
     header_written = False
-    for (version, side, profile), cases in results.groups():
+    groups = results.groups()
+    width = max([6, *(len(version) + 1 for (version, _, _), _ in groups)])
+    for (version, side, profile), cases in groups:
         counts = results.totals(cases)
         if profile == FUZZING:
             fuzz_lines.append(_fuzz_line(version, side, cases, counts))
             continue
         if not header_written:
-            reporter.write_line(_COLUMNS, bold=True)
+            reporter.write_line(_columns(width), bold=True)
             header_written = True
         cells = "".join(f"{counts[v] or '·':>5}" for v in VERDICTS)
         notes = group_notes(cases)
         coverage = f"{len(cases)}/{catalog_size(version, side, profile)}"
         colour = {"red": True} if counts[FAIL] or counts[ERROR] else {"green": True}
         reporter.write_line(
-            f"{version:<6}{under_test(side):<18}{profile[:39]:<40}{cells}  {coverage}"
+            f"{version:<{width}}{under_test(side):<18}{profile[:39]:<40}{cells}  {coverage}"
             + (f" ({notes})" if notes else ""),
             **colour,
         )
@@ -419,7 +430,7 @@ def _write_case_list(reporter: Any, results: Results) -> None:
                 f"cases in this run" + (f"; {notes}" if notes else "")
             )
             reporter.write_line(
-                f"OCPP {version} · {under_test(side)} under test · {profile}: "
+                f"{protocol_version(version)} · {under_test(side)} under test · {profile}: "
                 f"{tally(counts)} ({scope})",
                 bold=True,
             )

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from pytest_ocpp.case import CaseContext
-from pytest_ocpp.config import IdTags, StationSpec
+from pytest_ocpp.config import IdTags, StationSpec, TlsSettings
 from pytest_ocpp.link import Handler, IncomingCall, Link, Predicate, connect
 from pytest_ocpp.verdicts import ConnectFailed
 from pytest_ocpp.versions import OcppVersion
@@ -49,6 +49,9 @@ class FakeStation:
         self.spec = spec
         self.tags = tags
         self.password = password
+        self.tls: TlsSettings | None = None
+        """TLS settings of this station's next connections when not the configured ones: a
+        client certificate the CSMS signed (2.0.1 TC_A_11/A_19_CSMS)."""
         self.link: Link | None = None
         self.handlers: dict[str, Handler] = self.default_handlers()
         self.heartbeat_interval: int | None = None
@@ -66,7 +69,7 @@ class FakeStation:
             self.station_id,
             subprotocols or [self.version.subprotocol],
             timeouts=cfg.timeouts,
-            tls=cfg.tls,
+            tls=self.tls or cfg.tls,
             password=self.password,
             trace=self.ctx.trace,
             require_subprotocol=require_subprotocol,

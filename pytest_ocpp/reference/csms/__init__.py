@@ -15,7 +15,9 @@ Each entry of :data:`DEFECTS` is a named toggle that breaks exactly one behaviou
 own tests use them to prove that a test case fails when the behaviour it checks is broken.
 Unprefixed defects affect OCPP 1.6 sessions only, ``v201_`` defects affect OCPP 2.0.1
 sessions only; ``accept_unsupported_subprotocol`` and ``accept_wrong_password`` act on the
-websocket handshake and therefore on both versions, and so do the ``fuzz_`` defects of the fuzz
+websocket handshake and therefore on both versions, as do those of
+:data:`~.v201.security.DEFECTS_SECURITY_HANDSHAKE` (user, TLS version, client certificates)
+and the ``fuzz_`` defects of the fuzz
 properties (:data:`~.session.DEFECTS_FUZZ`), unless their text names one version.
 
 Layout (1.6 and 2.0.1 never share a module):
@@ -23,6 +25,8 @@ Layout (1.6 and 2.0.1 never share a module):
 - :mod:`.server`: :class:`ReferenceCsms`, the websocket endpoint, ``/_control``, :func:`main`;
 - :mod:`.session`: the base both versions' sessions share, and the id-tag knowledge;
 - :mod:`.v16`: the 1.6 session and its defects;
+- :mod:`.security16`: the 1.6 Security Whitepaper's certificate signing, password change and
+  profile upgrade, mixed into the 1.6 session, and their defects;
 - :mod:`.v201`: the 2.0.1 session, one module per functional block (see
   :mod:`.v201.session` for how to add one).
 
@@ -33,6 +37,7 @@ Run it standalone::
 
 from __future__ import annotations
 
+from pytest_ocpp.reference.csms.security16 import DEFECTS_SECURITY16
 from pytest_ocpp.reference.csms.server import (
     CONTROL_PATH,
     DEFECTS_HANDSHAKE,
@@ -48,6 +53,7 @@ from pytest_ocpp.reference.csms.session import (
 )
 from pytest_ocpp.reference.csms.v16 import DEFECTS_16
 from pytest_ocpp.reference.csms.v201 import DEFECTS_201
+from pytest_ocpp.reference.csms.v201.security import DEFECTS_SECURITY_HANDSHAKE
 
 __all__ = [
     "CONTROL_PATH",
@@ -60,5 +66,13 @@ __all__ = [
 ]
 
 #: Every defect, by name -> what it breaks: each module's table, merged (a name declared in two
-#: modules fails the import). In the order 1.6, 2.0.1, fuzz, handshake, as ``--help`` lists them.
-DEFECTS: dict[str, str] = merge_defects(DEFECTS_16, DEFECTS_201, DEFECTS_FUZZ, DEFECTS_HANDSHAKE)
+#: modules fails the import). In the order 1.6 (its Security Whitepaper part last), 2.0.1, fuzz,
+#: handshake, as ``--help`` lists them.
+DEFECTS: dict[str, str] = merge_defects(
+    DEFECTS_16,
+    DEFECTS_SECURITY16,
+    DEFECTS_201,
+    DEFECTS_FUZZ,
+    DEFECTS_HANDSHAKE,
+    DEFECTS_SECURITY_HANDSHAKE,
+)

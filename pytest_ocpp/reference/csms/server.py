@@ -29,6 +29,7 @@ from websockets.headers import build_www_authenticate_basic, parse_authorization
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
+from pytest_ocpp.reference.csms.security16 import cpo_root_pem
 from pytest_ocpp.reference.csms.session import (
     DEFAULT_ID_TAGS,
     LOGGER,
@@ -37,6 +38,7 @@ from pytest_ocpp.reference.csms.session import (
 )
 from pytest_ocpp.reference.csms.v16 import Session16
 from pytest_ocpp.reference.csms.v201 import Session201
+from pytest_ocpp.reference.csms.v201 import security as security201
 
 __all__ = [
     "CONTROL_PATH",
@@ -62,6 +64,10 @@ DEFECTS_HANDSHAKE: dict[str, str] = {
         "A client offering no supported OCPP subprotocol is accepted instead of refused."
     ),
     "accept_wrong_password": "HTTP Basic authentication accepts any password.",
+    "echo_unsupported_subprotocol": (
+        "The handshake selects the client's first offered subprotocol even when it is no OCPP "
+        "version this CSMS speaks (answers ocpp0.1; OCPP-J 1.6 §3.2, TC_088_CSMS)."
+    ),
     "accept_missing_client_certificate": (
         "Security profile 3: accepts a station that shows no TLS client certificate "
         "(1.6 Security Whitepaper A00.FR.401/407)."
@@ -121,6 +127,7 @@ class ReferenceCsms:
         response_timeout: float = 30.0,
         tls_certificates: Sequence[tuple[str, str | None]] = (),
         tls_client_ca_file: str | None = None,
+        tls_client_certificate_optional: bool = False,
     ) -> None:
         unknown_versions = [v for v in versions if v not in SUBPROTOCOLS]
         if unknown_versions or not versions:
@@ -145,10 +152,16 @@ class ReferenceCsms:
         }
         self.heartbeat_interval = heartbeat_interval
         self.basic_auth = dict(basic_auth) if basic_auth is not None else None
+        #: station id -> former passwords still accepted (only the accept_former_password
+        #: defect puts any here; see :meth:`change_password`).
+        self._former_passwords: dict[str, set[str]] = {}
         self.defects: frozenset[str] = frozenset(defects)
         self.response_timeout = response_timeout
         self.tls_certificates = tuple(tls_certificates)
         self.tls_client_ca_file = tls_client_ca_file
+        #: Profiles 2 and 3 on one endpoint: a client certificate is verified when shown, and
+        #: a station showing none must give Basic credentials (2.0.1 A05 upgrades 2 -> 3).
+        self.tls_client_certificate_optional = tls_client_certificate_optional
         self._control_server: Server | None = None
         self._control_port = 0
         #: (station_id, action, "CallResult" | "CallError", payload or error code), in order.
@@ -198,8 +211,14 @@ class ReferenceCsms:
             context.load_cert_chain(cert, key)
         if self.tls_client_ca_file is not None:
             context.load_verify_locations(self.tls_client_ca_file)
+            # The CA of its own CertificateSigned.req (1.6 Security WP A02): a station
+            # reconnects with the certificate it was given (security16.py).
+            if "distrust_signed_certificates" not in self.defects:
+                context.load_verify_locations(cadata=cpo_root_pem())
             missing_ok = "accept_missing_client_certificate" in self.defects
+            missing_ok = missing_ok or self.tls_client_certificate_optional
             context.verify_mode = ssl.CERT_OPTIONAL if missing_ok else ssl.CERT_REQUIRED
+        security201.tune_tls(context, self)
         return context
 
     def _process_control_request(
@@ -263,6 +282,18 @@ class ReferenceCsms:
         if station_id not in self._first_tx_ids:
             self._first_tx_ids[station_id] = self.next_tx_id()
         return self._first_tx_ids[station_id]
+
+    def change_password(self, station_id: str, password: str, *, keep_former: bool = False) -> None:
+        """The station accepted a new AuthorizationKey: expect it from now on and refuse the
+        former one (1.6 Security WP A01.FR.03); ``keep_former`` (a defect) keeps accepting it.
+        Nothing changes without Basic authentication (no profile 1 or 2)."""
+        if self.basic_auth is None:
+            return
+        former = self.basic_auth.get(station_id)
+        self.basic_auth[station_id] = password
+        if keep_former and former is not None:
+            self._former_passwords.setdefault(station_id, set()).add(former)
+        LOGGER.info("%s: the Basic authentication password was changed", station_id)
 
     def lookup_id_tag(self, id_tag: str) -> IdTagSpec | None:
         """IdToken comparison is case-insensitive (OCPP 1.6 §7.28 IdToken)."""
@@ -378,6 +409,8 @@ class ReferenceCsms:
             return None
         if "accept_unsupported_subprotocol" in self.defects:
             return None
+        if "echo_unsupported_subprotocol" in self.defects and subprotocols:
+            return subprotocols[0]
         raise NegotiationError(
             f"no supported subprotocol offered; expected one of {', '.join(offered)}"
         )
@@ -392,7 +425,10 @@ class ReferenceCsms:
                 http.HTTPStatus.NOT_FOUND,
                 f"Connect to {self.path}/<station_id>, not {path}.\n",
             )
-        if self.basic_auth is not None:
+        refusal = security201.handshake_refusal(self, connection, station_id)  # A05.FR.07
+        if refusal is not None:
+            return refusal
+        if self.basic_auth is not None and security201.password_required(self, connection):
             return self._check_basic_auth(connection, request.headers, station_id)
         return None
 
@@ -406,9 +442,13 @@ class ReferenceCsms:
             username = password = None
         expected = self.basic_auth.get(station_id) if self.basic_auth is not None else None
         ok = (
-            username == station_id
+            (username == station_id or "accept_other_basic_auth_user" in self.defects)
             and expected is not None
-            and (password == expected or "accept_wrong_password" in self.defects)
+            and (
+                password == expected
+                or password in self._former_passwords.get(station_id, ())
+                or "accept_wrong_password" in self.defects
+            )
         )
         if ok:
             return None
@@ -555,6 +595,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--defect", action="append", default=[], choices=list(catalogue))
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument(
+        "--trigger-api-port",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="also serve tzi-OCTT's trigger API and open-ocpp-tck's csms-server API on PORT "
+        "(pytest_ocpp.interop.trigger_server)",
+    )
     args = parser.parse_args(argv)
     try:
         tags = _parse_tags(args.tag) if args.tag else None
@@ -587,6 +635,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(
                 f"reference CSMS: {csms.url}/<station_id>  control: {csms.control_url}", flush=True
             )
+            if args.trigger_api_port is not None:
+                from pytest_ocpp.interop import trigger_server
+
+                api = await trigger_server.serve(
+                    csms.handle_command, args.host, args.trigger_api_port
+                )
+                port = api.sockets[0].getsockname()[1]
+                print(f"trigger APIs: http://{args.host}:{port}", flush=True)
             await stop.wait()
 
     with contextlib.suppress(KeyboardInterrupt):

@@ -349,6 +349,7 @@ class _ReferenceSession:
                 "%s: the %s response breaks its schema: %s", self.id, msg.action, problem
             )
         await self._send(msg.create_call_result(body).to_json())  # type: ignore[attr-defined]
+        self._notify("from_station", msg.action, msg.payload, body)
         after = handlers.get("_after_action")
         if after is not None:
             kwargs.pop("call_unique_id", None)
@@ -445,6 +446,16 @@ class _ReferenceSession:
         kind = "CallError" if reply.message_type_id == MessageType.CallError else "CallResult"
         body = reply.payload if kind == "CallResult" else reply.error_code
         self.csms.responses.append((self.id, call.action, kind, body))
+        self._notify("to_station", call.action, call.payload, (kind, body))
+
+    def _notify(self, direction: str, action: str, request: Any, response: Any) -> None:
+        """Tell the CSMS's observers (the reference OCPI CPO interface, which turns OCPP
+        transactions into OCPI Sessions and CDRs) about a handled Call or a station's reply."""
+        for observe in getattr(self.csms, "observers", ()):
+            try:
+                observe(self.id, direction, action, request, response)
+            except Exception:
+                LOGGER.exception("%s: an observer failed on %s", self.id, action)
 
     @property
     def _timeout(self) -> float:

@@ -20,6 +20,7 @@ from ocpp.routing import on
 from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v16 import call_result as result16
 
+from pytest_ocpp.reference.csms.security16 import Security16Mixin
 from pytest_ocpp.reference.csms.session import _altered_value, _other_tag, _ReferenceSession
 
 __all__ = ["DEFECTS_16", "Session16", "utc_now_16"]
@@ -56,6 +57,11 @@ DEFECTS_16: dict[str, str] = {
     ),
     "stop_transaction_call_error": (
         "StopTransaction.req is answered with a CallError InternalError."
+    ),
+    # --- OCPP 1.6, for the load proofs (tests/test_load.py) -----------------------------------
+    "heartbeat_late": "Heartbeat.req is answered correctly, but 5 s late.",
+    "start_transaction_call_error": (
+        "StartTransaction.req is answered with a CallError InternalError."
     ),
     # --- OCPP 1.6, requests the CSMS is asked to send ------------------------------------------
     "remote_start_wrong_id_tag": (
@@ -138,14 +144,35 @@ DEFECTS_16: dict[str, str] = {
 }
 
 
+_LATE_ANSWERS: set[Any] = set()
+"""Answers on their way (``heartbeat_late``): the loop keeps only weak references to tasks."""
+
+
+def _answer_later(session: Any, frame: str, seconds: float) -> None:
+    """Send ``frame`` after ``seconds`` without holding up the session's other messages."""
+    import asyncio
+    import contextlib
+
+    async def later() -> None:
+        await asyncio.sleep(seconds)
+        with contextlib.suppress(Exception):  # the station may be gone by then
+            await session.send_raw(frame)
+
+    task = asyncio.ensure_future(later())
+    _LATE_ANSWERS.add(task)
+    task.add_done_callback(_LATE_ANSWERS.discard)
+
+
 def utc_now_16() -> str:
     """A 1.6 date-time: any ISO 8601 UTC form is allowed, we send whole seconds."""
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class Session16(_ReferenceSession, ChargePoint16):
+class Session16(Security16Mixin, _ReferenceSession, ChargePoint16):
     """An OCPP 1.6J station as the CSMS sees it: handlers for every request a Charge Point
-    sends, in every profile the suite tests (Core, Firmware Management, Reservation, ...)."""
+    sends, in every profile the suite tests (Core, Firmware Management, Reservation, ...);
+    the Security Whitepaper's signing, password change and profile upgrade come from
+    :class:`~pytest_ocpp.reference.csms.security16.Security16Mixin`."""
 
     async def intercept_call(self, msg: Call) -> bool:
         uid, action = msg.unique_id, msg.action
@@ -158,6 +185,9 @@ class Session16(_ReferenceSession, ChargePoint16):
             return True
         if action == "Authorize" and self.defect("never_answers_authorize"):
             return True
+        if action == "Heartbeat" and self.defect("heartbeat_late"):
+            _answer_later(self, json.dumps([3, uid, {"currentTime": utc_now_16()}]), 5.0)
+            return True
         if action == "DataTransfer" and self.defect("garbage_frame_on_data_transfer"):
             await self.send_raw("this is not JSON")
             return True
@@ -165,7 +195,7 @@ class Session16(_ReferenceSession, ChargePoint16):
             frame = [4, uid, "FormatViolation", "Not a 1.6 error code.", {}]
             await self.send_raw(json.dumps(frame))
             return True
-        return False
+        return await super().intercept_call(msg)
 
     def adjust_outgoing(self, action: str, payload: dict[str, Any]) -> dict[str, Any] | None:
         if action == "RemoteStartTransaction" and self.defect("remote_start_wrong_id_tag"):
@@ -245,7 +275,7 @@ class Session16(_ReferenceSession, ChargePoint16):
             "remote_start_drops_charging_profile"
         ):
             payload.pop("chargingProfile", None)
-        return payload
+        return super().adjust_outgoing(action, payload)
 
     def id_tag_info(self, id_tag: str) -> dict[str, Any]:
         """1.6 IdTagInfo (OCPP 1.6 §7.24); unknown tags are Invalid."""
@@ -294,6 +324,8 @@ class Session16(_ReferenceSession, ChargePoint16):
         whatever the CSMS thinks of the tag; the station then stops it (StopTransactionOnInvalidId).
         """
         info = self.id_tag_info(id_tag)
+        if self.defect("start_transaction_call_error"):
+            raise InternalError(description="Deliberate defect: StartTransaction fails.")
         if self.defect("reject_valid_start_transaction"):
             info["status"] = "Invalid"
         if self.defect("fuzz_repeats_transaction_ids"):
@@ -348,10 +380,3 @@ class Session16(_ReferenceSession, ChargePoint16):
     def on_signed_firmware_status(self, **_: Any) -> result16.SignedFirmwareStatusNotification:
         """Security WP §4.4 (use case L01): progress of a SignedUpdateFirmware, acknowledged."""
         return result16.SignedFirmwareStatusNotification()
-
-    @on("SignCertificate")
-    def on_sign_certificate(self, **_: Any) -> result16.SignCertificate:
-        """Security WP §4.2 (use case A02): the reference has no certificate authority to sign
-        a CSR with, so it says Rejected (a legal answer) rather than promising a
-        CertificateSigned.req it could never send."""
-        return result16.SignCertificate(status="Rejected")

@@ -2,6 +2,8 @@
 
     python -m pytest_ocpp.reference.station201 --csms ws://127.0.0.1:9000/ocpp --id CP_1 \\
         --evses 2 --control-port 9101 [--defect NAME] [--password X]
+    python -m pytest_ocpp.reference.station201 --csms wss://localhost:9443/ocpp --tls-ca ca.pem \\
+        --tls-cert station-cert.pem --tls-key station-key.pem
 
 It connects to ``{csms}/{id}`` with subprotocol ocpp2.0.1 and, with ``--control-port``, serves
 the operator control channel (one JSON command per message, see ``ACTIONS``) at
@@ -48,6 +50,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--control-port", type=int, default=None, help="serve /_control here")
     parser.add_argument("--password", default=None, help="HTTP Basic Auth password")
     parser.add_argument(
+        "--security-profile", type=int, choices=(1, 2, 3), default=None, help="of slot 1"
+    )
+    parser.add_argument("--tls-ca", default=None, help="CSMS root to trust for a wss:// CSMS")
+    parser.add_argument("--tls-cert", default=None, help="client certificate (profile 3)")
+    parser.add_argument("--tls-key", default=None, help="key of the client certificate")
+    parser.add_argument(
         "--defect",
         action="append",
         default=[],
@@ -89,6 +97,10 @@ async def run(args: argparse.Namespace) -> None:
         variables=variables,
         control_port=args.control_port,
         reboot_delay=args.reboot_delay,
+        security_profile=args.security_profile,
+        tls_ca_file=args.tls_ca,
+        tls_cert_file=args.tls_cert,
+        tls_key_file=args.tls_key,
     )
     done = asyncio.Event()
     loop = asyncio.get_running_loop()

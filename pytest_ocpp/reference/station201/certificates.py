@@ -329,10 +329,8 @@ class CertificateMixin:
         )
         self._pending_keys()[use] = key
 
-        async def send() -> None:
-            await self.request(call.SignCertificate(csr=csr, certificate_type=use))
-
-        defer(lambda: self.spawn(send()) and None)
+        # A02.FR.17-19: sent again after CertSigningWaitMinimum without a CertificateSigned.
+        defer(lambda: self.spawn(self.send_sign_certificate(csr, use)) and None)
         return "Accepted"
 
     def certificate_signed(
@@ -342,7 +340,22 @@ class CertificateMixin:
         that type, each certificate issued by the next, all valid now (and the last one issued
         by an installed root when the store holds its issuer); the new certificate replaces the
         old one of its type (per SeccId for V2G). A V2G certificate's OCSP status is asked for
-        it and its sub-CAs after the answer (M06.FR.07)."""
+        it and its sub-CAs after the answer (M06.FR.07). A Charging Station certificate
+        Rejected raises an InvalidChargingStationCertificate security event (A02.FR.07,
+        A03.FR.07); its key is kept for the TLS client side (A02.FR.08)."""
+        self.certificate_signed_received(use)
+        status, follow_up = self._check_certificate_signed(use, text)
+        if status == "Rejected" and use == "ChargingStationCertificate":
+            if not self.has("a_invalid_certificate_silent"):
+                event = call.SecurityEventNotification(
+                    type="InvalidChargingStationCertificate", timestamp=self.ts()
+                )
+                return status, lambda: self.enqueue(lambda _i: event, kind="keep") and None
+        return status, follow_up
+
+    def _check_certificate_signed(
+        self: ReferenceStation201, use: str, text: str
+    ) -> tuple[str, Callable[[], None] | None]:
         key = self._pending_keys().get(use)
         try:
             chain = x509.load_pem_x509_certificates(text.encode("ascii"))
@@ -365,6 +378,7 @@ class CertificateMixin:
         if known and not any(_issued_by(top, r) for r in known):
             return "Rejected", None
         del self._pending_keys()[use]
+        self.__dict__.setdefault("_station_keys", {})[leaf.serial_number] = key
         if use == "V2GCertificate":
             kind = "V2GCertificateChain"
             store[:] = [

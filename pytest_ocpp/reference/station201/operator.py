@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 __all__ = ["ACTIONS", "NOT_POSSIBLE", "OperatorMixin", "hand_off"]
 
 ACTIONS: dict[str, str] = {
+    "restore_network_profile": "restore_network_profile(slot, url, security_profile, priority): "
+    "the installer puts the network connection back locally (slot's URL and security profile, "
+    "SecurityProfile, NetworkConfigurationPriority) and the station reconnects; no OCPP request "
+    "can lower the security profile (B09.FR.04).",
     "plug_in": "plug_in(evse_id, connector_id=1): the cable goes in at both ends (EV connected).",
     "plug_out": "plug_out(evse_id, connector_id=1): the cable comes out at both ends.",
     "present_id_token": "present_id_token(id_token, type='ISO14443', evse_id=None): a card, "

@@ -10,13 +10,13 @@ This module is the core: connection (Part 4 §5.3 back-off), boot (B01-B03), the
 outbox (transaction messages queued offline and retried, E11-E13), heartbeats (G02) and
 connector status reporting (G01, B04). The blocks live beside it: :mod:`.device_model` (B05-B08),
 :mod:`.authorization` (C, D), :mod:`.transactions` (E, J), :mod:`.remote` (B11/B12, F, G03/G04),
-:mod:`.unsupported`, :mod:`.operator` (physical actions, control channel).
+:mod:`.unsupported`, :mod:`.operator` (physical actions, control channel), :mod:`.security`
+(security profiles, TLS, A02/A05).
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import json
 import logging
@@ -58,6 +58,7 @@ from pytest_ocpp.reference.station201.operator import ACTIONS, OperatorMixin
 from pytest_ocpp.reference.station201.outbox import CallFailed, Offline, OutboxMixin
 from pytest_ocpp.reference.station201.remote import RemoteHandlers, RemoteMixin
 from pytest_ocpp.reference.station201.reservation import ReservationHandlers, ReservationMixin
+from pytest_ocpp.reference.station201.security import SECURITY_DEFECTS, SecurityMixin
 from pytest_ocpp.reference.station201.smart_charging import (
     SmartChargingHandlers,
     SmartChargingMixin,
@@ -514,6 +515,7 @@ DEFECTS: dict[str, str] = {
     "value (N07.FR.10).",
     "n_numeric_delta_any_change": "Numeric Delta monitors fire on any change, not only beyond "
     "their value (N07.FR.18).",
+    **SECURITY_DEFECTS,
     **FUZZ_DEFECTS,
 }
 """Deliberately broken variants: name → the one behaviour it changes."""
@@ -604,6 +606,7 @@ class _Client(
 
 
 class ReferenceStation201(
+    SecurityMixin,
     OperatorMixin,
     Iso15118Mixin,
     ReservationMixin,
@@ -632,7 +635,9 @@ class ReferenceStation201(
     device model values (``{"OCPPCommCtrlr.HeartbeatInterval": "60"}``, paths as
     ``Component[(evse[,connector])].Variable[[instance]]``). ``reconnect_delay`` (seconds)
     replaces OCPPCommCtrlr.RetryBackOffWaitMinimum until the CSMS sets it (tests want fast
-    reconnects); ``reboot_delay`` is how long a reboot takes.
+    reconnects); ``reboot_delay`` is how long a reboot takes. ``security_profile`` (default:
+    from the URL and the files), ``tls_ca_file`` (its factory CSMS root),
+    ``tls_cert_file``/``tls_key_file`` (its factory client certificate): see :mod:`.security`.
     """
 
     def __init__(
@@ -651,6 +656,10 @@ class ReferenceStation201(
         reconnect_delay: float | None = None,
         reboot_delay: float = 0.0,
         power_w: float = 11000.0,
+        security_profile: int | None = None,
+        tls_ca_file: str | None = None,
+        tls_cert_file: str | None = None,
+        tls_key_file: str | None = None,
     ) -> None:
         for kind, given, known in (("defect", defects, DEFECTS), ("variant", variants, VARIANTS)):
             unknown = sorted(set(given) - set(known))
@@ -694,6 +703,12 @@ class ReferenceStation201(
         self.model = build_model(self)
         for path, value in variables.items():
             self.model.override(path, str(value))
+        self.init_security(
+            security_profile=security_profile,
+            tls_ca_file=tls_ca_file,
+            tls_cert_file=tls_cert_file,
+            tls_key_file=tls_key_file,
+        )
 
         self.connected = asyncio.Event()
         """Set while the websocket is open."""
@@ -800,12 +815,13 @@ class ReferenceStation201(
             (slot in (1, 2) or self.has("b_network_profile_any_slot"))
             and data.get("ocppVersion") == "OCPP20"
             and data.get("ocppTransport", "JSON") == "JSON"
-            and profile >= current
+            and (profile >= current or self.has("a_downgrade_accepted"))  # B09.FR.04
             and url.startswith("wss://" if profile >= 2 else ("ws://", "wss://"))
         )
         if not valid:
             return "Rejected"
         self.network_profiles[slot] = url.rstrip("/")
+        self.slot_profiles[slot] = profile
         return "Accepted"
 
     def _slots_from_priority(self) -> None:
@@ -847,17 +863,13 @@ class ReferenceStation201(
                 self._slots_from_priority()
                 if self.reboot_delay > 0:
                     await asyncio.sleep(self.reboot_delay)
-            headers = {}
-            password = self.basic_auth_password
-            if password:
-                token = base64.b64encode(f"{self.station_id}:{password}".encode()).decode()
-                headers["Authorization"] = f"Basic {token}"
             ping = self.model.get_int("OCPPCommCtrlr.WebSocketPingInterval", 0)
+            slot, url = self._current_slot(), self._connect_url()
             try:
                 async with connect(
-                    f"{self._connect_url()}/{self.station_id}",
+                    f"{url}/{self.station_id}",
                     subprotocols=[_SUBPROTOCOL],
-                    additional_headers=headers,
+                    **self.connect_options(slot, url),  # security profile of the slot (A00)
                     open_timeout=10,
                     ping_interval=ping or None,
                     max_size=2**22,
@@ -870,12 +882,12 @@ class ReferenceStation201(
                     self.disconnected.clear()
                     attempt = 0
                     self.active_slot = self._current_slot()
+                    self.connection_succeeded(self.active_slot)  # A05.FR.06
                     LOGGER.info("%s connected to %s", self.station_id, self.csms_url)
                     await self._session(ws)
             except (OSError, WebSocketException, asyncio.TimeoutError) as error:
-                LOGGER.info(
-                    "%s: connection to %s failed: %s", self.station_id, self.csms_url, error
-                )
+                LOGGER.info("%s: connection to %s failed: %s", self.station_id, url, error)
+                self.connection_failed(error)  # A00.FR.310/316 security events
                 self._slot_failed()
             finally:
                 self._ws = None
@@ -1107,7 +1119,8 @@ class ReferenceStation201(
         self.monitored_change()  # N07: monitors on the changed variable
         self.notify_config_change()
         if (variable.component, variable.name) == ("SecurityCtrlr", "BasicAuthPassword"):
-            self.basic_auth_password = variable.value
+            if not self.has("a_password_kept"):
+                self.basic_auth_password = variable.value
             self.spawn(self._close_ws())
 
     def send_report(self, request_id: int, variables: list[Variable]) -> None:

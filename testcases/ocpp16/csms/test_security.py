@@ -15,14 +15,11 @@ pytest-ocpp's, marked as such.
 from __future__ import annotations
 
 from dataclasses import replace
-from urllib.parse import urlsplit
 
 from pytest_ocpp import security, step
-from pytest_ocpp.case import current
 from pytest_ocpp.catalog import ocpp_case
 from pytest_ocpp.config import OcppConfig
-from pytest_ocpp.link import connect
-from pytest_ocpp.verdicts import ConnectFailed, TargetFailure, check, not_applicable
+from pytest_ocpp.verdicts import TargetFailure, check, not_applicable
 
 
 async def booted(station, ocpp_config: OcppConfig, first: int) -> None:
@@ -52,28 +49,13 @@ def tls_version(station) -> security.TlsInfo:
 async def refused(
     ocpp_config: OcppConfig, url: str, *, password: str | None, without_client_cert: bool
 ) -> str:
-    """Try one more connection the Central System must refuse; '' when it did (the
-    sentence :func:`pytest_ocpp.link.connect` raised is traced), else the upgrade it
-    allowed."""
+    """Try one more connection the Central System must refuse
+    (:func:`pytest_ocpp.security.refused_upgrade`, shared with the 2.0.1 cases); '' when it
+    did, else the upgrade it allowed."""
     tls = ocpp_config.tls
     if without_client_cert:
         tls = replace(tls, cert_file=None, key_file=None)
-    try:
-        ws = await connect(
-            url,
-            ocpp_config.station_id,
-            ["ocpp1.6"],
-            timeouts=ocpp_config.timeouts,
-            tls=tls,
-            password=password,
-            trace=current().trace,
-        )
-    except ConnectFailed as exc:
-        current().trace.event(ocpp_config.station_id, f"refused, as it must be: {exc}")
-        return ""
-    subprotocol = ws.subprotocol
-    await ws.close()
-    return f"HTTP 101, websocket upgraded (subprotocol {subprotocol})"
+    return await security.refused_upgrade(ocpp_config, url, "ocpp1.6", password=password, tls=tls)
 
 
 @ocpp_case("TC_085_CSMS")
@@ -110,8 +92,6 @@ async def test_tc_086_csms(station_factory, ocpp_config, ocpp_target) -> None:
     secured websocket (security profiles 2 and 3; Whitepaper §2.4-2.5: TLS 1.2 or above
     A00.FR.312, the four suites of A00.FR.317, the certificate properties of §2.6.1)."""
     profile = security.require_profile(ocpp_config, (2, 3), "TLS with a server certificate")
-    parts = urlsplit(ocpp_target)
-    host, port = parts.hostname or "", parts.port or 443
     step("1. The Charge Point initiates a TLS handshake and sends a Client Hello")
     step("2. The Central System responds with a Server Hello with its server certificate")
     step(
@@ -120,22 +100,7 @@ async def test_tc_086_csms(station_factory, ocpp_config, ocpp_target) -> None:
     )
     station = await station_factory()
     step("Step 2 validations: TLS version, cipher suites, the server certificate")
-    info = tls_version(station)
-    suites = await security.probe_suites(host, port, ocpp_config.timeouts.connect, ocpp_config.tls)
-    missing = [name for name, ok in suites.items() if not ok]
-    check(
-        not missing,
-        "TLS 1.2 handshakes with each of TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "
-        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_RSA_WITH_AES_128_GCM_SHA256 and "
-        "TLS_RSA_WITH_AES_256_GCM_SHA384 (1.6 Security Whitepaper A00.FR.317)",
-        f"no handshake with {', '.join(missing)}",
-    )
-    problems = security.certificate_problems(info.peer_certificate or b"", server_host=host)
-    check(
-        not problems,
-        "a server certificate as 1.6 Security Whitepaper §2.6.1 requires",
-        "; ".join(problems),
-    )
+    await security.judge_csms_tls(station.link.ws, ocpp_config, ocpp_target, security.TLS_RULES_16)
     await booted(station, ocpp_config, 7)
 
 

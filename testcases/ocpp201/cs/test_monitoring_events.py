@@ -15,7 +15,6 @@ index 0. Shared steps and the ``[station]`` keys: :mod:`._monitoring_support`.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import random
 import string
 from typing import Any
@@ -539,9 +538,8 @@ async def test_tc_n_48_cs(csms: FakeCsms201, station_operator: StationOperator) 
     length = len(configured) if configured else 24
     alphabet = string.ascii_letters + string.digits
     password = "".join(random.choice(alphabet) for _ in range(max(16, min(40, length))))
-    original_config = csms.config
     if configured:
-        csms.config = dataclasses.replace(original_config, basic_auth_password=password)
+        csms.change_password(password)
     try:
         generation = csms.generation
         mark = sut.mark()
@@ -572,14 +570,14 @@ async def test_tc_n_48_cs(csms: FakeCsms201, station_operator: StationOperator) 
             element,
         )
     finally:
-        if configured and csms.connection is not None and not csms.connection.closed:
-            csms.config = original_config
-            await csms.connection.link.call(
-                "SetVariables",
-                {"setVariableData": [{**target, "attributeValue": configured}]},
-                allow_error=True,
-            )
-        csms.config = original_config
+        if configured:
+            csms.change_password(configured)
+            if csms.connection is not None and not csms.connection.closed:
+                await csms.connection.link.call(
+                    "SetVariables",
+                    {"setVariableData": [{**target, "attributeValue": configured}]},
+                    allow_error=True,
+                )
 
 
 @ocpp_case("TC_N_61_CS", version="2.0.1")

@@ -9,10 +9,12 @@ gets a module of its own shaped like this one, so blocks grow without touching e
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
+from ocpp.messages import Call
 from ocpp.routing import on
 from ocpp.v201 import call_result as result201
 
@@ -24,6 +26,14 @@ __all__ = ["DEFECTS_CORE", "CoreMixin", "utc_now_201"]
 #: of the public :data:`~pytest_ocpp.reference.csms.DEFECTS`.
 DEFECTS_CORE: dict[str, str] = {
     "v201_heartbeat_bad_datetime": "HeartbeatResponse currentTime is 'yesterday'.",
+    # For the load proofs (tests/test_load.py):
+    "v201_heartbeat_late": (
+        "HeartbeatRequest is answered correctly, but 5 s late (the station's later messages "
+        "wait behind it)."
+    ),
+    "v201_tx_started_call_error": (
+        "TransactionEventRequest Started is answered with a CallError InternalError."
+    ),
     "v201_request_start_wrong_id_token": (
         "RequestStartTransactionRequest is sent with a different idToken than asked for."
     ),
@@ -59,7 +69,21 @@ class CoreMixin(_ReferenceSession):
         # Cooperative hook: the other blocks' defects apply too.
         return super().adjust_outgoing(action, payload)
 
+    async def intercept_call(self, msg: Call) -> bool:
+        """``v201_tx_started_call_error``; then the other blocks' hooks (cooperative)."""
+        if (
+            msg.action == "TransactionEvent"
+            and msg.payload.get("eventType") == "Started"
+            and self.defect("v201_tx_started_call_error")
+        ):
+            description = "Deliberate defect: TransactionEvent Started fails."
+            await self._send_error(msg, "InternalError", description)
+            return True
+        return await super().intercept_call(msg)
+
     @on("Heartbeat")
-    def on_heartbeat(self, **_: Any) -> result201.Heartbeat:
+    async def on_heartbeat(self, **_: Any) -> result201.Heartbeat:
+        if self.defect("v201_heartbeat_late"):
+            await asyncio.sleep(5.0)
         now = "yesterday" if self.defect("v201_heartbeat_bad_datetime") else utc_now_201()
         return result201.Heartbeat(current_time=now)

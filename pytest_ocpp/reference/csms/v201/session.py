@@ -46,6 +46,7 @@ from pytest_ocpp.reference.csms.v201.meter_values import MeterValuesMixin
 from pytest_ocpp.reference.csms.v201.provisioning import ProvisioningMixin
 from pytest_ocpp.reference.csms.v201.remote_control import RemoteControlMixin
 from pytest_ocpp.reference.csms.v201.reservation import ReservationMixin
+from pytest_ocpp.reference.csms.v201.security import SecurityMixin
 from pytest_ocpp.reference.csms.v201.smart_charging import SmartChargingMixin
 from pytest_ocpp.reference.csms.v201.tariff import TariffMixin
 from pytest_ocpp.reference.csms.v201.transactions import TransactionsMixin
@@ -75,6 +76,7 @@ BLOCK_MIXINS: tuple[type[_ReferenceSession], ...] = (
     MeterValuesMixin,
     AuthorizationMixin,
     LocalListMixin,
+    SecurityMixin,
     # New blocks: one line each, e.g.
     # ProvisioningMixin,
 )

@@ -1,0 +1,307 @@
+"""What the OCPP 2.0.1 security cases of block A (Part 6 Tables 1-17, Charging Station under
+test) need from the fake CSMS beyond the transport of :mod:`pytest_ocpp.csms.base`: the second
+websocket server of the second connectionData slot, the certificates a station must refuse,
+the network-profile steps of A05 and putting the station's network configuration back.
+
+OCTT's configured values are ``[station]`` keys (config file), documented per case:
+``configuration_slot`` / ``configuration_slot2`` (default 1 and 2, shared with the B09/B10
+cases), ``message_timeout2`` (default 30), ``ocpp_interface2`` (default Wired0),
+``security_profile2`` (the second slot's profile; default per case),
+``invalid_server_certificates`` (OCTT's "CSMS Keystore Invalid": a list of [certificate, key]
+PEM file pairs served in turn by TC_A_05_CS, after the generated one of an unknown CA).
+
+The second listener's server certificate is issued for the fake CSMS's host by the CSMS root
+that Memory State CertificateInstalled installs (``[station] csms_root_certificate`` with
+``csms_root_private_key``, else the generated test root), so a station that trusts the
+installed root trusts it (A00.FR.308). With security profile 3 the fake CSMS also trusts client
+certificates that root signed: RenewChargingStationCertificate makes one (A02.FR.08).
+
+Mixed into :class:`~pytest_ocpp.csms.v201.FakeCsms201`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pytest_ocpp import security
+from pytest_ocpp.case import step
+from pytest_ocpp.verdicts import ConnectFailed, TargetFailure, check, not_applicable
+
+if TYPE_CHECKING:
+    from pytest_ocpp.csms.base import StationConnection
+
+CONNECTION_DATA_DEFAULTS = {"message_timeout2": 30, "ocpp_interface2": "Wired0"}
+
+
+class SecurityStates201:
+    """Mixin of :class:`~pytest_ocpp.csms.v201.FakeCsms201` (see the module docstring)."""
+
+    config: Any
+    host: str
+    hellos: int
+    generation: int
+    serve_instead: ssl.SSLContext | None
+    client_cas: list[str]
+    station_certificate_signed: bool = False
+    """A CertificateSigned ChargingStationCertificate was Accepted in this run (set by
+    ``observe_call``): the station has a Charging Station certificate from then on."""
+
+    # -- TLS contexts -------------------------------------------------------------------------
+    def _tls_context(self) -> ssl.SSLContext:
+        """The configured server context; with security profile 3 it also trusts client
+        certificates the configured CSMS root signed (a renewed Charging Station certificate,
+        A02.FR.08), through the fake CSMS's :attr:`client_cas`."""
+        if self.config.security_profile == 3:
+            with contextlib.suppress(Exception):
+                pem = self._csms_root_pem()
+                if pem not in self.client_cas:
+                    self.client_cas.append(pem)
+        return super()._tls_context()  # type: ignore[misc,no-any-return]
+
+    def _csms_root_pem(self) -> str:
+        return self.configured_certificate("CSMSRootCertificate")  # type: ignore[attr-defined,no-any-return]
+
+    def _write_pair(self, certificate: Any, key: Any) -> tuple[str, str]:
+        from pytest_ocpp import pki
+
+        folder = Path(tempfile.mkdtemp(prefix="pytest-ocpp-tls-"))
+        cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+        cert_path.write_text(pki.pem(certificate), "ascii")
+        key_path.touch(0o600)
+        key_path.write_text(pki.key_pem(key), "ascii")
+        return str(cert_path), str(key_path)
+
+    def listener_context(self, profile: int) -> ssl.SSLContext | None:
+        """The second listener's TLS context for ``profile`` (None for profile 1): a server
+        certificate for our host signed by the configured CSMS root; with profile 3 client
+        certificates are asked for and verified against that root and the run's CA."""
+        if profile < 2:
+            return None
+        from pytest_ocpp import pki
+
+        authority = self.csms_root_authority()  # type: ignore[attr-defined]
+        hosts = security.server_hosts(self.host, self.config.public_host)
+        leaf, key = pki.tls_leaf(authority, hosts[0], server=True, hosts=hosts)
+        pair = self._write_pair(leaf, key)
+        context = security.server_context([pair])
+        if profile == 3:
+            context.verify_mode = ssl.CERT_OPTIONAL
+            context.load_verify_locations(cadata=authority.pem)
+            tls = self.config.tls
+            if tls.ca_file or tls.ca_out:
+                context.load_verify_locations(tls.ca_file or tls.ca_out)
+        return context
+
+    def _client_auth(self, context: ssl.SSLContext) -> ssl.SSLContext:
+        """With security profile 3 a replacement server context asks for the client
+        certificate too, verified as the configured one does (else the fake CSMS would refuse
+        the station for the missing certificate instead of the station refusing us)."""
+        if self.config.security_profile == 3:
+            tls = self.config.tls
+            context.verify_mode = ssl.CERT_OPTIONAL
+            if tls.ca_file or tls.ca_out:
+                context.load_verify_locations(tls.ca_file or tls.ca_out)
+            with contextlib.suppress(Exception):
+                context.load_verify_locations(cadata=self._csms_root_pem())
+        return context
+
+    def invalid_server_contexts(self) -> list[tuple[str, ssl.SSLContext]]:
+        """TC_A_05_CS's invalid server certificates: one for our host from a CA the station
+        does not know (generated), then each ``[station] invalid_server_certificates`` pair."""
+        from pytest_ocpp import pki
+
+        hosts = security.server_hosts(self.host, self.config.public_host)
+        unknown = pki.authority("pytest-ocpp Untrusted Test Root (no station trusts it)")
+        pair = self._write_pair(*pki.tls_leaf(unknown, hosts[0], server=True, hosts=hosts))
+        found = [("not signed by an installed CSMS root", security.server_context([pair]))]
+        for cert, key in self.config.station.extra.get("invalid_server_certificates") or []:
+            found.append((f"configured {Path(cert).name}", security.server_context([(cert, key)])))
+        return [(what, self._client_auth(context)) for what, context in found]
+
+    def old_tls_context(self) -> ssl.SSLContext:
+        """A server context offering only TLS 1.1 (TC_A_06_CS), counting the Client Hellos
+        in :attr:`hellos`. Not applicable where this machine's OpenSSL cannot serve it."""
+        tls = self.config.tls
+        pairs = [(tls.server_cert_file, tls.server_key_file), *tls.extra_server_certificates]
+        try:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.set_ciphers("DEFAULT:@SECLEVEL=0")
+            with warnings_ignored():
+                context.minimum_version = ssl.TLSVersion.TLSv1_1
+                context.maximum_version = ssl.TLSVersion.TLSv1_1
+            for cert, key in pairs:
+                context.load_cert_chain(cert, key)  # type: ignore[arg-type]
+        except (ValueError, ssl.SSLError, OSError) as exc:
+            raise not_applicable(
+                f"this machine's OpenSSL ({ssl.OPENSSL_VERSION}) cannot serve TLS 1.1: {exc}"
+            ) from None
+
+        def seen(
+            conn: Any, direction: str, version: Any, kind: Any, message: Any, data: Any
+        ) -> None:
+            if direction == "read" and getattr(message, "name", "") == "CLIENT_HELLO":
+                self.hellos += 1
+
+        # No public hook sees a handshake that fails on the version (the SNI callback comes
+        # later); CPython's message callback does.
+        if not hasattr(context, "_msg_callback"):
+            raise not_applicable(
+                "this Python's ssl module cannot report a Client Hello that fails on the TLS "
+                "version (no SSLContext._msg_callback)"
+            )
+        context._msg_callback = seen  # type: ignore[attr-defined]
+        return self._client_auth(context)
+
+    async def wait_hello(self, since: int, timeout: float, what: str) -> None:
+        """Wait until a Client Hello newer than count ``since`` arrived: the station's
+        connection attempt, whatever becomes of its handshake."""
+        deadline = time.monotonic() + timeout
+        while self.hellos <= since:
+            if time.monotonic() > deadline:
+                raise ConnectFailed(
+                    f"the Charging Station made no connection attempt ({what}) within "
+                    f"{timeout:g} s (--ocpp-reboot-timeout)"
+                )
+            await asyncio.sleep(0.05)
+
+    # -- A05 / B09 steps --------------------------------------------------------------------
+    def configured_slots(self) -> tuple[int, int]:
+        """<Configured configurationSlot> and <Configured configurationSlot2>."""
+        extra = self.config.station.extra
+        return int(extra.get("configuration_slot", 1)), int(extra.get("configuration_slot2", 2))
+
+    async def station_security_profile(self, sut: StationConnection) -> int:
+        """SecurityCtrlr.SecurityProfile as the station reports it (else the run's)."""
+        text = await self.get_variable(sut, "SecurityCtrlr.SecurityProfile")  # type: ignore[attr-defined]
+        if text is not None and text.isdigit():
+            return int(text)
+        return int(self.config.security_profile or 1)
+
+    async def slots_in_use(self, sut: StationConnection) -> tuple[int, int]:
+        """(the active slot, the other configured slot): errata 6.2.17/6.2.18, the slot in
+        use is read from OCPPCommCtrlr.ActiveNetworkProfile."""
+        first, second = self.configured_slots()
+        text = await self.get_variable(sut, "OCPPCommCtrlr.ActiveNetworkProfile")  # type: ignore[attr-defined]
+        active = int(text) if text and text.isdigit() else first
+        return active, (second if active == first else first)
+
+    async def set_network_profile(
+        self, sut: StationConnection, slot: int, url: str, profile: int, label: str
+    ) -> str:
+        """Step 1: SetNetworkProfileRequest for ``slot`` with the table's connectionData
+        (messageTimeout, ocppCsmsUrl, ocppInterface, ocppVersion OCPP20, securityProfile, and
+        ocppTransport JSON, which the schema requires); returns the status."""
+        extra = self.config.station.extra
+        step(
+            f"1. The OCTT sends a SetNetworkProfileRequest configurationSlot {slot}, "
+            f"securityProfile {profile}"
+        )
+        answer = await sut.call(
+            "SetNetworkProfile",
+            {
+                "configurationSlot": slot,
+                "connectionData": {
+                    "messageTimeout": int(
+                        extra.get("message_timeout2", CONNECTION_DATA_DEFAULTS["message_timeout2"])
+                    ),
+                    "ocppCsmsUrl": url,
+                    "ocppInterface": str(
+                        extra.get("ocpp_interface2", CONNECTION_DATA_DEFAULTS["ocpp_interface2"])
+                    ),
+                    "ocppTransport": "JSON",
+                    "ocppVersion": "OCPP20",
+                    "securityProfile": profile,
+                },
+            },
+        )
+        return str(answer.get("status"))
+
+    async def set_priority(self, sut: StationConnection, value: str) -> str:
+        """Step 3: SetVariablesRequest OCPPCommCtrlr.NetworkConfigurationPriority; returns
+        setVariableResult[0].attributeStatus."""
+        step(f"3. The OCTT sends SetVariablesRequest NetworkConfigurationPriority = {value}")
+        answer = await sut.call(
+            "SetVariables",
+            {
+                "setVariableData": [
+                    {
+                        "component": {"name": "OCPPCommCtrlr"},
+                        "variable": {"name": "NetworkConfigurationPriority"},
+                        "attributeValue": value,
+                    }
+                ]
+            },
+        )
+        return str((answer.get("setVariableResult") or [{}])[0].get("attributeStatus"))
+
+    @contextlib.asynccontextmanager
+    async def second_listener(self, profile: int) -> Any:
+        """The second connectionData slot's websocket server for security ``profile``, for
+        the case's duration; yields its URL."""
+        url = await self.open_listener(profile, self.listener_context(profile))  # type: ignore[attr-defined]
+        try:
+            yield url
+        finally:
+            await self.close_listener(url)  # type: ignore[attr-defined]
+
+    async def restore_network(
+        self,
+        operator: Any,
+        slot: int,
+        profile: int,
+        priority: str,
+    ) -> StationConnection:
+        """After an upgrade no OCPP request can lower the profile again (B09.FR.04): the
+        station operator puts the station's original network connection back (operator
+        action ``restore_network_profile``: slot, URL, security profile, priority), then the
+        station reconnects here (within --ocpp-reboot-timeout)."""
+        generation = self.generation
+        try:
+            await operator.perform(
+                "restore_network_profile",
+                slot=slot,
+                url=self.url,  # type: ignore[attr-defined]
+                security_profile=profile,
+                priority=priority,
+            )
+        except Exception as exc:
+            raise TargetFailure(
+                f"the station's network connection could not be put back (slot {slot}, "
+                f"{self.url}, security profile {profile}): {exc}; restore it by hand"  # type: ignore[attr-defined]
+            ) from None
+        sut: StationConnection = await self.next_connection(after=generation, reboot=True)  # type: ignore[attr-defined]
+        return sut
+
+
+@contextlib.contextmanager
+def warnings_ignored() -> Iterator[None]:
+    """TLS 1.1 is deprecated in Python's ssl module (a DeprecationWarning): serving it is
+    the point of TC_A_06_CS."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
+
+
+def judge_tls(sut: StationConnection, step_name: str) -> security.TlsInfo:
+    """OCTT's TLS validations of a 2.0.1 station: TLS 1.2 or above (A00.FR.313/416) and the
+    ECDHE_ECDSA or RSA pair of AES-GCM suites in its Client Hello (A00.FR.319/422)."""
+    info = sut.tls
+    check(info is not None, f"{step_name}: a TLS connection", "a plain ws:// connection")
+    assert info is not None
+    check(info.version_ok, f"{step_name}: TLS 1.2 or above (A00.FR.313, A00.FR.416)", info.version)
+    problem = security.station_suites_problem(info)
+    if problem:
+        raise TargetFailure(f"{step_name}: {problem.replace('A00.FR.318', 'A00.FR.319/422')}")
+    return info
+
+
+__all__ = ["SecurityStates201", "judge_tls"]

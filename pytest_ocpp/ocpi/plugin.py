@@ -1,0 +1,261 @@
+"""pytest glue of the OCPI half: ``--ocpi-*`` options, the ``ocpi_case`` marker, fixtures, and
+the hooks that report OCPI cases in the same compliance summary as the OCPP ones.
+
+Loaded by :mod:`pytest_ocpp.plugin` (``pytest_plugins``), after it: the OCPP plugin builds its
+config first, whose config file holds our ``[ocpi]`` table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from pytest_ocpp.config import ConfigError
+from pytest_ocpp.ocpi.case import MARKER, OcpiCase
+from pytest_ocpp.ocpi.catalog import CASES
+from pytest_ocpp.ocpi.config import OCPI_OPTIONS, OcpiConfig, build_ocpi_config
+from pytest_ocpp.ocpi.emsp import EmspServer
+from pytest_ocpp.ocpi.registration import Registration
+from pytest_ocpp.ocpi.transport import OcpiClient
+from pytest_ocpp.verdicts import NotApplicable
+
+OCPI_CONFIG_KEY = pytest.StashKey[OcpiConfig]()
+REFERENCE_TOKEN_A = "pytest-ocpp-reference-token-a"
+"""The one-time token the embedded reference CPO hands out when the run gives none."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ocpi", "OCPI 2.2.1, the eMSP role (pytest-ocpp)")
+    for opt in OCPI_OPTIONS:
+        group.addoption(opt.flag, default=None, help=f"{opt.help} [env {opt.env}; ini {opt.ini}]")
+        parser.addini(opt.ini, opt.help, default=None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(id, version, side, profile, block, title, ...): an OCPI 2.2.1 test case",
+    )
+    from pytest_ocpp.plugin import CONFIG_KEY, TESTCASES
+
+    ocpp_config = config.stash.get(CONFIG_KEY, None)
+    raw = ocpp_config.raw if ocpp_config is not None else {}
+    table = raw.get("ocpi", {}) if isinstance(raw, dict) else {}
+    try:
+        ocpi_config = build_ocpi_config(
+            lambda name: config.getoption("--ocpi-" + name.replace("_", "-")),
+            lambda name: config.getini("ocpi_" + name),
+            table,
+            reference=bool(ocpp_config and ocpp_config.reference),
+        )
+    except ConfigError as exc:
+        raise pytest.UsageError(f"pytest-ocpp: {exc}") from None
+    config.stash[OCPI_CONFIG_KEY] = ocpi_config
+    if (
+        ocpi_config.active
+        and config.args_source != pytest.Config.ArgsSource.ARGS
+        and str(TESTCASES) not in config.args
+    ):
+        # "pytest --ocpi-target=..." from any directory runs the bundled OCPI cases.
+        config.args[:] = [str(TESTCASES / "ocpi221")]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """OCPI cases run only against an OCPI target (or the references); the unregistration
+    runs after every other OCPI case, since a CPO's token A works once."""
+    ocpi_config = config.stash[OCPI_CONFIG_KEY]
+    ocpi = [item for item in items if item.get_closest_marker(MARKER) is not None]
+    if not ocpi:
+        return
+    from pytest_ocpp.config import profile_key
+    from pytest_ocpp.plugin import CONFIG_KEY
+
+    profiles = config.stash[CONFIG_KEY].profiles  # --ocpp-profile selects OCPI modules too
+    keys = {item: profile_key(item.get_closest_marker(MARKER).kwargs["profile"]) for item in ocpi}  # type: ignore[union-attr]
+    for item, key in keys.items():
+        item.add_marker(f"profile_{key}")
+    drop = [
+        item
+        for item in ocpi
+        if not ocpi_config.active or (profiles is not None and keys[item] not in profiles)
+    ]
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = [item for item in items if item not in drop]
+        ocpi = [item for item in ocpi if item not in drop]
+    order = {key[1]: index for index, key in enumerate(CASES)}
+
+    def position(item: pytest.Item) -> tuple[bool, int]:
+        kwargs = item.get_closest_marker(MARKER).kwargs  # type: ignore[union-attr]
+        return bool(kwargs.get("last")), order.get(kwargs["id"], len(order))
+
+    others = [item for item in items if item.get_closest_marker(MARKER) is None]
+    items[:] = others + sorted(ocpi, key=position)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    marker = item.get_closest_marker(MARKER)
+    if marker is None:
+        return report
+    from pytest_ocpp import parallel
+    from pytest_ocpp.plugin import RESULTS_KEY
+    from pytest_ocpp.report import summary
+
+    case: OcpiCase | None = getattr(item, "funcargs", {}).get("ocpi")
+    if case is not None and report.failed:
+        report.sections.append(("OCPI trace", case.trace()))
+        if case.ocpp_context is not None:
+            report.sections.append(("OCPP trace", case.ocpp_context.trace.render()))
+    kwargs = {k: v for k, v in marker.kwargs.items() if k != "last"}
+    results = item.config.stash[RESULTS_KEY]
+    summary.record(results, item, report, call, None, kwargs)
+    if parallel.worker(item.config) is not None and item.nodeid in results.cases:
+        parallel.ship(report, results.cases[item.nodeid].to_dict())  # -n: to the controller
+    return report
+
+
+# -- fixtures ----------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def ocpi_config(request: pytest.FixtureRequest) -> OcpiConfig:
+    """The run's OCPI settings (command line, environment, ini, ``[ocpi]``)."""
+    return request.config.stash[OCPI_CONFIG_KEY]
+
+
+@pytest.fixture(scope="session")
+def ocpi_target(
+    request: pytest.FixtureRequest, ocpi_config: OcpiConfig
+) -> Iterator[tuple[str, str]]:
+    """(versions URL, token A) of the CPO under test: ``--ocpi-target`` / ``--ocpi-token``, or
+    the embedded reference CPO, hosted beside the reference CSMS so it sees its OCPP side."""
+    if ocpi_config.target:
+        yield ocpi_config.target, str(ocpi_config.token_a)
+        return
+    if not ocpi_config.reference:
+        raise NotApplicable("no OCPI interface under test: give --ocpi-target and --ocpi-token")
+    from pytest_ocpp.reference.ocpi import EmbeddedCpo
+
+    csms = request.getfixturevalue("ocpp_reference_csms")
+    token_a = ocpi_config.token_a or REFERENCE_TOKEN_A
+    station_id = request.getfixturevalue("ocpp_config").station_id.split(",")[0].strip()
+    embedded = EmbeddedCpo(token_a, csms, station_id=station_id)
+    embedded.start()
+    try:
+        yield embedded.versions_url, token_a
+    finally:
+        embedded.stop()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def ocpi_emsp(ocpi_config: OcpiConfig) -> AsyncIterator[EmspServer]:
+    """Our eMSP endpoints, for the whole run: the CPO keeps the URLs it fetched."""
+    host, port = ocpi_config.listen
+    server = EmspServer(
+        host,
+        port,
+        public_url=ocpi_config.public_url,
+        country_code=ocpi_config.country_code,
+        party_id=ocpi_config.party_id,
+    )
+    try:
+        await server.start()
+    except OSError as exc:
+        raise pytest.UsageError(
+            f"pytest-ocpp cannot listen on {host}:{port} (--ocpi-listen): {exc}"
+        ) from None
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def ocpi_registration(
+    ocpi_config: OcpiConfig, ocpi_target: tuple[str, str], ocpi_emsp: EmspServer
+) -> AsyncIterator[Registration]:
+    """The run's registration with the CPO; unregistered at the end if a case left it
+    registered, so the CPO is left as it was found."""
+    url, token_a = ocpi_target
+    registration = Registration(url, token_a, ocpi_emsp, ocpi_config.callback_timeout)
+    try:
+        yield registration
+    finally:
+        if registration.registered:
+            client = OcpiClient(ocpi_config.response_timeout, [])
+            try:
+                await registration.unregister(client)
+            except AssertionError:
+                pass  # the case that owns the unregistration reports it; this is clean-up
+            finally:
+                await client.aclose()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def ocpi(
+    request: pytest.FixtureRequest,
+    ocpi_config: OcpiConfig,
+    ocpi_emsp: EmspServer,
+    ocpi_registration: Registration,
+) -> AsyncIterator[OcpiCase]:
+    """The running OCPI case (:class:`~pytest_ocpp.ocpi.case.OcpiCase`)."""
+    tags = request.getfixturevalue("ocpp_config").tags
+    case = OcpiCase(ocpi_config, ocpi_emsp, ocpi_registration, tags.valid)
+    try:
+        yield case
+    finally:
+        await case.close()
+
+
+StationStarter = Callable[[], Awaitable[Any]]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def ocpi_station(
+    request: pytest.FixtureRequest, ocpi: OcpiCase
+) -> AsyncIterator[StationStarter]:
+    """``await ocpi_station()``: a booted fake station of the run's (first) OCPP version,
+    connected to ``--ocpp-target`` or the reference CSMS, for the cases that cross from OCPI
+    into OCPP. Started inside the case, so an unreachable CSMS fails the case; left idle (its
+    transactions stopped) and closed afterwards."""
+    from pytest_ocpp import case as case_module
+    from pytest_ocpp.case import CaseContext
+    from pytest_ocpp.plugin import STATION_CLASSES
+
+    ocpp_config = request.getfixturevalue("ocpp_config")
+    target = request.getfixturevalue("ocpp_target")  # not applicable without an OCPP side
+    ctx = CaseContext(
+        ocpp_config, case_id=request.node.name, shared=request.getfixturevalue("ocpp_run_state")
+    )
+    ocpi.ocpp_context = ctx
+    stations: list[Any] = []
+
+    async def start() -> Any:
+        case_module.activate(ctx)
+        version = ocpp_config.versions[0]
+        station = STATION_CLASSES[version.name](
+            ctx,
+            url=target,
+            station_id=ocpp_config.station_id.split(",")[0].strip(),
+            version=version,
+            spec=ocpp_config.station,
+            tags=ocpp_config.tags,
+            password=ocpp_config.basic_auth_password,
+        )
+        stations.append(station)
+        await station.connect()
+        await station.booted()
+        return station
+
+    try:
+        yield start
+    finally:
+        for station in stations:
+            try:
+                await station.leave_idle()
+            except AssertionError:
+                pass  # clean-up after the verdict: the case reported what went wrong
+        await ctx.close()

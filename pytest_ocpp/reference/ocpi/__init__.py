@@ -1,0 +1,91 @@
+"""The reference CSMS's OCPI 2.2.1 CPO interface (:mod:`.cpo`), hosted beside it.
+
+With ``--ocpp-reference`` the run starts it on the reference CSMS's own background loop, so it
+shares that CSMS's OCPP sessions (the command cases cross from OCPI into OCPP and back); without
+a reference CSMS it gets a loop of its own. It imports the reference CSMS, never the core.
+
+Run it standalone, to give an eMSP backend a CPO to register with::
+
+    python -m pytest_ocpp.reference.ocpi --port 9100 --token TOKEN_A
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pytest_ocpp.reference.ocpi.cpo import DEFECTS, ReferenceCpo
+from pytest_ocpp.reference.runner import BackgroundLoop
+
+__all__ = ["DEFECTS", "EmbeddedCpo", "ReferenceCpo", "main"]
+
+
+class EmbeddedCpo:
+    """A :class:`ReferenceCpo` on the embedded reference CSMS's loop (``embedded_csms``, an
+    :class:`~pytest_ocpp.embedded.EmbeddedCsms`), or on a loop of its own."""
+
+    def __init__(
+        self,
+        token_a: str,
+        embedded_csms: Any = None,
+        defects: Iterable[str] = (),
+        station_id: str = "CP_1",
+    ) -> None:
+        self.cpo = ReferenceCpo(token_a, defects=defects)
+        self.station_id = station_id
+        self._own_loop = embedded_csms is None
+        self.loop: BackgroundLoop = (
+            BackgroundLoop("pytest-ocpp-reference-cpo") if self._own_loop else embedded_csms.loop
+        )
+        self.csms = None if embedded_csms is None else embedded_csms.csms
+
+    def start(self) -> None:
+        if self._own_loop:
+            self.loop.start()
+        self.loop.run(self.cpo.start())
+        if self.csms is not None:
+            from pytest_ocpp.reference.ocpi.commands import attach
+
+            attach(self.cpo, self.csms, self.station_id)
+
+    def stop(self) -> None:
+        try:
+            self.loop.run(self.cpo.stop())
+        finally:
+            if self._own_loop:
+                self.loop.stop()
+
+    @property
+    def versions_url(self) -> str:
+        return self.cpo.versions_url
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m pytest_ocpp.reference.ocpi",
+        description="The reference OCPI 2.2.1 CPO interface (no OCPP side).",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=9100)
+    parser.add_argument("--token", required=True, help="CREDENTIALS_TOKEN_A it hands out")
+    parser.add_argument(
+        "--defect", action="append", default=[], choices=sorted(DEFECTS), help="break one rule"
+    )
+    args = parser.parse_args(argv)
+
+    async def serve() -> None:
+        cpo = ReferenceCpo(args.token, host=args.host, port=args.port, defects=args.defect)
+        await cpo.start()
+        print(f"reference CPO: versions at {cpo.versions_url}", flush=True)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await cpo.stop()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        pass
+    return 0

@@ -1,0 +1,5 @@
+import sys
+
+from pytest_ocpp.reference.ocpi import main
+
+sys.exit(main())

@@ -1,0 +1,119 @@
+"""The ``ocpp_sim`` fixture: simulated stations for a team's own end-to-end tests of its CSMS.
+
+    async def test_my_flow(ocpp_sim):
+        station = ocpp_sim.station("CP_1")
+        await station.start(1, "VALID_TAG_1")          # plug in, present the card
+        await station.wait_for_status(1, "Charging", timeout=5)
+        ...                                            # look at your CSMS's API here
+        await station.stop(1)
+
+The CSMS is ``--ocpp-target`` (or the embedded reference CSMS with ``--ocpp-reference``), the
+version the first of ``--ocpp-version``. The same stations listen on MQTT in the same run
+(``ocpp_sim.mqtt_url``, prefix ``--ocpp-sim-prefix``): the broker is ``--ocpp-sim-mqtt``, else
+a Mosquitto started once per run; without either, ``mqtt_url`` is None and only the Python
+API drives the stations.
+
+The simulator lives on the test's own event loop (function scope), as pytest-asyncio wants:
+a server in a session loop is unreachable from tests running in function loops (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from pytest_ocpp.config import OcppConfig
+from pytest_ocpp.sim.broker import BrokerError, MosquittoBroker, MqttAddress, parse_mqtt_url
+
+__all__ = ["ocpp_sim", "ocpp_sim_broker"]
+
+
+def _setting(
+    config: pytest.Config, ocpp: OcppConfig, name: str, default: str | None = None
+) -> str | None:
+    """One ``--ocpp-sim-*`` setting from its four sources, strongest first (as every
+    pytest-ocpp setting: command line, environment, ini, the config file's [ocpp] table)."""
+    document = ocpp.raw.get("ocpp", ocpp.raw)
+    values = [
+        config.getoption("--ocpp-" + name.replace("_", "-"), None),
+        os.environ.get("OCPP_" + name.upper()),
+        config.getini("ocpp_" + name),
+        document.get(name),
+    ]
+    for value in values:
+        if value:
+            return str(value)
+    return default
+
+
+@pytest.fixture(scope="session")
+def ocpp_sim_broker(
+    request: pytest.FixtureRequest, ocpp_config: OcppConfig
+) -> Iterator[MqttAddress | None]:
+    """The run's MQTT broker: ``--ocpp-sim-mqtt``, else Mosquitto on loopback, else None."""
+    url = _setting(request.config, ocpp_config, "sim_mqtt")
+    if url:
+        try:
+            yield parse_mqtt_url(url)
+        except BrokerError as exc:
+            raise pytest.UsageError(f"pytest-ocpp: --ocpp-sim-mqtt: {exc}") from None
+        return
+    try:
+        broker = MosquittoBroker().start()
+    except BrokerError:
+        yield None
+        return
+    try:
+        yield broker.address
+    finally:
+        broker.stop()
+
+
+class SimHandle:
+    """What ``ocpp_sim`` gives a test: stations by id, and where their MQTT topics are."""
+
+    def __init__(self, simulator: Any, address: MqttAddress | None) -> None:
+        self.simulator = simulator
+        self.mqtt = address
+        self.mqtt_url = address.url if address is not None else None
+        self.prefix = simulator.prefix
+
+    def station(self, station_id: str = "CP_1") -> Any:
+        """The simulated station ``station_id`` (a :class:`~pytest_ocpp.sim.station.SimStation`),
+        connecting to the CSMS from its first use; its commands wait for the first boot."""
+        return self.simulator.station(station_id)
+
+
+@pytest_asyncio.fixture
+async def ocpp_sim(
+    request: pytest.FixtureRequest,
+    ocpp_config: OcppConfig,
+    ocpp_target: str,
+    ocpp_sim_broker: MqttAddress | None,
+) -> AsyncIterator[SimHandle]:
+    """Simulated charging stations connected to the CSMS under test, driven from the test
+    (``await station.plug_in(1)``) and over MQTT; stopped when the test ends."""
+    from pytest_ocpp.sim.simulator import Simulator
+
+    config = ocpp_config
+    options: dict[str, Any] = {"response_timeout": config.timeouts.response}
+    if config.basic_auth_password:
+        options["basic_auth_password"] = config.basic_auth_password
+    if config.tls.ca_file:
+        options["tls_ca_file"] = config.tls.ca_file
+    simulator = Simulator(
+        ocpp_target,
+        config.versions[0].name,
+        mqtt=ocpp_sim_broker,
+        prefix=_setting(request.config, config, "sim_prefix", "ocpp") or "ocpp",
+        **options,
+    )
+    await simulator.start()
+    try:
+        yield SimHandle(simulator, ocpp_sim_broker)
+    finally:
+        await simulator.stop()

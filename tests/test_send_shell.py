@@ -1,0 +1,245 @@
+"""Issue 19 point 4: ``pytest-ocpp send`` and ``pytest-ocpp shell`` against real servers.
+
+``send`` runs in this process (``main`` with its output captured): what it prints and its exit
+status are the interface. ``shell`` runs as its own process on a pseudo-terminal, as a person
+would use it, so readline's history and tab completion are the real ones.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from websockets.asyncio.server import ServerConnection, serve
+
+from pytest_ocpp.reference.control import forward
+from pytest_ocpp.reference.csms import ReferenceCsms
+from pytest_ocpp.reference.runner import BackgroundLoop
+from pytest_ocpp.sim import send
+from tests import harness
+
+BOOT = '{"chargePointVendor": "X", "chargePointModel": "Y"}'
+
+
+@pytest.fixture(scope="module")
+def csms() -> Iterator[tuple[ReferenceCsms, BackgroundLoop]]:
+    reference = ReferenceCsms(port=0)
+    with BackgroundLoop("send-csms") as loop:
+        loop.run(reference.start())
+        try:
+            yield reference, loop
+        finally:
+            loop.run(reference.stop())
+
+
+@contextmanager
+def odd_csms(answer: Callable[[ServerConnection, list[Any]], Awaitable[None]]) -> Iterator[str]:
+    """A CSMS of a few lines that answers each Call with ``answer``: the behaviours the
+    reference never shows (silence, a broken answer)."""
+
+    async def handler(ws: ServerConnection) -> None:
+        async for raw in ws:
+            await answer(ws, json.loads(raw))
+
+    with BackgroundLoop("odd-csms") as loop:
+
+        async def start() -> Any:
+            return await serve(handler, "127.0.0.1", 0, subprotocols=["ocpp1.6"])  # type: ignore[list-item]
+
+        server = loop.run(start())
+        port = server.sockets[0].getsockname()[1]
+        try:
+            yield f"ws://127.0.0.1:{port}/ocpp/CP_1"
+        finally:
+
+            async def stop() -> None:
+                server.close()
+                await server.wait_closed()
+
+            loop.run(stop())
+
+
+def run_send(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = send.main(["send", *argv], out=out, err=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_send_prints_the_reply_and_exits_0(csms: tuple[ReferenceCsms, Any]) -> None:
+    status, out, err = run_send(f"{csms[0].url}/CP_1", "BootNotification", BOOT)
+    assert status == 0, err
+    assert out.startswith("<- BootNotification result {")
+    assert json.loads(out.partition("result ")[2])["status"] == "Accepted"
+    assert "finding" not in out
+    status, out, err = run_send(f"{csms[0].url}/CP_2", "Heartbeat", "{}", "--version", "2.0.1")
+    assert status == 0, err
+    assert out.startswith('<- Heartbeat result {"currentTime": ')
+
+
+def test_send_refuses_bad_input_before_connecting(csms: tuple[ReferenceCsms, Any]) -> None:
+    url = f"{csms[0].url}/CP_1"
+    for argv, phrase in (
+        (
+            (url, "Bootnotification", BOOT),
+            "'Bootnotification' is not an OCPP 1.6 action; did you mean BootNotification?",
+        ),
+        ((url, "Heartbeat", "{oops"), "the payload is not valid JSON"),
+        ((url, "Heartbeat", "[1]"), "the payload must be a JSON object, not list"),
+        ((url, "Authorize", "{}"), 'breaks the OCPP 1.6 schema: (payload): "idTag" is a required'),
+        ((csms[0].url.rpartition(":")[0] + ":1", "Heartbeat"), "names no station id"),
+        (("http://example/CP_1", "Heartbeat"), "is not a websocket URL"),
+    ):
+        status, _, err = run_send(*argv)
+        assert status == send.EXIT_USAGE, (argv, err)
+        assert phrase in err, (argv, err)
+
+
+def test_send_says_when_nothing_listens() -> None:
+    port = harness.free_port()
+    status, _, err = run_send(f"ws://127.0.0.1:{port}/ocpp/CP_1", "Heartbeat")
+    assert status == send.EXIT_CONNECT
+    assert f"cannot reach ws://127.0.0.1:{port}/ocpp/CP_1" in err
+
+
+def test_send_bounds_a_csms_that_never_answers() -> None:
+    async def silent(ws: ServerConnection, frame: list[Any]) -> None:
+        return None
+
+    with odd_csms(silent) as url:
+        started = time.monotonic()
+        status, _, err = run_send(url, "Heartbeat", "{}", "--timeout", "0.5")
+    assert status == send.EXIT_FINDING
+    assert "the CSMS did not answer Heartbeat within 0.5 s (--timeout)" in err
+    assert time.monotonic() - started < 5
+
+
+def test_send_prints_every_finding_and_exits_1() -> None:
+    """A reply breaking the schema (a date-time that is none) and a reply to nothing: both
+    findings of the core's checks, printed, exit 1; the CSMS's own request after the answer is
+    shown and answered."""
+
+    async def broken(ws: ServerConnection, frame: list[Any]) -> None:
+        if frame[0] != 2:
+            return
+        await ws.send(json.dumps([3, frame[1], {"currentTime": "yesterday"}]))
+        await ws.send(json.dumps([3, "no-such-call", {}]))
+        await ws.send(json.dumps([2, "csms-1", "ClearCache", {}]))
+
+    with odd_csms(broken) as url:
+        status, out, _ = run_send(url, "Heartbeat")
+    assert status == send.EXIT_FINDING, out
+    findings = [line for line in out.splitlines() if line.startswith("finding: ")]
+    assert any("Heartbeat response breaks the OCPP 1.6 schema" in f for f in findings), out
+    assert any("'no-such-call', which matches no Call we sent" in f for f in findings), out
+    assert "<- CSMS request ClearCache {} (answered with defaults)" in out
+
+
+# -- shell ------------------------------------------------------------------------------------
+class Terminal:
+    """A process on a pseudo-terminal; ``expect`` reads until a phrase shows up."""
+
+    def __init__(self, *argv: str) -> None:
+        master, slave = pty.openpty()
+        self.process = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, close_fds=True, start_new_session=True
+        )
+        os.close(slave)
+        self.fd = master
+        self.seen = ""
+        self.pos = 0
+
+    def type(self, text: str) -> None:
+        os.write(self.fd, text.encode())
+
+    def expect(self, phrase: str, timeout: float = 10.0) -> str:
+        """Read until ``phrase`` shows after what earlier calls consumed; return the text up to
+        and including it."""
+        deadline = time.monotonic() + timeout
+        while phrase not in self.seen[self.pos :]:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"{phrase!r} not shown within {timeout} s:\n{self.seen}")
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if ready:
+                try:
+                    chunk = os.read(self.fd, 4096)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    raise AssertionError(f"the shell ended before {phrase!r}:\n{self.seen}")
+                self.seen += chunk.decode(errors="replace")
+        end = self.seen.index(phrase, self.pos) + len(phrase)
+        found, self.pos = self.seen[self.pos : end], end
+        return found
+
+    def close(self) -> int:
+        try:
+            return self.process.wait(10)
+        finally:
+            os.close(self.fd)
+
+
+def test_the_shell_on_a_terminal(csms: tuple[ReferenceCsms, BackgroundLoop]) -> None:
+    """Replies, bad lines, tab completion, history, and the CSMS's own request shown."""
+    reference, loop = csms
+    terminal = Terminal(
+        sys.executable, "-m", "pytest_ocpp.sim.send", "shell", f"{reference.url}/CP_SH"
+    )
+    try:
+        terminal.expect("CP_SH> ")
+        terminal.type("Heartbeat {}\r")
+        assert '"currentTime"' in terminal.expect("CP_SH> ")
+        terminal.type("Heartbeat {x\r")
+        assert "error: the payload is not valid JSON" in terminal.expect("CP_SH> ")
+        terminal.type("FlyAway {}\r")
+        assert "'FlyAway' is not an OCPP 1.6 action" in terminal.expect("CP_SH> ")
+        terminal.type('Authorize {"idTag": 5}\r')
+        assert "breaks the OCPP 1.6 schema" in terminal.expect("CP_SH> ")
+        # Tab completes the action name; the line then goes out as typed.
+        terminal.type("BootNot\t")
+        terminal.expect("BootNotification ")
+        terminal.type(BOOT + "\r")
+        assert '"status": "Accepted"' in terminal.expect("CP_SH> ")
+        # History: the up arrow brings the last line back.
+        terminal.type("\x1b[A\r")
+        again = terminal.expect("CP_SH> ")
+        assert "BootNotification {" in again and '"status": "Accepted"' in again, again
+        # The CSMS's own request, shown and answered while the prompt waits.
+        command = {"station_id": "CP_SH", "action": "ClearCache", "payload": {}}
+        loop.run(forward(reference.control_url, command, 5.0), timeout=10)
+        terminal.expect("<- CSMS request ClearCache {} (answered)")
+        deadline = time.monotonic() + 5
+        answered = ("CP_SH", "ClearCache", "CallResult")
+        while not any(r[:3] == answered for r in reference.responses):
+            assert time.monotonic() < deadline, f"no ClearCache answer: {reference.responses}"
+            time.sleep(0.02)
+        terminal.type("quit\r")
+        assert terminal.close() == 0
+    finally:
+        if terminal.process.poll() is None:
+            terminal.process.kill()
+            terminal.process.wait()
+
+
+def test_the_shell_says_when_nothing_listens() -> None:
+    port = harness.free_port()
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_ocpp.sim.send", "shell", f"ws://127.0.0.1:{port}/o/CP_1"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == send.EXIT_CONNECT
+    assert "cannot reach" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -73,8 +73,8 @@ UNFAILABLE: dict[str, str] = {}
 
 TIMEOUTS = {
     "response_timeout": 2,
-    "message_timeout": 3,
-    "reboot_timeout": 4,
+    "message_timeout": 5,
+    "reboot_timeout": 8,
     "connect_timeout": 8,
 }
 STATION_KEYS = "[station]\noffline_threshold = 3\nretry_backoff_wait_minimum = 1\n"

@@ -48,9 +48,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from ocpp.routing import after, on
 from ocpp.v16 import call, call_result
@@ -65,6 +64,9 @@ from pytest_ocpp.reference.station_config import ConfigKey
 from pytest_ocpp.reference.station_handlers import StationClient
 from pytest_ocpp.reference.station_smart import parse_datetime
 from pytest_ocpp.reference.station_transfer import download, upload
+from pytest_ocpp.reference.x509_checks import issued_by as _issued_by
+from pytest_ocpp.reference.x509_checks import key_bits as _key_bits
+from pytest_ocpp.reference.x509_checks import valid_now as _valid_now
 
 if TYPE_CHECKING:
     from pytest_ocpp.reference.station import ReferenceStation
@@ -103,31 +105,6 @@ def _utcnow() -> datetime:
 
 def _stamp() -> str:
     return _utcnow().isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _key_bits(certificate: x509.Certificate) -> bytes:
-    """The subjectPublicKey BIT STRING contents (RFC 6960 issuerKeyHash)."""
-    key = certificate.public_key()
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        return key.public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-    if isinstance(key, rsa.RSAPublicKey):
-        return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
-    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)  # type: ignore[call-arg]
-
-
-def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
-    try:
-        certificate.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
-        return False
-    return True
-
-
-def _valid_now(certificate: x509.Certificate) -> bool:
-    now = _utcnow()
-    return certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc
 
 
 def _is_ca(certificate: x509.Certificate) -> bool:

@@ -25,17 +25,19 @@ import base64
 import hashlib
 import itertools
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID, NameOID
 from ocpp.routing import on
 from ocpp.v201 import call, call_result
 from ocpp.v201.enums import Action
+
+from pytest_ocpp.reference.x509_checks import issued_by as _issued_by
+from pytest_ocpp.reference.x509_checks import key_bits as _key_bits
+from pytest_ocpp.reference.x509_checks import valid_now as _valid_now
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -64,36 +66,6 @@ class Installed:
     use: str
     certificate: x509.Certificate
     children: list[x509.Certificate] = field(default_factory=list)
-
-
-def _key_bits(certificate: x509.Certificate, whole: bool = False) -> bytes:
-    """The subjectPublicKey BIT STRING contents (RFC 6960 issuerKeyHash); ``whole``: the
-    whole SubjectPublicKeyInfo (a defect)."""
-    key = certificate.public_key()
-    if whole:
-        return key.public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        return key.public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-    if isinstance(key, rsa.RSAPublicKey):
-        return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
-    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)  # type: ignore[call-arg]
-
-
-def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
-    try:
-        certificate.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
-        return False
-    return True
-
-
-def _valid_now(certificate: x509.Certificate) -> bool:
-    now = datetime.now(timezone.utc)
-    return certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc
 
 
 def _ocsp_url(certificate: x509.Certificate) -> str | None:

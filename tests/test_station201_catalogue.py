@@ -1,6 +1,6 @@
 """Issue 14's coverage: every OCTT 2.0.1 station-side (``_CS``) id of the catalogue has its
-test function, block A (security, issue 17) included, except the four below that still wait
-for a fake CSMS that swaps its root certificate between handshakes.
+test function, block A (security, issue 17) and the four root-swap cases (TC_B_47/50,
+TC_M_30/31) included.
 
 The proof files (``test_station201_defects_*.py``) show each block's cases pass against the
 conformant reference station and fail against a broken one; this file keeps the whole set
@@ -14,14 +14,9 @@ from harness import implemented_cases
 
 from pytest_ocpp.catalog import catalog
 
-SECURITY_ISSUE: dict[str, str] = {
-    "TC_B_47_CS": "a new CSMS root certificate, verified in a TLS handshake",
-    "TC_B_50_CS": "a new CSMS root certificate, verified in a TLS handshake",
-    "TC_M_30_CS": "reconnecting over TLS with a new CSMS root (AdditionalRootCertificateCheck)",
-    "TC_M_31_CS": "the same, falling back to the old root",
-}
-"""Cases that need the fake CSMS to serve ``wss://`` under a new CSMS root (issue 17: not yet
-built; ``pytest_ocpp/data/octt-coverage.toml`` lists them as such)."""
+SECURITY_ISSUE: dict[str, str] = {}
+"""Cases that wait for issue 17 (security) to be built, with the reason (none left;
+``pytest_ocpp/data/octt-coverage.toml`` lists none as not yet built)."""
 
 CS_201 = sorted(
     info.id for info in catalog().values() if info.version == "2.0.1" and info.side == "CS"

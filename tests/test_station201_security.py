@@ -2,7 +2,7 @@
 station over real transport security on loopback, with a PKI generated here
 (:mod:`pytest_ocpp.pki`), and the broken variants of its security table failing their cases.
 
-Four pytest processes, at once: the conformant station with security profile 1 (ws://, Basic
+Six pytest processes, four at once: the conformant station with security profile 1 (ws://, Basic
 auth) and with profile 3 (wss://, client certificate), each running every TC_A_*_CS (what its
 profile cannot run is not applicable, with that reason); then the defects, grouped so that one
 run's defects break different cases (profile 1: ``a_password_kept``, ``a_upgrade_without_root``,
@@ -11,6 +11,12 @@ profile 3: ``a_untrusted_server_accepted``, ``a_old_tls_accepted``,
 ``a_invalid_certificate_silent``, ``a_sign_not_repeated``, ``a_downgrade_accepted``). The
 profile 3 runs also serve two invalid server certificates of the test PKI to TC_A_05_CS
 (expired; issued for another host) as ``[station] invalid_server_certificates``.
+
+The profile 3 station has SecurityCtrlr.AdditionalRootCertificateCheck true (AS-2): the
+conformant run also passes the four root-swap cases (TC_B_47/50_CS, TC_M_30/31_CS: a new CSMS
+root, generated and signed by the old one, verified in a TLS handshake), and a fifth run breaks
+them (``m_fallback_root_kept``: TC_M_30; ``m_no_root_fallback``: TC_M_31, TC_B_47), a sixth
+``m_new_root_unused`` (TC_B_50).
 """
 
 from __future__ import annotations
@@ -77,6 +83,8 @@ PROFILE_3 = (
     "TC_A_23_CS",
 )
 EITHER = ("TC_A_12_CS",)
+ROOT_SWAP = ("TC_B_47_CS", "TC_B_50_CS", "TC_M_30_CS", "TC_M_31_CS")
+"""The root-swap cases: security profile 2/3 with AdditionalRootCertificateCheck true."""
 
 DEFECTS_1 = (
     Defect("a_password_kept", ("TC_A_09_CS",), "former basic-auth password"),
@@ -92,6 +100,12 @@ DEFECTS_3 = (
     Defect("a_sign_not_repeated", ("TC_A_23_CS",), "A02.FR.17/18"),
     Defect("a_downgrade_accepted", ("TC_A_22_CS",), "B09.FR.04"),
 )
+DEFECTS_ROOTS = (
+    Defect("m_fallback_root_kept", ("TC_M_30_CS",), "M05.FR.13"),
+    Defect("m_no_root_fallback", ("TC_M_31_CS",), "M05.FR.14"),
+    Defect("m_no_root_fallback", ("TC_B_47_CS",), "M05.FR.16"),
+)
+DEFECTS_NEW_ROOT = (Defect("m_new_root_unused", ("TC_B_50_CS",), "M05.FR.13"),)
 
 TIMEOUTS: dict[str, float] = {
     "connect_timeout": 5,
@@ -169,6 +183,7 @@ def station201(profile: int, defects: tuple[str, ...], files: Pki) -> Iterator[t
         options["tls_ca_file"] = files.ca
     if profile == 3:
         options["tls_cert_file"], options["tls_key_file"] = files.client
+        options["variables"] = {"SecurityCtrlr.AdditionalRootCertificateCheck": "true"}
     station = ReferenceStation201(
         f"{scheme}://127.0.0.1:{port}/ocpp",
         defects=list(defects),
@@ -225,14 +240,20 @@ def _cases(table: tuple[Defect, ...]) -> tuple[str, ...]:
 
 
 def _names(table: tuple[Defect, ...]) -> tuple[str, ...]:
-    return tuple(defect.name for defect in table)
+    return tuple(dict.fromkeys(defect.name for defect in table))
 
 
 JOBS = {
-    "profile-1": lambda f: partial(security_run, 1, (), ALL, f),
-    "profile-3": lambda f: partial(security_run, 3, (), ALL, f),
+    "profile-1": lambda f: partial(security_run, 1, (), ALL + ROOT_SWAP, f),
+    "profile-3": lambda f: partial(security_run, 3, (), ALL + ROOT_SWAP, f),
     "defects-1": lambda f: partial(security_run, 1, _names(DEFECTS_1), _cases(DEFECTS_1), f),
     "defects-3": lambda f: partial(security_run, 3, _names(DEFECTS_3), _cases(DEFECTS_3), f),
+    "defects-roots": lambda f: partial(
+        security_run, 3, _names(DEFECTS_ROOTS), _cases(DEFECTS_ROOTS), f
+    ),
+    "defects-new-root": lambda f: partial(
+        security_run, 3, _names(DEFECTS_NEW_ROOT), _cases(DEFECTS_NEW_ROOT), f
+    ),
 }
 
 
@@ -250,11 +271,12 @@ def test_profile_1_conformant(runs: Runs) -> None:
     assert_not_applicable(report, [c for c in PROFILE_3 if c != "TC_A_22_CS"], "security profile")
     assert_not_applicable(report, ["TC_A_13_CS"], "removed from the certification programme")
     assert_not_applicable(report, ["TC_A_22_CS"], "security profile 2 or 3")
+    assert_not_applicable(report, ROOT_SWAP, "security profile")
 
 
 def test_profile_3_conformant(runs: Runs) -> None:
     report = runs["profile-3"]
-    assert_passes(report, PROFILE_3 + EITHER)
+    assert_passes(report, PROFILE_3 + EITHER + ROOT_SWAP)
     assert_not_applicable(report, PROFILE_1, "security profile")
 
 
@@ -274,3 +296,13 @@ def test_profile_1_defect_fails_its_case(runs: Runs, defect: Defect) -> None:
 @pytest.mark.parametrize("defect", DEFECTS_3, ids=str)
 def test_profile_3_defect_fails_its_case(runs: Runs, defect: Defect) -> None:
     assert_fails(runs["defects-3"], defect.cases, defect.cause)
+
+
+@pytest.mark.parametrize(
+    ("run", "defect"),
+    [("defects-roots", d) for d in DEFECTS_ROOTS]
+    + [("defects-new-root", d) for d in DEFECTS_NEW_ROOT],
+    ids=lambda v: v if isinstance(v, str) else f"{v.name}-{v.cases[0]}",
+)
+def test_root_swap_defect_fails_its_case(runs: Runs, run: str, defect: Defect) -> None:
+    assert_fails(runs[run], defect.cases, defect.cause)

@@ -8,7 +8,10 @@ OCTT's configured values are ``[station]`` keys (config file), documented per ca
 cases), ``message_timeout2`` (default 30), ``ocpp_interface2`` (default Wired0),
 ``security_profile2`` (the second slot's profile; default per case),
 ``invalid_server_certificates`` (OCTT's "CSMS Keystore Invalid": a list of [certificate, key]
-PEM file pairs served in turn by TC_A_05_CS, after the generated one of an unknown CA).
+PEM file pairs served in turn by TC_A_05_CS, after the generated one of an unknown CA),
+``new_csms_root_certificate`` with ``new_csms_root_private_key`` (OCTT's "<Configured new CSMS
+Root certificate 2>", signed by ``csms_root_certificate``; the fake CSMS signs its server
+certificate with that key in TC_B_47/50_CS and TC_M_30/31_CS; default: generated).
 
 The second listener's server certificate is issued for the fake CSMS's host by the CSMS root
 that Memory State CertificateInstalled installs (``[station] csms_root_certificate`` with
@@ -31,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_ocpp import security
-from pytest_ocpp.case import step
+from pytest_ocpp.case import step, warn
 from pytest_ocpp.verdicts import ConnectFailed, TargetFailure, check, not_applicable
 
 if TYPE_CHECKING:
@@ -78,17 +81,18 @@ class SecurityStates201:
         key_path.write_text(pki.key_pem(key), "ascii")
         return str(cert_path), str(key_path)
 
-    def listener_context(self, profile: int) -> ssl.SSLContext | None:
+    def listener_context(self, profile: int, issuer: Any = None) -> ssl.SSLContext | None:
         """The second listener's TLS context for ``profile`` (None for profile 1): a server
-        certificate for our host signed by the configured CSMS root; with profile 3 client
-        certificates are asked for and verified against that root and the run's CA."""
+        certificate for our host signed by ``issuer`` (default: the configured CSMS root);
+        with profile 3 client certificates are asked for and verified against the configured
+        CSMS root and the run's CA."""
         if profile < 2:
             return None
         from pytest_ocpp import pki
 
         authority = self.csms_root_authority()  # type: ignore[attr-defined]
         hosts = security.server_hosts(self.host, self.config.public_host)
-        leaf, key = pki.tls_leaf(authority, hosts[0], server=True, hosts=hosts)
+        leaf, key = pki.tls_leaf(issuer or authority, hosts[0], server=True, hosts=hosts)
         pair = self._write_pair(leaf, key)
         context = security.server_context([pair])
         if profile == 3:
@@ -111,6 +115,117 @@ class SecurityStates201:
             with contextlib.suppress(Exception):
                 context.load_verify_locations(cadata=self._csms_root_pem())
         return context
+
+    # -- a new CSMS root (M05.FR.09-16; TC_B_47/50_CS, TC_M_30/31_CS) -------------------------
+    def new_csms_root(self) -> tuple[Any, str]:
+        """<Configured new CSMS Root certificate 2>, signed by the configured (old) CSMS root as
+        M05.FR.10 demands: (its authority, to sign server certificates; its PEM, to install).
+        ``[station] new_csms_root_certificate`` with ``new_csms_root_private_key`` (PEM text
+        or file), else the generated "CSMS Root CA 2" cross-signed by the old root; one per
+        run."""
+        cached = getattr(self, "_new_csms_root", None)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        from pytest_ocpp.certificates import configured_pem
+        from pytest_ocpp.pki import (
+            Authority,
+            cross_signed,
+            generated_pki,
+            load_certificates,
+            load_key,
+        )
+
+        extra = self.config.station.extra
+        if "new_csms_root_certificate" in extra:
+            if not extra.get("new_csms_root_private_key"):
+                raise not_applicable(
+                    "[station] new_csms_root_certificate is configured without "
+                    "new_csms_root_private_key: the fake CSMS cannot serve a certificate "
+                    "under the new CSMS root"
+                )
+            pem = configured_pem(self.config, "new_csms_root_certificate", "")
+            key = load_key(configured_pem(self.config, "new_csms_root_private_key", ""))
+            security.protect_secrets(configured_pem(self.config, "new_csms_root_private_key", ""))
+        else:
+            generated = generated_pki().csms_root_2
+            pem, key = cross_signed(generated, self.csms_root_authority()), generated.key  # type: ignore[attr-defined]
+        found = (Authority(load_certificates(pem)[0], key), pem)
+        self._new_csms_root = found
+        return found
+
+    def served_under(self, issuer: Any) -> ssl.SSLContext:
+        """A server context whose certificate, for our host, ``issuer`` signed (the leaf only,
+        no chain: the station must verify it with the root it holds), to put in
+        :attr:`serve_instead`; it asks for the client certificate as the configured one does."""
+        from pytest_ocpp import pki
+
+        hosts = security.server_hosts(self.host, self.config.public_host)
+        pair = self._write_pair(*pki.tls_leaf(issuer, hosts[0], server=True, hosts=hosts))
+        return self._client_auth(security.server_context([pair]))
+
+    async def restore_csms_root(self, sut: StationConnection, old: str, new: str) -> None:
+        """Post-condition of a root swap: the new CSMS root is deleted (hash data as the
+        station lists it, M04.FR.07) and the old one installed again unless still listed (a
+        fallback, M05.FR.12), so the station trusts what it trusted before. A station that
+        refuses is named in a warning: restore its CSMS root by hand."""
+        from pytest_ocpp.csms.states201_certificates import matches
+
+        step("Post-condition: the new CSMS root removed, the configured (old) one installed")
+        kind = {"certificateType": ["CSMSRootCertificate"]}
+        listed = await sut.link.call("GetInstalledCertificateIds", kind, allow_error=True)
+        entries = [
+            e.get("certificateHashData") or {} for e in listed.get("certificateHashDataChain") or []
+        ]
+        for data in entries:
+            if matches(data, new, old) or matches(data, new):  # issuer gone (M05.FR.13)
+                await sut.link.call(
+                    "DeleteCertificate", {"certificateHashData": data}, allow_error=True
+                )
+        if any(matches(data, old) for data in entries):
+            return
+        answer = await sut.link.call(
+            "InstallCertificate",
+            {"certificateType": "CSMSRootCertificate", "certificate": old},
+            allow_error=True,
+        )
+        if answer.get("status") != "Accepted":
+            warn(
+                "the configured (old) CSMS root could not be installed again after the case "
+                f"({answer}); restore the station's CSMS root by hand"
+            )
+
+    async def undo_root_swap(self, old: str, new: str) -> StationConnection | None:
+        """The post-condition of the root-swap cases: the main listener serves its own
+        certificate again and, once the station is connected, the old CSMS root is back
+        (:meth:`restore_csms_root`). A station that is not connected (its case failed) is
+        offered a certificate under the new root, which is all a station stuck on it accepts,
+        then the configured one; each wait is --ocpp-reboot-timeout. Returns the connection
+        (None, with a warning, when the station did not come back)."""
+        self.serve_instead = None
+        wait = self.config.timeouts.reboot
+        connection = getattr(self, "connection", None)
+        sut: StationConnection | None = connection
+        if sut is None or sut.closed:
+            sut = None
+            self.serve_instead = self.served_under(self.new_csms_root()[0])
+            try:
+                sut = await self._station_within(wait)
+            finally:
+                self.serve_instead = None
+            sut = sut or await self._station_within(wait)
+        if sut is None:
+            warn(
+                "the Charging Station did not reconnect after the case: its CSMS root "
+                "certificates could not be put back; restore them by hand"
+            )
+            return None
+        await self.restore_csms_root(sut, old, new)
+        return sut
+
+    async def _station_within(self, timeout: float) -> StationConnection | None:
+        with contextlib.suppress(ConnectFailed, TargetFailure):
+            return await self.station(timeout)  # type: ignore[attr-defined,no-any-return]
+        return None
 
     def invalid_server_contexts(self) -> list[tuple[str, ssl.SSLContext]]:
         """TC_A_05_CS's invalid server certificates: one for our host from a CA the station

@@ -190,13 +190,17 @@ class CertificateMixin:
         if use == "CSMSRootCertificate" and self.model.get_bool(
             "SecurityCtrlr.AdditionalRootCertificateCheck", False
         ):
-            olds = [i for i in store if i.use == use]
+            current, _ = self.csms_root_sets()  # the roots in use, not a fallback (security.py)
+            olds = [i for i in store if i.use == use and i.certificate in current]
+            olds = [i for i in olds if i.certificate != certificate]  # the same one: M05.FR.17
             if olds:
                 signed = any(_issued_by(certificate, old.certificate) for old in olds)
                 if not signed and not self.has("m_additional_root_check_ignored"):
                     return "Rejected"  # M05.FR.11
-                self._fallbacks()[:] = [old.certificate for old in olds]  # M05.FR.12
-                store[:] = [i for i in store if i.use != use]  # M05.FR.09: only one
+                # M05.FR.12: the old root stays installed (listed) as the temporary fallback
+                # until a connection verified with the new one (M05.FR.13, security.py).
+                self._fallbacks()[:] = [old.certificate for old in olds]
+                store[:] = [i for i in store if i.use != use or i in olds]  # M05.FR.09
         if self.has("m_install_not_stored"):
             return "Accepted"
         store[:] = [i for i in store if not (i.use == use and i.certificate == certificate)]

@@ -15,6 +15,11 @@ and reports the outcome (:meth:`connection_failed`, :meth:`connection_succeeded`
   name against the URL's host (A00.FR.308/309, 411/412); profile 3 shows the newest Charging
   Station certificate (a renewed one from the next connection on, A02.FR.08/09) or the factory
   one (``tls_cert_file``).
+- A new CSMS root installed with AdditionalRootCertificateCheck keeps the old one installed as
+  the fallback (M05.FR.12): the next handshakes verify with the new root only; a reconnection
+  whose handshake fails so is tried again with the old root (M05.FR.14), as is the previous
+  network profile after migrating to another CSMS failed (M05.FR.15/16); the first
+  connection verified with the new root removes the old one (M05.FR.13).
 - A refused CSMS certificate queues one InvalidCsmsCertificate security event per series of
   failed attempts (A00.FR.310/413), a TLS version below 1.2 an InvalidTLSVersion one when the
   handshake says so (A00.FR.316/419); both go once connected (A04: critical events are queued).
@@ -80,6 +85,12 @@ SECURITY_DEFECTS: dict[str, str] = {
     "profile 3 without a Charging Station certificate (A05.FR.03).",
     "a_lower_profiles_kept": "After connecting with a higher security profile keeps the "
     "network profiles of the lower one in NetworkConfigurationPriority (A05.FR.06).",
+    "m_fallback_root_kept": "Keeps the old (fallback) CSMS root after connecting with the new "
+    "one (M05.FR.13).",
+    "m_no_root_fallback": "Never verifies the CSMS certificate with the old (fallback) CSMS root "
+    "once a new one is installed (M05.FR.14, M05.FR.16).",
+    "m_new_root_unused": "Keeps verifying the CSMS certificate with the old CSMS root after a "
+    "new one replaced it: a server certificate of the new root is refused (M05.FR.12/13).",
 }
 """The broken variants of this block (merged into the station's DEFECTS)."""
 
@@ -117,6 +128,9 @@ class SecurityMixin:
         self._tls_failure_reported = False
         self._csr_signed: dict[str, int] = {}
         self._client_files: tuple[str, str] | None = None
+        self._last_trust: tuple[int, str] = (1, "none")
+        """(slot, CSMS roots trusted) of the last connection attempt (:meth:`_trust_for`)."""
+        self._root_fallback_due = False
         model = self.model
         variable = model.find("SecurityCtrlr.SecurityProfile")
         if variable is not None:
@@ -148,20 +162,57 @@ class SecurityMixin:
         if password and profile in (1, 2):
             token = base64.b64encode(f"{self.station_id}:{password}".encode()).decode()
             options["additional_headers"] = {"Authorization": f"Basic {token}"}
+        self._last_trust = (slot, "none")
         if url.startswith("wss://"):
-            options["ssl"] = self.client_context(profile)
+            self._last_trust = (slot, self._trust_for(slot))
+            options["ssl"] = self.client_context(profile, self._last_trust[1])
         return options
 
     def csms_roots(self: ReferenceStation201) -> list[x509.Certificate]:
         """Every installed CSMSRootCertificate (with the fallback of M05.FR.12)."""
-        roots = [i.certificate for i in self._store() if i.use == "CSMSRootCertificate"]
-        return roots + list(self._fallbacks())
+        current, fallback = self.csms_root_sets()
+        return current + fallback
 
-    def client_context(self: ReferenceStation201, profile: int) -> ssl.SSLContext:
+    def csms_root_sets(
+        self: ReferenceStation201,
+    ) -> tuple[list[x509.Certificate], list[x509.Certificate]]:
+        """(the CSMS roots in use, the temporary fallback roots M05.FR.12 keeps installed);
+        a fallback left without the new root that replaced it (deleted) is in use again."""
+        marked = self._fallbacks()
+        roots = [i.certificate for i in self._store() if i.use == "CSMSRootCertificate"]
+        current = [r for r in roots if r not in marked]
+        fallback = [r for r in roots if r in marked]
+        if not current:
+            marked.clear()
+            return fallback, []
+        return current, fallback
+
+    def _trust_for(self: ReferenceStation201, slot: int) -> str:
+        """Which CSMS roots verify the server certificate of this attempt on ``slot``: "all"
+        (the factory file and the installed roots) without a pending root swap; with one
+        (M05.FR.12) "new" (the new root only) first, then "old" (the fallback and the factory
+        file) on a reconnection whose handshake failed with the new root (M05.FR.14), and on
+        the previous network profile after migrating failed (M05.FR.15/16)."""
+        _, fallback = self.csms_root_sets()
+        if not fallback:
+            return "all"
+        if self.has("m_new_root_unused"):
+            return "old"
+        if self.has("m_no_root_fallback") or slot != self.active_slot:
+            return "new"
+        if self._slot_order and self._slot_order[0] != slot:
+            return "old"  # M05.FR.16: back on the old profile after the new one failed
+        return "old" if self._root_fallback_due else "new"
+
+    def client_context(
+        self: ReferenceStation201, profile: int, trust: str = "all"
+    ) -> ssl.SSLContext:
         """TLS 1.2+ (A00.FR.313/416), the suites of A00.FR.319/422, the CSMS path and name
-        verified against the factory and installed CSMS roots (A00.FR.308/309, 411/412), the
-        Charging Station certificate for profile 3 (A00.FR.401/402)."""
+        verified against the CSMS roots ``trust`` names (:meth:`_trust_for`; A00.FR.308/309,
+        411/412; a new root signed by the old one is a trust anchor of its own), the Charging
+        Station certificate for profile 3 (A00.FR.401/402)."""
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.set_ciphers(CIPHERS)
         if self.has("a_old_tls_accepted"):
@@ -169,9 +220,10 @@ class SecurityMixin:
             with contextlib.suppress(ValueError, ssl.SSLError), warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
                 context.minimum_version = ssl.TLSVersion.TLSv1
-        if self.tls_ca_file:
+        current, fallback = self.csms_root_sets()
+        if self.tls_ca_file and trust != "new":
             context.load_verify_locations(self.tls_ca_file)
-        for root in self.csms_roots():
+        for root in fallback if trust == "old" else current:
             context.load_verify_locations(cadata=root.public_bytes(serialization.Encoding.DER))
         if self.has("a_untrusted_server_accepted"):
             context.check_hostname = False
@@ -218,6 +270,9 @@ class SecurityMixin:
         kind = ""
         if isinstance(error, ssl.SSLCertVerificationError):
             kind = "InvalidCsmsCertificate"
+            slot, trust = self._last_trust
+            if trust == "new" and slot == self.active_slot:
+                self._root_fallback_due = True  # M05.FR.14: the old root next
         elif isinstance(error, ssl.SSLError) and getattr(error, "reason", "") in _OLD_TLS:
             kind = "InvalidTLSVersion"
         if not kind or self._tls_failure_reported:
@@ -231,6 +286,16 @@ class SecurityMixin:
         """A05.FR.06: connected with a higher securityProfile: SecurityProfile follows and the
         slots of a lower profile are removed, from NetworkConfigurationPriority too."""
         self._tls_failure_reported = False
+        self._root_fallback_due = False
+        if self._last_trust[1] == "new" and not self.has("m_fallback_root_kept"):
+            # M05.FR.13: verified with the new CSMS root: the old (fallback) one goes.
+            marked = self._fallbacks()
+            self._store()[:] = [
+                i
+                for i in self._store()
+                if not (i.use == "CSMSRootCertificate" and i.certificate in marked)
+            ]
+            marked.clear()
         profile = self.slot_profile(slot)
         if profile <= self.security_profile:
             return

@@ -21,8 +21,8 @@ does not list it, so that a station tested over ws:// has one and a case never d
 CSMS root it did not install. TC_M_20 step 4 is a GetInstalledCertificateIdsRequest judged by
 the step's own rule (the deleted certificate is gone; NotFound is correct when it was the
 last one, M03.FR.02) instead of Table 438's "must contain the configured certificate".
-TC_M_30/M_31 (reconnecting over TLS with a new / fallback CSMS root) are not implemented:
-the fake CSMS serves ws:// only.
+TC_M_30/M_31 (reconnecting over TLS with a new / fallback CSMS root) are in
+:mod:`.test_certificates_root_swap`.
 """
 
 from __future__ import annotations

@@ -5,8 +5,12 @@
 pytest-ocpp plays the CSMS (the OCTT column of each scenario table). Each case first
 re-establishes Part 6 §2.1's general preconditions (``csms.ready``); "Execute Reusable State X"
 is one call of the fake CSMS's method for X (Part 6 §2.18, :mod:`pytest_ocpp.csms.states201`).
-Cases needing TLS or a new CSMS root certificate (TC_B_47_CS, TC_B_50_CS: security profiles
-2/3) are issue 17's and not here.
+TC_B_47_CS and TC_B_50_CS migrate over TLS (security profiles 2/3) to a second websocket server
+of the fake CSMS (:meth:`~pytest_ocpp.csms.states201_security.SecurityStates201.open_listener`)
+whose server certificate the old or the new CSMS root signed; their CSMS roots are those of
+:mod:`.test_certificates_root_swap` (``[station] csms_root_certificate``,
+``new_csms_root_certificate`` with ``new_csms_root_private_key``), and they end with the
+station's roots and NetworkConfigurationPriority as before and the station back on its slot.
 """
 
 from __future__ import annotations
@@ -14,13 +18,21 @@ from __future__ import annotations
 import asyncio
 import time
 
-from pytest_ocpp import step
+from pytest_ocpp import security, step
 from pytest_ocpp.case import warn
 from pytest_ocpp.catalog import ocpp_case
 from pytest_ocpp.csms import FakeCsms201, StationConnection
 from pytest_ocpp.operators import StationOperator
-from pytest_ocpp.verdicts import TargetTimeout, check, not_applicable
+from pytest_ocpp.verdicts import (
+    ConnectFailed,
+    TargetFailure,
+    TargetTimeout,
+    check,
+    not_applicable,
+)
 
+from ._certificates_support import entry_for
+from .test_certificates_root_swap import _install_new_root
 from .test_provisioning_reset import _notify_event_agrees, _reset
 
 # -- B09 network connection profile ----------------------------------------------------------
@@ -242,6 +254,168 @@ async def test_tc_b_49_cs(csms: FakeCsms201, station_operator: StationOperator) 
     )
     step("13. Execute Reusable State Booted")
     await csms.booted(sut, station_operator)
+
+
+# -- B10 migrating with a new CSMS root (M05) -------------------------------------------------
+
+
+def _on_listener(sut: StationConnection, url: str) -> bool:
+    """The connection of ``sut`` came in on the listener of ``url``."""
+    port = int(url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+    transport = getattr(sut.link.ws, "transport", None)
+    return transport is not None and transport.get_extra_info("sockname")[1] == port
+
+
+async def _migration_steps(
+    csms: FakeCsms201, sut: StationConnection, url: str, label: str
+) -> tuple[int, int, str]:
+    """Steps 1-6 of TC_B_47/50 (errata 6.2.17): SetNetworkProfile for the slot not in use
+    (OCPPCommCtrlr.ActiveNetworkProfile) with the second listener's URL and the security
+    profile the station runs; NetworkConfigurationPriority "<that slot>,<the slot in use>";
+    ResetRequest OnIdle, Accepted (the only step both tables validate). Returns (new slot,
+    previous slot, the priority before)."""
+    profile = await csms.station_security_profile(sut)
+    active, new = await csms.slots_in_use(sut)
+    before = await csms.get_variable(sut, "OCPPCommCtrlr.NetworkConfigurationPriority")
+    await csms.set_network_profile(sut, new, url, profile, label)
+    await csms.set_priority(sut, f"{new},{active}")
+    await _reset(sut, f"{label} step 6", "OnIdle", "Accepted")
+    return new, active, before or str(active)
+
+
+async def _back_home(csms: FakeCsms201, old: str, new: str, url: str, priority: str | None) -> None:
+    """Post-condition of TC_B_47/50: the CSMS roots as before (``undo_root_swap``), the
+    NetworkConfigurationPriority of before, and a station still on the second listener reset
+    so that it connects to the main one again (B10.FR.04, within --ocpp-reboot-timeout)."""
+    sut = await csms.undo_root_swap(old, new)
+    if sut is None or priority is None:
+        return
+    step(f"Post-condition: NetworkConfigurationPriority = {priority} again")
+    entry = {
+        "component": {"name": "OCPPCommCtrlr"},
+        "variable": {"name": "NetworkConfigurationPriority"},
+        "attributeValue": priority,
+    }
+    await sut.link.call("SetVariables", {"setVariableData": [entry]}, allow_error=True)
+    if _on_listener(sut, url):
+        step("Post-condition: ResetRequest OnIdle, back to the main endpoint")
+        generation = csms.generation
+        await sut.link.call("Reset", {"type": "OnIdle"}, allow_error=True)
+        try:
+            await csms.next_connection(after=generation, reboot=True)
+        except ConnectFailed as exc:
+            warn(f"the Charging Station did not come back to {csms.url}: {exc}")
+
+
+@ocpp_case("TC_B_47_CS", version="2.0.1", requires="AS-2")
+async def test_tc_b_47_cs(csms: FakeCsms201, station_operator: StationOperator) -> None:
+    """Migrating to a new CSMS under a new CSMS root fails, so the station falls back
+    (B10.FR.07, M05.FR.15/16): Configuration State NetworkProfileConnectionAttempts 1; Memory
+    State CertificateInstalled <new CSMS Root certificate 2> (AdditionalRootCertificateCheck
+    true, prerequisite AS-2; the old root installed first); a second websocket server whose
+    certificate the old root signed; steps 1-6 (only the reset is validated by the table);
+    the station's handshake there fails, since it verifies with the new root (steps 7-8:
+    judged by the station trying that endpoint and not connecting there); it goes back to the
+    previous profile and verifies the main endpoint's certificate, also signed by the old
+    root, with the fallback root (step 9); Reusable State Booted; the old root is still
+    installed (step 12)."""
+    security.require_profile(csms.config, (2, 3), "TLS with a CSMS root certificate")
+    sut = await csms.ready(station_operator)
+    await csms.configure(sut, {"OCPPCommCtrlr.NetworkProfileConnectionAttempts": "1"})
+    old, new = await _install_new_root(csms, sut)
+    profile = await csms.station_security_profile(sut)
+    tried: list[object] = []
+    context = csms.listener_context(profile)
+    assert context is not None
+    context.sni_callback = lambda obj, name, ctx: tried.append(name)  # type: ignore[assignment,func-returns-value]
+    url = await csms.open_listener(profile, context)
+    priority: str | None = None
+    try:
+        csms.serve_instead = csms.served_under(csms.csms_root_authority())
+        generation = csms.generation
+        _, previous, priority = await _migration_steps(csms, sut, url, "TC_B_47_CS")
+        step("7-8. The OCTT serves a certificate signed by the old CSMS root on the new endpoint")
+        step("9. The Charging Station switches back and validates with the (fallback) old root")
+        try:
+            sut = await csms.next_connection(after=generation, reboot=True)
+        except ConnectFailed as exc:
+            raise TargetFailure(
+                "Step 9: the Charging Station must go back to the previous network profile and "
+                f"verify the CSMS certificate with the old (fallback) CSMS root (M05.FR.16): {exc}"
+            ) from None
+        check(
+            bool(tried),
+            "Step 8: the Charging Station first tries the endpoint of the new slot (B10.FR.04)",
+            {"handshakes_on_new_endpoint": len(tried)},
+        )
+        check(
+            not _on_listener(sut, url),
+            "Step 8: the connection to the new endpoint fails: a CSMS certificate of the old "
+            "root does not verify with the new CSMS root (M05.FR.15)",
+            {"connected_to": url},
+        )
+        await _active_slot_is(csms, sut, previous, "TC_B_47_CS step 9")
+        step("10. Execute Reusable State Booted")
+        sut = await csms.booted(sut, station_operator)
+        step("11. The OCTT sends a GetInstalledCertificateIdsRequest CSMSRootCertificate")
+        answer = await sut.call(
+            "GetInstalledCertificateIds", {"certificateType": ["CSMSRootCertificate"]}
+        )
+        check(
+            answer.get("status") == "Accepted",
+            "Step 12: GetInstalledCertificateIdsResponse status Accepted",
+            answer,
+        )
+        check(
+            entry_for(
+                list(answer.get("certificateHashDataChain") or []), "CSMSRootCertificate", old
+            )
+            is not None,
+            "Step 12: certificateHashDataChain has a CSMSRootCertificate entry of the old CSMS "
+            "root (M05.FR.16: the fallback)",
+            answer,
+        )
+    finally:
+        await _back_home(csms, old, new, url, priority)
+        await csms.close_listener(url)
+
+
+@ocpp_case("TC_B_50_CS", version="2.0.1")
+async def test_tc_b_50_cs(csms: FakeCsms201, station_operator: StationOperator) -> None:
+    """Migrating to a new CSMS under a new CSMS root succeeds (M05.FR.13): the station runs
+    security profile 2 or 3; Memory State CertificateInstalled <new CSMS Root certificate 2>
+    (the old root installed first, so that a station with AdditionalRootCertificateCheck
+    accepts it); a second websocket server whose certificate the new root signed; steps 1-6
+    (only the reset is validated by the table); the station connects there, verifying with
+    the new root (steps 7-8); Reusable State Booted."""
+    security.require_profile(csms.config, (2, 3), "TLS with a CSMS root certificate")
+    sut = await csms.ready(station_operator)
+    old, new = await _install_new_root(csms, sut, check_required=False)
+    profile = await csms.station_security_profile(sut)
+    url = await csms.open_listener(profile, csms.listener_context(profile, csms.new_csms_root()[0]))
+    priority: str | None = None
+    try:
+        generation = csms.generation
+        _, _, priority = await _migration_steps(csms, sut, url, "TC_B_50_CS")
+        step("7-8. The Charging Station connects to the new endpoint; the OCTT accepts")
+        try:
+            sut = await csms.next_connection(after=generation, reboot=True)
+        except ConnectFailed as exc:
+            raise TargetFailure(
+                "Step 7: the Charging Station must validate and accept the CSMS certificate "
+                f"signed by the new CSMS root on the new endpoint (M05.FR.13): {exc}"
+            ) from None
+        check(
+            _on_listener(sut, url),
+            "Step 7: the Charging Station connects to the new endpoint, accepting its "
+            "certificate signed by the new CSMS root (B10.FR.04, M05.FR.13)",
+            {"expected": url},
+        )
+        step("9. Execute Reusable State Booted")
+        await csms.booted(sut, station_operator)
+    finally:
+        await _back_home(csms, old, new, url, priority)
+        await csms.close_listener(url)
 
 
 # -- B04 offline status reporting, Part 4 §5.3 reconnecting ----------------------------------

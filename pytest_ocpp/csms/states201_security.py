@@ -83,18 +83,25 @@ class SecurityStates201:
 
     def listener_context(self, profile: int, issuer: Any = None) -> ssl.SSLContext | None:
         """The second listener's TLS context for ``profile`` (None for profile 1): a server
-        certificate for our host signed by ``issuer`` (default: the configured CSMS root);
-        with profile 3 client certificates are asked for and verified against the configured
-        CSMS root and the run's CA."""
+        certificate for our host signed by ``issuer``; by default the main listener's own
+        certificate when the run serves TLS (the station already trusts its root, as it trusts
+        OCTT's one server certificate), else one signed by the configured CSMS root (a profile
+        1 run installs that root first, CertificateInstalled); with profile 3 client
+        certificates are asked for and verified against the configured CSMS root and the
+        run's CA."""
         if profile < 2:
             return None
         from pytest_ocpp import pki
 
         authority = self.csms_root_authority()  # type: ignore[attr-defined]
-        hosts = security.server_hosts(self.host, self.config.public_host)
-        leaf, key = pki.tls_leaf(issuer or authority, hosts[0], server=True, hosts=hosts)
-        pair = self._write_pair(leaf, key)
-        context = security.server_context([pair])
+        tls = self.config.tls
+        if issuer is None and tls.server_cert_file is not None:
+            pairs = [(tls.server_cert_file, tls.server_key_file), *tls.extra_server_certificates]
+            context = security.server_context(pairs)
+        else:
+            hosts = security.server_hosts(self.host, self.config.public_host)
+            leaf, key = pki.tls_leaf(issuer or authority, hosts[0], server=True, hosts=hosts)
+            context = security.server_context([self._write_pair(leaf, key)])
         if profile == 3:
             context.verify_mode = ssl.CERT_OPTIONAL
             context.load_verify_locations(cadata=authority.pem)

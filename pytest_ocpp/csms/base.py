@@ -357,7 +357,9 @@ class FakeCsms:
         2.0.1 TC_A_05_CS), until set back to None."""
         self.hellos = 0
         """TLS Client Hellos received on the main listener: a station's connection attempt
-        is seen even when its handshake then fails."""
+        is seen even when its handshake then fails (count them with :meth:`hello_seen`)."""
+        self.hello_arrived = asyncio.Event()
+        """Set at each Client Hello, so a wait for one is awaited, not polled."""
         self.listener_profile: dict[int, int] = {}
         """Port of an extra listener (:meth:`open_listener`) → the security profile it
         serves; its connections are judged by that profile."""
@@ -459,7 +461,7 @@ class FakeCsms:
             ) from None
 
         def choose(obj: ssl.SSLObject, name: str | None, ctx: ssl.SSLContext) -> None:
-            self.hellos += 1
+            self.hello_seen()
             if self.serve_instead is not None:
                 obj.context = self.serve_instead
             elif self.serve_untrusted:
@@ -472,6 +474,11 @@ class FakeCsms:
                 context.load_verify_locations(cadata=pem)
         self.tls_context = context
         return context
+
+    def hello_seen(self) -> None:
+        """A TLS Client Hello arrived (called from the handshake, on the event loop)."""
+        self.hellos += 1
+        self.hello_arrived.set()
 
     def trust_client_ca(self, pem: str) -> None:
         """Accept client certificates chaining to ``pem`` from the next handshake on (the CA

@@ -49,6 +49,7 @@ class SecurityStates201:
     config: Any
     host: str
     hellos: int
+    hello_arrived: asyncio.Event
     generation: int
     serve_instead: ssl.SSLContext | None
     client_cas: list[str]
@@ -269,7 +270,7 @@ class SecurityStates201:
             conn: Any, direction: str, version: Any, kind: Any, message: Any, data: Any
         ) -> None:
             if direction == "read" and getattr(message, "name", "") == "CLIENT_HELLO":
-                self.hellos += 1
+                self.hello_seen()  # type: ignore[attr-defined]
 
         # No public hook sees a handshake that fails on the version (the SNI callback comes
         # later); CPython's message callback does.
@@ -286,12 +287,17 @@ class SecurityStates201:
         connection attempt, whatever becomes of its handshake."""
         deadline = time.monotonic() + timeout
         while self.hellos <= since:
-            if time.monotonic() > deadline:
+            self.hello_arrived.clear()
+            try:
+                await asyncio.wait_for(
+                    self.hello_arrived.wait(),
+                    max(0.0, deadline - time.monotonic()),
+                )
+            except asyncio.TimeoutError:
                 raise ConnectFailed(
                     f"the Charging Station made no connection attempt ({what}) within "
                     f"{timeout:g} s (--ocpp-reboot-timeout)"
-                )
-            await asyncio.sleep(0.05)
+                ) from None
 
     # -- A05 / B09 steps --------------------------------------------------------------------
     def configured_slots(self) -> tuple[int, int]:

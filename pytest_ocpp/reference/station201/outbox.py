@@ -86,9 +86,11 @@ class OutboxMixin:
         into: list[Outgoing] | None = None,
     ) -> asyncio.Future[Any] | None:
         """Queue a request in order. Volatile ones are dropped while offline (only
-        transaction-related messages are queued, E04.FR.01)."""
+        transaction-related messages are queued, E04.FR.01). A request made in answer to a
+        TriggerMessage right behind the Accepted BootNotificationResponse counts as online:
+        the boot coroutine may not have run yet, but the station is registered (F06.FR.17)."""
         if kind == "volatile" and not (
-            self.online.is_set() or (pre_boot and self.connected.is_set())
+            self.online.is_set() or (self.connected.is_set() and (pre_boot or self.registered))
         ):
             return None
         future = asyncio.get_running_loop().create_future() if want_future else None

@@ -100,11 +100,18 @@ class FakeCsms16(SecurityStates16, FakeCsms):
         async with starting_state():
             left = self.left_behind()
             try:
-                return await self.restore(operator, timeout=timeout)
+                sut = await self.restore(operator, timeout=timeout)
             except TargetFailure as exc:
                 if left and exc.args and isinstance(exc.args[0], str):
                     exc.args = (f"the previous case left {left}: {exc.args[0]}", *exc.args[1:])
                 raise
+        if left:
+            # What arrived while undoing the previous case's state (a StartTransaction and
+            # Charging that a failed case no longer waited for) belongs to that case, which
+            # already has its verdict: this case's status review starts here.
+            self.case_connections = [sut]
+            self.case_start = len(sut.link.inbox)
+        return sut
 
     def left_behind(self) -> str:
         """What the cases so far left that the general conditions exclude, in words (empty
@@ -165,26 +172,7 @@ class FakeCsms16(SecurityStates16, FakeCsms):
             # Every key's value once, so a case's ChangeConfiguration can be undone.
             self.baseline_read = True
             await sut.call("GetConfiguration", {})
-        for transaction_id in list(self.transactions):
-            answer = await sut.link.call(
-                "RemoteStopTransaction", {"transactionId": transaction_id}, allow_error=True
-            )
-            if answer.get("status") != "Accepted":
-                # Rejected: the station runs no such transaction (OCPP 1.6 §5.12), e.g. its
-                # StopTransaction.req carried another id; nothing to wait for.
-                self.transactions.pop(transaction_id, None)
-        try:
-            for transaction_id in list(self.transactions):
-                await sut.wait_for(
-                    "StopTransaction",
-                    lambda p, t=transaction_id: p["transactionId"] == t,
-                    since=mark,
-                    describe=f"StopTransaction.req for transaction {transaction_id} (answer "
-                    "to RemoteStopTransaction.req; precondition: no transaction running)",
-                )
-        except TargetFailure:
-            self.transactions.clear()  # reported once, by this case; not by every later one
-            raise
+        await self._stop_transactions(sut, mark)
         for reservation_id in list(self.reservations):
             await sut.link.call(
                 "CancelReservation", {"reservationId": reservation_id}, allow_error=True
@@ -220,14 +208,52 @@ class FakeCsms16(SecurityStates16, FakeCsms):
                 await operator.perform("clear_fault", connector_id=0)
         for connector, status in sorted(self.statuses.items()):
             if status != "Available":
-                await sut.next_status(
-                    connector,
-                    "Available",
-                    since=self._since_status(sut, connector, mark),
-                    warn=False,
-                    why=f"(precondition: every connector Available; it is {status})",
-                )
+                try:
+                    await sut.next_status(
+                        connector,
+                        "Available",
+                        since=self._since_status(sut, connector, mark),
+                        warn=False,
+                        why=f"(precondition: every connector Available; it is {status})",
+                    )
+                except TargetFailure:
+                    if not self.transactions:
+                        raise
+                    # A StartTransaction.req the previous case no longer waited for came in
+                    # during this restore: stop that transaction too, then wait again.
+                    await self._stop_transactions(sut, mark)
+                    await sut.next_status(
+                        connector,
+                        "Available",
+                        since=self._since_status(sut, connector, mark),
+                        warn=False,
+                        why=f"(precondition: every connector Available; it is {status})",
+                    )
         return sut
+
+    async def _stop_transactions(self, sut: StationConnection, mark: int) -> None:
+        """RemoteStopTransaction for every transaction known to run, and its
+        StopTransaction.req awaited (the precondition: no transaction running)."""
+        for transaction_id in list(self.transactions):
+            answer = await sut.link.call(
+                "RemoteStopTransaction", {"transactionId": transaction_id}, allow_error=True
+            )
+            if answer.get("status") != "Accepted":
+                # Rejected: the station runs no such transaction (OCPP 1.6 §5.12), e.g. its
+                # StopTransaction.req carried another id; nothing to wait for.
+                self.transactions.pop(transaction_id, None)
+        try:
+            for transaction_id in list(self.transactions):
+                await sut.wait_for(
+                    "StopTransaction",
+                    lambda p, t=transaction_id: p["transactionId"] == t,
+                    since=mark,
+                    describe=f"StopTransaction.req for transaction {transaction_id} (answer "
+                    "to RemoteStopTransaction.req; precondition: no transaction running)",
+                )
+        except TargetFailure:
+            self.transactions.clear()  # reported once, by this case; not by every later one
+            raise
 
     def _since_status(self, sut: StationConnection, connector: int, mark: int) -> int:
         """Where to look for the next status of ``connector``: right after its last report

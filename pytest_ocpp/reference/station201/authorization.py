@@ -164,10 +164,16 @@ class AuthorizationMixin:
     # ------------------------------------------------------------------ a card swipe
 
     async def on_token(
-        self: ReferenceStation201, token: dict[str, Any], evse_id: int | None
+        self: ReferenceStation201,
+        token: dict[str, Any],
+        evse_id: int | None,
+        *,
+        ev_plug: int | None = None,
     ) -> None:
         """A presented idToken: end the authorization it (or its group, or the Master Pass)
-        may end (C01.FR.03, E07.FR.01, C09.FR.03-11, C16.FR.02), else authorize a session."""
+        may end (C01.FR.03, E07.FR.01, C09.FR.03-11, C16.FR.02), else authorize a session.
+        ``ev_plug``: the token is the connected EV's own contract (Plug & Charge), so it
+        authorizes nothing once that EV has been unplugged (a later EV is another car)."""
         if not self.powered:
             return
         for evse in self.evses.values():
@@ -239,6 +245,9 @@ class AuthorizationMixin:
         target = self.start_target(evse_id)  # the world may have moved while we asked
         if target is False:
             return
+        if ev_plug is not None and evse_id is not None:
+            if self.evses[evse_id].ev_plugs != ev_plug or self.evses[evse_id].ev_connector is None:
+                return  # the EV that asked has left; its authorization is moot
         allowed = info.get("evse_id")
         if allowed and isinstance(target, Evse) and target.id not in allowed:
             return  # C01.FR.21

@@ -408,6 +408,8 @@ class CertificateMixin:
         request = "CertificateInstallationReq" if action == "Install" else "CertificateUpdateReq"
         exi = base64.b64encode(f"reference EV: {request}".encode()).decode("ascii")
 
+        plug = evse.ev_plugs
+
         async def forward() -> None:
             response = await self.request(
                 call.Get15118EVCertificate(
@@ -415,8 +417,10 @@ class CertificateMixin:
                 )
             )
             accepted = response is not None and response.status == "Accepted"
+            if evse.ev_plugs != plug or evse.ev_connector is None:
+                return  # the EV that asked has been unplugged meanwhile
             if accepted or self.has("m_authorize_without_ev_certificate"):
                 token = {"id_token": contract or DEFAULT_EMAID, "type": "eMAID"}
-                await self.on_token(token, evse_id)
+                await self.on_token(token, evse_id, ev_plug=plug)
 
         self.spawn(forward())

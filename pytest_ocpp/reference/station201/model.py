@@ -138,6 +138,9 @@ class Evse:
     """The parking bay detector sees an EV (ParkingBayOccupancy)."""
     ev_connector: int | None = None
     """The connector through which an EV is connected (cable in at both ends)."""
+    ev_plugs: int = 0
+    """EVs connected so far: an answer the station awaited for one EV (its Plug & Charge
+    authorization) is dropped when that EV has gone and another is connected."""
     ev_suspended: bool = False
     relay_closed: bool = False
     """Energy is offered (power path closed)."""

@@ -495,6 +495,7 @@ class TransactionsMixin:
             return
         connector.plugged = True
         evse.ev_connector = connector_id
+        evse.ev_plugs += 1
         self.refresh()
         if evse.session is None and self.floating is not None and self.evse_usable(evse):
             session = self.floating

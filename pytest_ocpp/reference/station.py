@@ -24,7 +24,6 @@ import contextlib
 import logging
 import signal
 import ssl
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import datetime, timezone
@@ -41,97 +40,23 @@ from pytest_ocpp.reference.station_config import (
     PROFILE_NAMES,
     ConfigStore,
 )
+from pytest_ocpp.reference.station_defects import DEFECTS, VARIANTS
 from pytest_ocpp.reference.station_metering import MeteringMixin
 from pytest_ocpp.reference.station_model import (
     Connector,
     Outgoing,
-    PendingStart,
     Reservation,
-    Transaction,
 )
 from pytest_ocpp.reference.station_operator import ACTIONS, OperatorMixin, hand_off
 from pytest_ocpp.reference.station_reservations import ReservationMixin
-from pytest_ocpp.reference.station_rpc import FUZZ_DEFECTS
-from pytest_ocpp.reference.station_security import SECURITY_DEFECTS, SecurityMixin
-from pytest_ocpp.reference.station_smart import ProfileStore, format_datetime, parse_datetime
+from pytest_ocpp.reference.station_security import SecurityMixin
+from pytest_ocpp.reference.station_sessions import SessionMixin
+from pytest_ocpp.reference.station_smart import ProfileStore, format_datetime
 from pytest_ocpp.reference.station_transfer import BASE_FIRMWARE, FileTransferMixin
 
 LOGGER = logging.getLogger("pytest_ocpp.reference.station")
 
 __all__ = ["ACTIONS", "DEFECTS", "VARIANTS", "ReferenceStation"]
-
-DEFECTS: dict[str, str] = {
-    "status_before_boot_accepted": "Sends StatusNotification while its BootNotification is Pending.",
-    "status_before_first_boot": (
-        "After a reboot, reports every connector's status before sending BootNotification."
-    ),
-    "no_heartbeat": "Never sends a Heartbeat.",
-    "heartbeat_keeps_pending_interval": (
-        "Heartbeats at the interval of a Pending BootNotification.conf and ignores the one of "
-        "the Accepted boot that follows (OCPP 1.6 §4.2, §9.1.10)."
-    ),
-    "remote_start_rejected": "Answers every RemoteStartTransaction with Rejected.",
-    "ignores_remote_stop": "Answers RemoteStopTransaction Accepted but never stops the transaction.",
-    "wrong_stop_reason": "Sends StopTransaction reason Local whatever the real reason is.",
-    "reset_without_reboot": "Accepts Reset but never stops transactions or reboots.",
-    "unlock_always_fails": "Answers every UnlockConnector with UnlockFailed.",
-    "change_configuration_accepts_unknown_key": "Answers Accepted, not NotSupported, "
-    "to ChangeConfiguration of an unknown key.",
-    "change_configuration_accepts_invalid_value": "Accepts and stores invalid values "
-    "in ChangeConfiguration instead of answering Rejected.",
-    "get_configuration_ignores_key_filter": "Returns every key whatever keys GetConfiguration asked for.",
-    "clear_cache_rejected": "Answers ClearCache with Rejected and keeps the cache.",
-    "local_list_version_not_updated": "GetLocalListVersion always answers 0, "
-    "whatever SendLocalList installed.",
-    "local_list_ignored": "Stores SendLocalList but never authorizes from it: "
-    "every tag goes to the Central System (Authorize.req).",
-    "reservation_ignored": "Answers ReserveNow Accepted but never reserves: "
-    "the connector stays Available and other tags can charge.",
-    "cancel_reservation_unknown_accepted": "Answers CancelReservation Accepted for unknown ids.",
-    "charging_profile_rejected": "Answers every SetChargingProfile with Rejected.",
-    "trigger_message_not_sent": "Answers TriggerMessage Accepted but never sends the message.",
-    "tx_profile_requires_transaction_id": (
-        "Rejects a TxProfile without transactionId, which OCPP 1.6 §7.8 makes optional "
-        "(the profile then applies to the running transaction)."
-    ),
-    "firmware_status_skipped": "Skips the Downloading and Downloaded FirmwareStatusNotifications.",
-    "diagnostics_no_upload": "Answers GetDiagnostics with a file name but never uploads "
-    "nor sends DiagnosticsStatusNotification.",
-    "meter_values_not_sent": "Never sends MeterValues (sampled, clock-aligned or triggered).",
-    "bad_timestamp": "Sends timestamps that are not ISO 8601 date-times.",
-    "transaction_id_ignored": "Sends StopTransaction with transactionId 0 "
-    "instead of the id the Central System assigned.",
-    "no_status_after_plug_in": "Sends no StatusNotification (Preparing) when a cable is plugged in.",
-    "remote_start_without_authorize": "Starts a remote transaction at once, without "
-    "Authorize.req, even with AuthorizeRemoteTxRequests true and the idTag not cached.",
-    "offline_start_authorized_online": "A card presented while offline waits for the "
-    "connection, then sends Authorize.req and starts the transaction online.",
-    "preparing_to_reserved": "Reports Reserved between Preparing and StartTransaction, a "
-    "transition the OCPP 1.6 §4.9 table forbids.",
-    "faulted_on_plug_in": "Reports Faulted instead of Preparing when a cable is plugged in.",
-    "accept_untrusted_server_certificate": "Over wss:// it does not verify the Central "
-    "System's certificate (1.6 Security Whitepaper A00.FR.307-310: it must refuse one that does "
-    "not chain to its CSMS root).",
-    "no_basic_auth_header": "Sends no HTTP Basic Authorization header when it connects "
-    "(security profiles 1 and 2, 1.6 Security Whitepaper A00.FR.202/203).",
-    **SECURITY_DEFECTS,
-    **FUZZ_DEFECTS,
-}
-"""Deliberately broken variants: name → the one behaviour it changes."""
-
-VARIANTS: dict[str, str] = {
-    "chatty_status": "Legal variations in status reporting (OCPP 1.6 §4.9, §4.4, §4.5): says "
-    "Preparing again right before StartTransaction, passes through SuspendedEV between "
-    "StartTransaction and Charging, and repeats Downloading, Installing and Uploading. "
-    "Every case must still pass, with warnings.",
-    "long_meter_intervals": "Rejects MeterValueSampleInterval below 10 s (0 still disables "
-    "sampling), as chargers with a minimum sampling period do (OCPP 1.6 §5.3 Rejected).",
-    "http_post_to_location": "Uploads diagnostics over HTTP as a multipart POST to exactly the "
-    "location it was given (OCPP 1.6 §5.9 names a location, not a file path), instead of a PUT "
-    "to location/fileName.",
-}
-"""Conformant variations (not defects): name → what it does differently."""
-
 
 _SUBPROTOCOL = Subprotocol("ocpp1.6")
 
@@ -149,7 +74,12 @@ def _utcnow() -> datetime:
 
 
 class ReferenceStation(
-    SecurityMixin, OperatorMixin, MeteringMixin, ReservationMixin, FileTransferMixin
+    SessionMixin,
+    SecurityMixin,
+    OperatorMixin,
+    MeteringMixin,
+    ReservationMixin,
+    FileTransferMixin,
 ):
     """A conformant OCPP 1.6J charge point simulator, driven by a CSMS plus operator actions.
 
@@ -784,355 +714,6 @@ class ReferenceStation(
                 c.reported = status
                 payload = self._status_payload(c, status)
                 self._enqueue(lambda p=payload: p)
-
-    # ------------------------------------------------------------------ authorization
-
-    def _local_info(self, id_tag: str) -> dict[str, Any] | None:
-        """idTagInfo from the Local Authorization List, else the cache (OCPP 1.6 §3.5)."""
-        info: dict[str, Any] | None = None
-        if (
-            "LocalAuthListManagement" in self.features
-            and self.config.get_bool("LocalAuthListEnabled", True)
-            and not self.has("local_list_ignored")
-        ):
-            info = self.local_list.get(id_tag)
-        if info is None and self.config.get_bool("AuthorizationCacheEnabled", True):
-            info = self.auth_cache.get(id_tag)
-        if info is None:
-            return None
-        info = dict(info)
-        expiry = info.get("expiry_date")
-        if expiry and info.get("status") == "Accepted" and parse_datetime(expiry) < _utcnow():
-            info["status"] = "Expired"
-        return info
-
-    def _cache(self, id_tag: str | None, info: dict[str, Any] | None) -> None:
-        """Keep the cache in step with every idTagInfo received (OCPP 1.6 §3.5.1)."""
-        if id_tag and info and self.config.get_bool("AuthorizationCacheEnabled", True):
-            self.auth_cache[id_tag] = dict(info)
-
-    async def _authorize(self, id_tag: str) -> dict[str, Any] | None:
-        """Decide on a tag: local pre-authorization, Authorize.req, or offline rules
-        (OCPP 1.6 §3.5, §4.1, §9.1.12/13, AllowOfflineTxForUnknownId)."""
-        if self.online.is_set():
-            local = self._local_info(id_tag)
-            if (
-                local is not None
-                and local.get("status") == "Accepted"
-                and self.config.get_bool("LocalPreAuthorize", False)
-            ):
-                return local
-            response = await self._request(call.Authorize(id_tag=id_tag))
-            if response is not None:
-                self._cache(id_tag, response.id_tag_info)
-                return dict(response.id_tag_info)
-        if self.config.get_bool("LocalAuthorizeOffline", True):
-            local = self._local_info(id_tag)
-            if local is not None:
-                return local
-        if self.config.get_bool("AllowOfflineTxForUnknownId", False):
-            return {"status": "Accepted"}
-        return None
-
-    # ------------------------------------------------------------------ sessions
-
-    def _usable(self, c: Connector) -> bool:
-        cp = self.connectors[0]
-        return not (c.fault or cp.fault or c.inoperative or cp.inoperative)
-
-    def _free_for_start(self, c: Connector) -> bool:
-        return (
-            self._usable(c)
-            and c.transaction is None
-            and c.pending is None
-            and not c.finishing
-            and not c.ev_side_disconnected
-        )
-
-    def _pick_connector(self, id_tag: str) -> Connector | None:
-        """A connector for a tag with no connector named: one with a cable waiting, else one
-        reserved for the tag, else any free one."""
-        free = [c for c in self.connectors[1:] if self._free_for_start(c)]
-
-        def rank(c: Connector) -> int:
-            reservation = self._reservation_for(c)
-            if reservation is not None and reservation.id_tag == id_tag:
-                return 0
-            if c.plugged:
-                return 1
-            return 2 if reservation is None else 3
-
-        return min(free, key=rank, default=None)
-
-    async def _on_tag(self, id_tag: str, connector_id: int | None) -> None:
-        """A card swipe (OCPP 1.6 §3.5, §5.13, OCTT TC_068/069_CS): stop the session it
-        started, stop one sharing its parentIdTag, withdraw a waiting authorization, or
-        start a session."""
-        if not self._powered.is_set():
-            return
-        if self.has("offline_start_authorized_online") and not self.online.is_set():
-            hand_off()  # the swipe is done for the operator; the station waits on its own
-            await self.online.wait()
-        scope = [self.connectors[connector_id]] if connector_id is not None else self.connectors[1:]
-        for c in scope:
-            if c.transaction is not None and c.transaction.id_tag == id_tag:
-                self._stop_transaction(c, "Local", id_tag=id_tag)
-                return
-        info: dict[str, Any] | None = None
-        with_parent = [c for c in scope if c.transaction and c.transaction.parent_id_tag]
-        if with_parent:
-            info = await self._authorize(id_tag)
-            if info and info.get("status") == "Accepted" and info.get("parent_id_tag"):
-                for c in with_parent:
-                    tx = c.transaction
-                    if tx is not None and tx.parent_id_tag == info["parent_id_tag"]:
-                        self._stop_transaction(c, "Local", id_tag=id_tag)
-                        return
-        for c in scope:
-            if c.pending is not None and c.pending.id_tag == id_tag and not c.pending.remote:
-                self._cancel_pending(c)
-                return
-        if connector_id is not None:
-            target = self.connectors[connector_id]
-            if not self._free_for_start(target):
-                return
-        else:
-            target = self._pick_connector(id_tag)
-            if target is None:
-                return
-        reservation = self._reservation_for(target)
-        if reservation is not None and reservation.id_tag != id_tag:
-            if not reservation.parent_id_tag:
-                return
-            info = info or await self._authorize(id_tag)
-            if not info or info.get("parent_id_tag") != reservation.parent_id_tag:
-                return
-        if info is None:
-            info = await self._authorize(id_tag)
-        if not info or info.get("status") != "Accepted":
-            return
-        if not self._free_for_start(target):
-            return
-        pending = PendingStart(id_tag=id_tag, remote=False, parent_id_tag=info.get("parent_id_tag"))
-        target.pending = pending
-        if target.plugged:
-            self._begin_transaction(target, id_tag, pending.parent_id_tag)
-        else:
-            self._arm_connection_timeout(target, pending)
-            self._refresh()
-
-    def remote_start(
-        self, id_tag: str, connector_id: int | None, charging_profile: dict[str, Any] | None
-    ) -> Connector | None:
-        """Claim a connector for RemoteStartTransaction (OCPP 1.6 §5.11); None = Rejected."""
-        if connector_id is not None:
-            if not 1 <= connector_id <= self.connector_count:
-                return None
-            target: Connector | None = self.connectors[connector_id]
-            assert target is not None
-            if not self._free_for_start(target):
-                return None
-        else:
-            target = self._pick_connector(id_tag)
-            if target is None:
-                return None
-        reservation = self._reservation_for(target)
-        if (
-            reservation is not None
-            and reservation.id_tag != id_tag
-            and not reservation.parent_id_tag
-        ):
-            return None
-        target.pending = PendingStart(
-            id_tag=id_tag,
-            remote=True,
-            visible=reservation is not None,
-            charging_profile=charging_profile,
-        )
-        return target
-
-    async def remote_start_flow(self, c: Connector) -> None:
-        """After RemoteStartTransaction.conf: Authorize if AuthorizeRemoteTxRequests, then
-        start at once if a cable is in, else wait ConnectionTimeOut for one (TC_011_CS)."""
-        pending = c.pending
-        if pending is None:
-            return
-        self._refresh()
-        reservation = self._reservation_for(c)
-        needs_check = reservation is not None and reservation.id_tag != pending.id_tag
-        authorize = self.config.get_bool("AuthorizeRemoteTxRequests", True)
-        if (authorize and not self.has("remote_start_without_authorize")) or needs_check:
-            info = await self._authorize(pending.id_tag)
-            if c.pending is not pending:
-                return
-            accepted = bool(info) and info.get("status") == "Accepted"  # type: ignore[union-attr]
-            if accepted and needs_check:
-                accepted = info.get("parent_id_tag") == reservation.parent_id_tag  # type: ignore[union-attr]
-            if not accepted:
-                self._cancel_pending(c)
-                return
-            pending.parent_id_tag = info.get("parent_id_tag")  # type: ignore[union-attr]
-        pending.visible = True
-        if c.plugged and self._usable(c):
-            self._begin_transaction(c, pending.id_tag, pending.parent_id_tag)
-        else:
-            self._arm_connection_timeout(c, pending)
-            self._refresh()
-
-    def _arm_connection_timeout(self, c: Connector, pending: PendingStart) -> None:
-        """ConnectionTimeOut (OCPP 1.6 §9.1.6): back to the original state without a cable."""
-
-        async def expire() -> None:
-            await asyncio.sleep(max(1, self.config.get_int("ConnectionTimeOut", 60)))
-            if c.pending is pending:
-                pending.timer = None
-                self._cancel_pending(c)
-
-        pending.timer = self.spawn(expire())
-
-    def _cancel_pending(self, c: Connector, *, refresh: bool = True) -> None:
-        if c.pending is None:
-            return
-        if c.pending.timer is not None and c.pending.timer is not asyncio.current_task():
-            c.pending.timer.cancel()
-        c.pending = None
-        if refresh:
-            self._refresh()
-
-    def _timers_of(self, c: Connector) -> list[asyncio.Task[Any]]:
-        timers: list[asyncio.Task[Any]] = []
-        if c.pending is not None and c.pending.timer is not None:
-            timers.append(c.pending.timer)
-        if c.transaction is not None and c.transaction.sampler is not None:
-            timers.append(c.transaction.sampler)
-        return timers
-
-    def _begin_transaction(self, c: Connector, id_tag: str, parent_id_tag: str | None) -> None:
-        """StartTransaction.req, then Charging (OCPP 1.6 §4.8, §5.13 for the reservation)."""
-        pending = c.pending
-        reservation = self._reservation_for(c) or next(
-            (r for r in self.reservations.values() if r.connector_id == 0 and r.id_tag == id_tag),
-            None,
-        )
-        reservation_id = None
-        if reservation is not None and (
-            reservation.id_tag == id_tag
-            or (reservation.parent_id_tag and reservation.parent_id_tag == parent_id_tag)
-        ):
-            reservation_id = reservation.id
-            self._drop_reservation(reservation, refresh=False)
-        if pending is not None and pending.timer is not None:
-            pending.timer.cancel()
-        c.pending = None
-        c.finishing = False
-        meter_start = int(self._meter(c))
-        tx = Transaction(
-            connector_id=c.id,
-            id_tag=id_tag,
-            meter_start=meter_start,
-            started_at=_utcnow(),
-            started_mono=time.monotonic(),
-            parent_id_tag=parent_id_tag,
-            reservation_id=reservation_id,
-        )
-        c.transaction = tx
-        if pending is not None and pending.charging_profile is not None:
-            self.profiles.install(c.id, pending.charging_profile, _utcnow())
-        payload = call.StartTransaction(
-            connector_id=c.id,
-            id_tag=id_tag,
-            meter_start=meter_start,
-            timestamp=self.ts(tx.started_at),
-            reservation_id=reservation_id,
-        )
-        if self.has("preparing_to_reserved") and c.reported and c.reported[0] == "Preparing":
-            wrong = self._status_payload(c, ("Reserved", "NoError"))
-            self._enqueue(lambda: wrong)
-        if self.has("chatty_status") and c.reported and c.reported[0] == "Preparing":
-            # Preparing said again right before StartTransaction (a repeat §4.9 allows).
-            again = self._status_payload(c, c.reported)
-            self._enqueue(lambda: again)
-        self._enqueue(lambda: payload, tx=True, on_result=lambda r: self._started(tx, r))
-        if self.has("chatty_status") and self._status_of(c)[0] == "Charging":
-            # Preparing → SuspendedEV → Charging: the short intermediate §4.9 describes.
-            c.reported = ("SuspendedEV", "NoError")
-            between = self._status_payload(c, c.reported)
-            self._enqueue(lambda: between)
-        self._refresh()
-        tx.sampler = self.spawn(self._sample_loop(c, tx))
-
-    def _started(self, tx: Transaction, response: Any) -> None:
-        """StartTransaction.conf: keep the id; a non-Accepted tag stops or suspends the
-        transaction (StopTransactionOnInvalidId, §9.1.24) after statuses queued before it."""
-        tx.id = response.transaction_id
-        info = response.id_tag_info or {}
-        self._cache(tx.id_tag, info)
-        if info.get("parent_id_tag"):
-            tx.parent_id_tag = info["parent_id_tag"]
-        if info.get("status") != "Accepted":
-            self._enqueue_action(lambda: self._deauthorized(tx))
-
-    def _deauthorized(self, tx: Transaction) -> None:
-        c = self.connectors[tx.connector_id]
-        if c.transaction is not tx:
-            return
-        if self.config.get_bool("StopTransactionOnInvalidId", True):
-            self._stop_transaction(c, "DeAuthorized")
-        else:
-            tx.invalid = True
-            self._refresh()
-
-    def _stop_transaction(
-        self, c: Connector, reason: str, *, id_tag: str | None = None, refresh: bool = True
-    ) -> None:
-        """StopTransaction.req (OCPP 1.6 §4.10, §6.49), then Finishing while the cable is in."""
-        tx = c.transaction
-        if tx is None:
-            return
-        if tx.sampler is not None and tx.sampler is not asyncio.current_task():
-            tx.sampler.cancel()
-        meter_stop = int(self._meter(c))
-        stopped_at = _utcnow()
-        c.transaction = None
-        self._transaction_ended.set()
-        c.finishing = c.plugged
-        c.ev_suspended = False
-        c.info = None
-        self.profiles.drop_transaction(c.id)
-        if c.scheduled_inoperative is not None:
-            c.inoperative = c.scheduled_inoperative
-            c.scheduled_inoperative = None
-            cp = self.connectors[0]
-            if cp.scheduled_inoperative is not None and not any(
-                x.transaction for x in self.connectors[1:]
-            ):
-                cp.inoperative = cp.scheduled_inoperative
-                cp.scheduled_inoperative = None
-        sent_reason = "Local" if self.has("wrong_stop_reason") else reason
-        stop_data = self._stop_txn_data(c, tx, stopped_at, meter_stop)
-
-        def build() -> Any | None:
-            if tx.id is None:
-                LOGGER.warning(
-                    "%s: dropping StopTransaction without a transactionId", self.station_id
-                )
-                return None
-            return call.StopTransaction(
-                meter_stop=meter_stop,
-                timestamp=self.ts(stopped_at),
-                transaction_id=0 if self.has("transaction_id_ignored") else tx.id,
-                reason=sent_reason,
-                id_tag=id_tag,
-                transaction_data=stop_data or None,
-            )
-
-        self._enqueue(
-            build,
-            tx=True,
-            on_result=lambda r: self._cache(id_tag, getattr(r, "id_tag_info", None)),
-        )
-        if refresh:
-            self._refresh()
 
     # ------------------------------------------------------------------ hooks for handlers
 

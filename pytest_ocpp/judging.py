@@ -47,3 +47,21 @@ def reply_problems(
             return [f"error code {frame.error_code!r} is not one OCPP {schemas.version} defines"]
         return []
     return schemas.errors(action, frame.payload, response=True)
+
+
+def reused_message_id(earlier: rpc.Call | None, call: rpc.Call) -> str | None:
+    """What is wrong with ``call`` when its sender already used its message id for
+    ``earlier`` (None: the id is new), or None if nothing is.
+
+    OCPP-J 1.6 §4.1.4 and 2.0.1 Part 4 §4.1.4: a CALL's message id "MUST be different from all
+    message IDs previously used by the same sender for CALL messages". The same Call sent
+    again is not judged: 2.0.1 errata 2025-09 §4.6 lets a retry keep its id, and a proxy may
+    record a frame twice. Which earlier Calls count (one WebSocket connection in 1.6, every
+    connection of the station id in 2.0.1) is the caller's: only it knows the connections."""
+    if earlier is None or earlier.to_json() == call.to_json():
+        return None
+    return (
+        f"reused message id {call.unique_id!r} of an earlier {earlier.action} for a different "
+        f"{call.action} Call (OCPP-J 1.6 §4.1.4, 2.0.1 Part 4 §4.1.4: a message id must not "
+        "be reused for another Call)"
+    )

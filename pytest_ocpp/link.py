@@ -168,7 +168,7 @@ class Link:
         self._inbox_changed = asyncio.Condition()
         self._findings: list[tuple[str, bool]] = []
         self._internal_errors: list[BaseException] = []
-        self._peer_calls: dict[str, str] = {}
+        self._peer_calls: dict[str, rpc.Call] = {}
         self._closing_by_us = False
         self._reader: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -576,13 +576,10 @@ class Link:
 
     async def _on_call(self, call: rpc.Call) -> None:
         item = IncomingCall(self, call, time.time())
-        previous = self._peer_calls.get(call.unique_id)
-        if previous is not None and previous != call.to_json():
-            self._finding(
-                f"the {self.peer} reused message id {call.unique_id!r} for a different "
-                f"{call.action}.req (OCPP-J: a message id must not be reused for another Call)"
-            )
-        self._peer_calls[call.unique_id] = call.to_json()
+        reused = judging.reused_message_id(self._peer_calls.get(call.unique_id), call)
+        if reused is not None:
+            self._finding(f"the {self.peer} {reused}")
+        self._peer_calls[call.unique_id] = call
 
         item.problems, refusal = judging.judge_call(self.schemas, call)
         if refusal is not None:

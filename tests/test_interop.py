@@ -182,7 +182,7 @@ def test_the_trace_says_who_sent_what(runs: dict[str, Report]) -> None:
 
 def test_check_trace_passes_a_clean_recorded_run(runs: dict[str, Report]) -> None:
     """Every trace of the run is clean by the checker; one goes through pytest as a user
-    runs it (8 rules, 8 passing items)."""
+    runs it (9 rules, 9 passing items)."""
     files = _traces(runs)
     for path in files:
         found = checker.check(opentrace.read(path))
@@ -190,7 +190,7 @@ def test_check_trace_passes_a_clean_recorded_run(runs: dict[str, Report]) -> Non
     path = next(f for f in files if "TC_B_02" in f.name)
     done = run_pytest(path.parent, "--ocpp-check-trace", str(path), "-q")
     assert done.returncode == 0, done.stdout[-3000:]
-    assert "8 passed" in done.stdout
+    assert "9 passed" in done.stdout
 
 
 def test_the_reference_csms_command_line_serves_both_apis() -> None:

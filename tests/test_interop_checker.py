@@ -199,7 +199,7 @@ def test_check_trace_gives_one_failing_item_per_violation(tmp_path: Path) -> Non
     assert done.returncode == 1, done.stdout[-3000:]
     assert "FAILED capture.jsonl::status-transition[line 3+5]" in done.stdout
     assert "FAILED capture.jsonl::correlation[line 7]" in done.stdout
-    assert "2 failed, 6 passed" in done.stdout
+    assert "2 failed, 7 passed" in done.stdout
     assert '[2,"s2","StatusNotification"' in done.stdout  # the frame, quoted
 
 

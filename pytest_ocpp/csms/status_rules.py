@@ -9,13 +9,14 @@ a status, a repeat of the current one and an intermediate one the transition tab
 the way to the expected one are accepted and recorded as warnings; a transition the table
 forbids, a status that cannot lead to the expected one, or no expected status in time fails.
 
-The tables are data, written once here, each citing its section.
+The tables are data, written once here, each citing its section. The 2.0.1 connector table
+(:data:`CONNECTOR_TRANSITIONS_201`) lives here too; the trace checker judges by it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 CONNECTOR_TRANSITIONS: Mapping[str, frozenset[str]] = {
@@ -106,6 +107,8 @@ class StatusStream:
     a firmware update carries on across the reboot that installs it)."""
     never_intermediate: frozenset[str] = frozenset()
     """Statuses that are events, not steps on the way anywhere (a fault)."""
+    why: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """For a forbidden (from, to) pair: the requirement it breaks, quoted in the verdict."""
 
 
 def connector_stream(connector_id: int) -> StatusStream:
@@ -119,6 +122,61 @@ def connector_stream(connector_id: int) -> StatusStream:
         matches=lambda payload: payload.get("connectorId") == connector_id,
         forgotten_on_boot=True,
         never_intermediate=frozenset({"Faulted"}),
+    )
+
+
+CONNECTOR_TRANSITIONS_201: Mapping[str, frozenset[str]] = {
+    # OCPP 2.0.1 has no transition table like 1.6 §4.9: Part 2 §3.23 ConnectorStatusEnumType
+    # names five statuses and sets no order among them, G01 describes plug-in and unplug, and
+    # errata 2025-09 §2.29 removed even G01's overview table. So everything is allowed except
+    # what a requirement rules out (see CONNECTOR_FORBIDDEN_201); a repeat is always legal.
+    "Available": frozenset(
+        # G01.FR.03 (plug-in), H01.FR.20/H01.FR.23 (reserved), G03.FR.06/G04.FR.07 and §3.23
+        # "at its discretion" (unavailable), §3.23 (a fault, any time)
+        {"Occupied", "Reserved", "Unavailable", "Faulted"}
+    ),
+    # G01.FR.04 (unplug), G01.FR.05 (unplug, scheduled to become unavailable), a fault; not
+    # Reserved: see CONNECTOR_FORBIDDEN_201
+    "Occupied": frozenset({"Available", "Unavailable", "Faulted"}),
+    # H02.FR.04 and expiry (available again), G01.FR.06 (the reserving driver plugs in),
+    # H01.FR.16/17 (faulted or unavailable cancels the reservation)
+    "Reserved": frozenset({"Available", "Occupied", "Unavailable", "Faulted"}),
+    # G03.FR.07/G04.FR.08: becoming operative reverts to "their original status", any
+    # operative one (G03 Note 1: station, EVSE and connector states are separate, so a
+    # reservation on a multi-connector EVSE can outlive one connector's inoperative spell)
+    "Unavailable": frozenset({"Available", "Occupied", "Reserved", "Faulted"}),
+    # a resolved fault: §3.23 sets no status to return to (on a multi-connector EVSE one
+    # connector's fault does not cancel the EVSE's reservation, H01.FR.16 is per EVSE)
+    "Faulted": frozenset({"Available", "Occupied", "Reserved", "Unavailable"}),
+}
+"""OCPP 2.0.1 Part 2 connector statuses (§3.23, G01, G03, G04, H01, H02): status → statuses
+it may change to. Permissive on purpose: a false failure on a real charger costs more than
+a missed one."""
+
+CONNECTOR_FORBIDDEN_201: Mapping[tuple[str, str], str] = {
+    ("Occupied", "Reserved"): (
+        "2.0.1 errata 2025-09 §2.30: only available EVSEs can be reserved; H01.FR.11: a "
+        "ReserveNowRequest for an Occupied EVSE is answered Occupied; G01.FR.04: unplugging "
+        "reports Available"
+    ),
+}
+"""Each transition CONNECTOR_TRANSITIONS_201 leaves out, with the requirement it breaks."""
+
+
+def connector_stream_201(evse_id: int, connector_id: int) -> StatusStream:
+    """The StatusNotificationRequest stream of one 2.0.1 connector (evseId, connectorId)."""
+    return StatusStream(
+        action="StatusNotification",
+        key=f"StatusNotification/{evse_id}/{connector_id}",
+        label=f"StatusNotificationRequest evseId {evse_id} connectorId {connector_id}",
+        transitions=CONNECTOR_TRANSITIONS_201,
+        section="OCPP 2.0.1 Part 2",
+        matches=lambda payload: (
+            payload.get("evseId") == evse_id and payload.get("connectorId") == connector_id
+        ),
+        forgotten_on_boot=True,
+        never_intermediate=frozenset({"Faulted"}),
+        why=CONNECTOR_FORBIDDEN_201,
     )
 
 
@@ -161,9 +219,11 @@ def judge(
     allowed = stream.transitions.get(previous, frozenset()) if previous is not None else None
     legal = previous is None or status == previous or (allowed is not None and status in allowed)
     if not legal:
+        why = stream.why.get((previous, status)) if previous is not None else None
         return Judgement(
             failure=f"{stream.label} went from {previous} to {status}, a transition "
-            f"{stream.section} does not allow (the case waited for {shown})"
+            f"{stream.section} does not allow{f' ({why})' if why else ''} "
+            f"(the case waited for {shown})"
         )
     if status in wanted:
         return Judgement(done=True)

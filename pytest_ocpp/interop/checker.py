@@ -18,10 +18,13 @@ error code          :func:`~pytest_ocpp.judging.reply_problems` (OCPP-J 1.6 §4.
                     Part 4 §4.3: the version's CallError codes)
 correlation         the format's correlation rule (conformance/README.md): every CALL answered
                     once, every response answering a CALL
-message id          a message id reused for a different CALL by the same sender (as the live
-                    link judges it)
+message id          :func:`~pytest_ocpp.judging.reused_message_id`, the live link's rule: a
+                    message id reused for a different CALL by the same sender (1.6: on one
+                    connection, so a BootNotification starts afresh; 2.0.1: on any)
 status transition   :mod:`pytest_ocpp.csms.status_rules` (OCPP 1.6 §4.9 connector table,
-                    §4.4/§4.5 diagnostics and firmware order); the core has no 2.0.1 table
+                    §4.4/§4.5 diagnostics and firmware order; the 2.0.1 connector table) and,
+                    for 2.0.1, ChangeAvailability holds (:mod:`.rules201`)
+transaction event   2.0.1 TransactionEvent order per transactionId (:mod:`.rules201`)
 ==================  =====================================================================
 
 Every violation names the line(s) of the frame(s) and quotes them.
@@ -36,8 +39,8 @@ from typing import Any
 
 from pytest_ocpp import rpc
 from pytest_ocpp.csms import status_rules
-from pytest_ocpp.interop import opentrace
-from pytest_ocpp.judging import judge_call, reply_problems
+from pytest_ocpp.interop import opentrace, rules201
+from pytest_ocpp.judging import judge_call, reply_problems, reused_message_id
 from pytest_ocpp.schemas import schema_set
 from pytest_ocpp.versions import OcppVersion, get_version
 
@@ -50,6 +53,7 @@ RULES = (
     "correlation",
     "message id",
     "status transition",
+    "transaction event",
 )
 QUOTE = 400
 """Characters of a frame quoted in a violation."""
@@ -99,6 +103,7 @@ def check(lines: Iterable[opentrace.Line], default_version: str = "1.6") -> list
     parsed = _framing(frames, found)
     _correlate(parsed, found)
     _status(parsed, found)
+    _rules201(parsed, found)
     order = {rule: i for i, rule in enumerate(RULES)}
     return sorted(found, key=lambda v: (order[v.rule], v.lines))
 
@@ -230,16 +235,20 @@ def _correlate(parsed: list[tuple[_Frame, rpc.Frame]], found: list[Violation]) -
         assert frame.version is not None
         schemas = schema_set(frame.version)
         if isinstance(message, rpc.Call):
+            if _new_connection(frame, message):
+                # OCPP-J 1.6 §4.1.4 counts ids "on the same WebSocket connection"; a boot
+                # means a new one (2.0.1 Part 4 §4.1.4 counts every connection).
+                for stale in [k for k in seen_calls if k[0] == frame.station]:
+                    del seen_calls[stale]
             key = (frame.station, frame.way, message.unique_id)
             earlier = seen_calls.get(key)
-            if earlier is not None and earlier[1].to_json() != message.to_json():
+            reused = reused_message_id(earlier[1] if earlier else None, message)
+            if earlier is not None and reused is not None:
                 found.append(
                     Violation(
                         "message id",
                         (earlier[0].number, frame.number),
-                        f"message id {message.unique_id!r} reused by the same sender "
-                        f"({frame.way}) for a different {message.action} CALL (OCPP-J: a "
-                        "message id must not be reused for another Call)",
+                        f"the sender ({frame.way}) {reused}",
                         (earlier[0].raw, frame.raw),
                     )
                 )
@@ -349,3 +358,28 @@ def _status(parsed: list[tuple[_Frame, rpc.Frame]], found: list[Violation]) -> N
                     )
                 )
         last[key] = (status, frame)
+
+
+def _new_connection(frame: _Frame, message: rpc.Call) -> bool:
+    """A 1.6 BootNotification: the station (re)connected, so its message ids start afresh."""
+    return (
+        message.action == "BootNotification"
+        and frame.way == opentrace.CP_TO_CSMS
+        and frame.version is not None
+        and frame.version.name == "1.6"
+    )
+
+
+def _rules201(parsed: list[tuple[_Frame, rpc.Frame]], found: list[Violation]) -> None:
+    """OCPP 2.0.1 connector statuses, availability holds and transaction events
+    (:mod:`.rules201`)."""
+    frames = [(f, m) for f, m in parsed if f.version is not None and f.version.name == "2.0.1"]
+    for finding in rules201.judge(frames):
+        found.append(
+            Violation(
+                finding.rule,
+                tuple(f.number for f in finding.frames),
+                finding.message,
+                tuple(f.raw for f in finding.frames),
+            )
+        )

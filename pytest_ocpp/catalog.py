@@ -102,6 +102,22 @@ def lookup(case_id: str, version: str = "1.6") -> CaseInfo:
         raise LookupError(f"{case_id} is not an OCTT {version} test case id") from None
 
 
+CASE_MARKERS = ("ocpp_case", "ocpi_case")
+"""The markers of a bundled test case: an OCA case (:func:`ocpp_case`) or an OCPI 2.2.1 case
+(:func:`pytest_ocpp.ocpi.case.ocpi_case`). Both carry the same fields (id, version, side,
+profile, block, title, ...), so every report, Allure label and the baseline gate treat them
+alike through :func:`case_marker`."""
+
+
+def case_marker(item: pytest.Item) -> pytest.Mark | None:
+    """The case marker of ``item`` (OCPP or OCPI), or None for a plain test."""
+    for name in CASE_MARKERS:
+        marker = item.get_closest_marker(name)
+        if marker is not None:
+            return marker
+    return None
+
+
 def ocpp_case(
     case_id: str, version: str = "1.6", *, requires: str | None = None
 ) -> Callable[[Callable[..., Awaitable[None]]], Any]:

@@ -15,6 +15,7 @@ import pytest_asyncio
 
 from pytest_ocpp import masking, operators, parallel, selection
 from pytest_ocpp.case import CaseContext
+from pytest_ocpp.catalog import case_marker
 from pytest_ocpp.config import (
     ALL_VERSIONS,
     OPTIONS,
@@ -217,6 +218,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     load_gate.deselect_unless_asked(config, items)
     ocpp_config = config.stash[CONFIG_KEY]
+    if allure_report.results_dir(config) is not None:  # labels only Allure reads
+        for item in items:
+            marker = case_marker(item)  # an OCPI case is labelled like an OCPP one
+            if marker is not None:
+                allure_report.label(item, marker.kwargs, ocpp_config)
     if not ocpp_config.active:
         return
     versions = {v.name for v in ocpp_config.versions}
@@ -225,12 +231,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         sides.add("CSMS")
     if ocpp_config.listen or ocpp_config.reference:
         sides.add("CS")
-    allure = allure_report.results_dir(config) is not None  # labels only Allure reads
     for item in items:
         marker = item.get_closest_marker("ocpp_case")
         if marker is not None:
-            if allure:
-                allure_report.label(item, marker.kwargs, ocpp_config)
             item.add_marker(f"profile_{profile_key(marker.kwargs['profile'])}")
     profiles = selection.selected_profiles(ocpp_config)
     keep, drop = [], []
@@ -255,7 +258,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
     ctx = getattr(item, "funcargs", {}).get("ocpp_case_context")
-    marker = item.get_closest_marker("ocpp_case")
+    marker = case_marker(item)
     if marker is not None:
         results = item.config.stash[RESULTS_KEY]
         summary.record(results, item, report, call, ctx, marker.kwargs)
@@ -303,7 +306,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     results = config.stash[RESULTS_KEY]
     ocpp_config = config.stash[CONFIG_KEY]
     per_case = config.option.verbose > 0 or config.getoption("--ocpp-summary") == "cases"
-    summary.write_terminal(terminalreporter, results, ocpp_config.active, per_case=per_case)
+    summary.write_terminal(terminalreporter, results, _active(config), per_case=per_case)
     for note in results.notes:
         terminalreporter.write_line(note)
     path = config.getoption("--ocpp-report")
@@ -316,10 +319,20 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(f"pytest-ocpp: Markdown summary written to {path}")
 
 
+def _active(config: pytest.Config) -> bool:
+    """Whether this run tests anything: OCPP (a target, a listener, the references) or an
+    OCPI interface alone (``--ocpi-target``), whose cases the same reports and gate judge."""
+    from pytest_ocpp.ocpi.plugin import OCPI_CONFIG_KEY
+
+    ocpp_config = config.stash.get(CONFIG_KEY, None)
+    ocpi_config = config.stash.get(OCPI_CONFIG_KEY, None)
+    return bool(ocpp_config and ocpp_config.active) or bool(ocpi_config and ocpi_config.active)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     ocpp_config = session.config.stash.get(CONFIG_KEY, None)
-    if ocpp_config is None or not ocpp_config.active:
+    if ocpp_config is None or not _active(session.config):
         return
     if parallel.worker(session.config) is not None:
         return  # the controller writes the run's files and decides its exit status

@@ -9,6 +9,7 @@ defects), which keeps the file to ten pytest processes (~18 s of CPU).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -38,10 +39,13 @@ from pytest_ocpp.reference.runner import BackgroundLoop
 TOKEN_A = "proof-token-a"
 ALL = tuple(case_id for _, case_id in CASES)
 COMMANDS = tuple(case for case in ALL if case.startswith("OCPI_CMD"))
-BLOCK_1 = tuple(case for case in ALL if case not in COMMANDS)
-"""Without an OCPP side (--ocpi-target alone) the command cases that drive a station are not
+TOKENS = tuple(case for case in ALL if case.startswith("OCPI_TOK"))
+CROSSING = (*COMMANDS, *TOKENS)
+"""The cases of the runs with an OCPP side (-k "ocpi_cmd or ocpi_tok")."""
+BLOCK_1 = tuple(case for case in ALL if case not in (*COMMANDS, "OCPI_TOK_02"))
+"""Without an OCPP side (--ocpi-target alone) the cases that drive a station are not
 applicable; OCPI_CMD_04 (STOP_SESSION of an unknown session) needs none."""
-NEEDS_STATION = tuple(case for case in COMMANDS if case != "OCPI_CMD_04")
+NEEDS_STATION = tuple(case for case in (*COMMANDS, "OCPI_TOK_02") if case != "OCPI_CMD_04")
 CASES_DIR = str(TESTCASES / "ocpi221")
 
 
@@ -88,7 +92,7 @@ def reference_csms_and_cpo(defects: tuple[str, ...]) -> Iterator[tuple[str, ...]
             loop.run(csms.stop())
 
 
-def _commands_run(defects: tuple[str, ...], version: str, workdir: Path) -> Report:
+def _commands_run(defects: tuple[str, ...], version: str, allure: bool, workdir: Path) -> Report:
     with reference_csms_and_cpo(defects) as args:
         return run_suite(
             workdir,
@@ -103,12 +107,14 @@ def _commands_run(defects: tuple[str, ...], version: str, workdir: Path) -> Repo
             "--ocpp-message-timeout",
             "2",
             "-k",
-            "ocpi_cmd",
+            "ocpi_cmd or ocpi_tok",
+            *(("--alluredir", "allure") if allure else ()),
         )
 
 
-def commands_job(*defects: str, version: str = "1.6") -> Job:
-    return partial(_commands_run, tuple(defects), version)
+def commands_job(*defects: str, version: str = "1.6", allure: bool = False) -> Job:
+    """A run of the command and Tokens cases; ``allure``: it also writes Allure results."""
+    return partial(_commands_run, tuple(defects), version, allure)
 
 
 def _embedded(version: str, workdir: Path) -> Report:
@@ -144,16 +150,22 @@ GROUPED_2 = {
 COMMAND_DEFECTS = {
     # run: (defects, OCPP version, {case: phrase of its failure})
     "cmd_a": (
-        ("no_session_push", "unknown_location_accepted", "accepts_foreign_token"),
+        (
+            "no_session_push",
+            "unknown_location_accepted",
+            "accepts_foreign_token",
+            "token_patch_ignored",
+        ),
         "1.6",
         {
             "OCPI_CMD_01": "did not send the Session",
             "OCPI_CMD_02": "status_code 2003",
             "OCPI_CMD_05": "another eMSP's Token",
+            "OCPI_TOK_01": "GET after PATCH {valid: false}",
         },
     ),
     "cmd_b": (
-        ("no_command_result", "unknown_session_accepted"),
+        ("no_command_result", "unknown_session_accepted", "no_tokens_module"),
         "1.6",
         {
             "OCPI_CMD_01": "did not send the CommandResult",
@@ -162,23 +174,37 @@ COMMAND_DEFECTS = {
             "OCPI_CMD_04": "UNKNOWN_SESSION",
         },
     ),
-    "cmd_c": (("kwh_not_rising",), "1.6", {"OCPI_CMD_01": "a Session update with kwh 2"}),
+    "cmd_c": (
+        ("kwh_not_rising", "whitelist_ignored"),
+        "1.6",
+        {
+            "OCPI_CMD_01": "a Session update with kwh 2",
+            "OCPI_TOK_02": "without a real-time authorization",
+        },
+    ),
     "cmd_d": (
-        ("cdr_energy_differs", "result_ignores_station", "no_timeout_result"),
+        ("cdr_energy_differs", "result_ignores_station", "no_timeout_result", "blocked_accepted"),
         "2.0.1",
         {
             "OCPI_CMD_01": "CDR total_energy 5 kWh",
             "OCPI_CMD_03": "CommandResult REJECTED",
             "OCPI_CMD_06": "did not send the CommandResult",
+            "OCPI_TOK_02": "our real-time answer BLOCKED",
         },
     ),
 }
+
+ALLURE_RUN = "cmd_c"
+"""The run that also writes Allure results (its OCPI_TOK_02 fails after driving our station)."""
+NOT_APPLICABLE = {"cmd_b": (TOKENS, "list no tokens endpoint with role RECEIVER")}
+"""A CPO without a Tokens receiver (``no_tokens_module``): the Tokens cases are not applicable,
+with that reason, although an OCPP side is there."""
 
 JOBS: dict[str, Job] = {
     "conformant": partial(_embedded, "1.6"),
     "conformant_201": partial(_embedded, "2.0.1"),
     **{
-        name: commands_job(*defects, version=version)
+        name: commands_job(*defects, version=version, allure=name == ALLURE_RUN)
         for name, (defects, version, _) in COMMAND_DEFECTS.items()
     },
     "group1": job(*GROUPED),
@@ -214,7 +240,10 @@ def test_command_defects_fail_their_cases(runs: dict[str, Report], run: str) -> 
     _, _, expected = COMMAND_DEFECTS[run]
     for case, phrase in expected.items():
         assert_fails(runs[run], [case], phrase)
-    assert_passes(runs[run], [c for c in COMMANDS if c not in expected])
+    skipped, reason = NOT_APPLICABLE.get(run, ((), ""))
+    if skipped:
+        assert_not_applicable(runs[run], skipped, reason)
+    assert_passes(runs[run], [c for c in CROSSING if c not in expected and c not in skipped])
 
 
 @pytest.mark.parametrize("defect", sorted(GROUPED))
@@ -274,3 +303,19 @@ def test_http_401_for_token_a(runs: dict[str, Report]) -> None:
 def test_an_unreachable_versions_url(runs: dict[str, Report]) -> None:
     report = runs["unreachable"]
     assert_fails(report, BLOCK_1, ["cannot be reached", "--ocpi-target"])
+
+
+def test_a_failed_crossing_case_carries_both_traces_in_allure(runs: dict[str, Report]) -> None:
+    """An OCPI case that drove our station gets the OCPP case's evidence in Allure (trace,
+    sequence diagram) beside its HTTP exchanges, and the OCPI labels."""
+    directory = runs[ALLURE_RUN].workdir / "allure"
+    results = [json.loads(path.read_text("utf-8")) for path in directory.glob("*-result.json")]
+    found = [r for r in results if r["name"].startswith("OCPI_TOK_02 ")]
+    assert len(found) == 1, [r["name"] for r in results]
+    result = found[0]
+    assert result["status"] == "failed"
+    epics = [label["value"] for label in result["labels"] if label["name"] == "epic"]
+    assert epics == ["OCPI 2.2.1 · CSMS under test"]
+    attachments = {a["name"]: a["source"] for a in result["attachments"]}
+    assert {"OCPI trace", "OCPP trace", "OCPP sequence diagram"} <= set(attachments), attachments
+    assert "Authorize" in (directory / attachments["OCPP trace"]).read_text("utf-8")

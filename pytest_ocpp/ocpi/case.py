@@ -16,6 +16,7 @@ from pytest_ocpp.ocpi.registration import Registration
 from pytest_ocpp.ocpi.transport import Exchange, OcpiClient
 
 MARKER = "ocpi_case"
+LAST_MARKER = "ocpi_last"
 
 
 def ocpi_case(case_id: str, *, last: bool = False) -> Callable[[Callable[..., Any]], Any]:
@@ -37,8 +38,9 @@ def ocpi_case(case_id: str, *, last: bool = False) -> Callable[[Callable[..., An
             provisional=False,
             uncertified="",
             requires="",
-            last=last,
         )(fn)
+        if last:  # a marker of its own: the case marker holds only what the reports show
+            marked = pytest.mark.ocpi_last(marked)
         return pytest.mark.asyncio(loop_scope="session")(marked)
 
     return decorate

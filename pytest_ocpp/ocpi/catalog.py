@@ -122,6 +122,21 @@ _ROWS: tuple[tuple[str, str, str, str], ...] = (
         "CommandResponse ACCEPTED, no answer from the station, CommandResult TIMEOUT within "
         "the CommandResponse timeout",
     ),
+    (
+        "OCPI_TOK_01",
+        "Tokens",
+        "Push, read back and invalidate a Token",
+        "PUT a Token to the CPO's Tokens receiver (?type=RFID); GET returns it equal and valid "
+        "against §Token Object; PATCH valid false with last_updated; GET shows the change",
+    ),
+    (
+        "OCPI_TOK_02",
+        "Tokens",
+        "Real-time authorization across OCPI and OCPP",
+        "two Tokens with whitelist NEVER pushed; our station presents each in an OCPP "
+        "Authorize; the CPO asks our Tokens sender (POST {uid}/authorize) before answering; "
+        "ALLOWED becomes Accepted, BLOCKED becomes Blocked (or Invalid)",
+    ),
 )
 
 CASES: dict[tuple[str, str], CaseInfo] = {

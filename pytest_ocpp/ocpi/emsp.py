@@ -1,7 +1,8 @@
 """The eMSP's own OCPI 2.2.1 endpoints, which the CPO under test calls: versions and version
 details (fetched during the registration, credentials §Registration), the Sessions and CDRs
 receivers (mod_sessions §Receiver Interface, mod_cdrs §Receiver Interface), the Locations
-receiver, and the ``response_url`` of commands (mod_commands §Receiver Interface).
+receiver, the ``response_url`` of commands (mod_commands §Receiver Interface), and the Tokens
+sender's real-time authorization (mod_tokens §Sender Interface, POST ``{uid}/authorize``).
 
 Why aiohttp: a real HTTP server (the CPO must reach us over the network), started and stopped
 inside the test run's own asyncio loop with ``AppRunner`` / ``TCPSite``, with no signal
@@ -111,6 +112,9 @@ class EmspServer:
         self.cdrs: list[dict[str, Any]] = []
         self.command_results: dict[str, list[Any]] = {}
         self.locations: dict[str, Any] = {}
+        self.authorizations: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+        """(uid, type) -> (AllowedType, Token object): how we answer a real-time authorization
+        of one of our Tokens; a Token not listed is unknown to us (HTTP 404, 2004)."""
         self.log: list[Exchange] | None = None
         """The running case's trace, where incoming requests are appended."""
         self._changed = asyncio.Event()
@@ -127,6 +131,7 @@ class EmspServer:
         app.router.add_get(f"{VERSION_PATH}/cdrs/{{cid}}", self._cdr_get)
         app.router.add_route("*", f"{VERSION_PATH}/locations/{{tail:.*}}", self._location)
         app.router.add_post(f"{VERSION_PATH}/commands/{{command}}/{{uid}}", self._result)
+        app.router.add_post(f"{VERSION_PATH}/tokens/{{uid}}/authorize", self._authorize)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -201,7 +206,7 @@ class EmspServer:
         return [
             r
             for r in self.requests[index:]
-            if r.method == method and r.path.rstrip("/").endswith(path_suffix)
+            if r.method == method and r.path.split("?")[0].rstrip("/").endswith(path_suffix)
         ]
 
     # -- handlers -----------------------------------------------------------------------------
@@ -247,6 +252,7 @@ class EmspServer:
             ("cdrs", "RECEIVER", f"{base}/cdrs"),
             ("locations", "RECEIVER", f"{base}/locations"),
             ("commands", "SENDER", f"{base}/commands"),
+            ("tokens", "SENDER", f"{base}/tokens/"),
         ]
         return web.json_response(
             envelope(
@@ -313,3 +319,19 @@ class EmspServer:
             return web.json_response(envelope(status_code=2001, message="unknown"), status=404)
         self.command_results[uid].append(self._json(request[_INCOMING].body))
         return web.json_response(envelope())
+
+    async def _authorize(self, request: web.Request) -> web.Response:
+        """mod_tokens §POST Method: the AuthorizationInfo of a Token we know (``allowed`` as
+        the case set it, the optional LocationReferences echoed back), HTTP 404 with 2004 for
+        one we do not."""
+        key = (request.match_info["uid"], request.query.get("type", "RFID"))
+        if key not in self.authorizations:
+            return web.json_response(
+                envelope(status_code=2004, message="unknown Token"), status=404
+            )
+        allowed, token = self.authorizations[key]
+        info: dict[str, Any] = {"allowed": allowed, "token": token}
+        references = self._json(request[_INCOMING].body)
+        if isinstance(references, dict) and references.get("location_id"):
+            info["location"] = references
+        return web.json_response(envelope(info))

@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 
 from pytest_ocpp.config import ConfigError
-from pytest_ocpp.ocpi.case import MARKER, OcpiCase
+from pytest_ocpp.ocpi.case import LAST_MARKER, MARKER, OcpiCase
 from pytest_ocpp.ocpi.catalog import CASES
 from pytest_ocpp.ocpi.config import OCPI_OPTIONS, OcpiConfig, build_ocpi_config
 from pytest_ocpp.ocpi.emsp import EmspServer
@@ -39,6 +39,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{MARKER}(id, version, side, profile, block, title, ...): an OCPI 2.2.1 test case",
     )
+    config.addinivalue_line(
+        "markers", f"{LAST_MARKER}: an OCPI case that runs after every other (unregistration)"
+    )
     from pytest_ocpp.plugin import CONFIG_KEY, TESTCASES
 
     ocpp_config = config.stash.get(CONFIG_KEY, None)
@@ -54,6 +57,11 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as exc:
         raise pytest.UsageError(f"pytest-ocpp: {exc}") from None
     config.stash[OCPI_CONFIG_KEY] = ocpi_config
+    if ocpi_config.active:  # Allure's Environment widget names the OCPI interface under test
+        from pytest_ocpp.report.allure import ENVIRONMENT_KEY
+
+        target = ocpi_config.target or "embedded reference CPO"
+        config.stash[ENVIRONMENT_KEY] = {"ocpi.target": target, "ocpi.version": "2.2.1"}
     if (
         ocpi_config.active
         and config.args_source != pytest.Config.ArgsSource.ARGS
@@ -90,7 +98,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     def position(item: pytest.Item) -> tuple[bool, int]:
         kwargs = item.get_closest_marker(MARKER).kwargs  # type: ignore[union-attr]
-        return bool(kwargs.get("last")), order.get(kwargs["id"], len(order))
+        last = item.get_closest_marker(LAST_MARKER) is not None
+        return last, order.get(kwargs["id"], len(order))
 
     others = [item for item in items if item.get_closest_marker(MARKER) is None]
     items[:] = others + sorted(ocpi, key=position)
@@ -98,25 +107,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """The evidence of a failed OCPI case: its HTTP exchanges and, when it drove a fake
+    station, the OCPP trace. The verdict itself is recorded by the OCPP plugin's hook, which
+    finds an ``ocpi_case`` marker like an ``ocpp_case`` one (one path for every report)."""
     report = yield
-    marker = item.get_closest_marker(MARKER)
-    if marker is None:
-        return report
-    from pytest_ocpp import parallel
-    from pytest_ocpp.plugin import RESULTS_KEY
-    from pytest_ocpp.report import summary
-
     case: OcpiCase | None = getattr(item, "funcargs", {}).get("ocpi")
-    if case is not None and report.failed:
+    if case is not None and report.failed and item.get_closest_marker(MARKER) is not None:
         report.sections.append(("OCPI trace", case.trace()))
         if case.ocpp_context is not None:
             report.sections.append(("OCPP trace", case.ocpp_context.trace.render()))
-    kwargs = {k: v for k, v in marker.kwargs.items() if k != "last"}
-    results = item.config.stash[RESULTS_KEY]
-    summary.record(results, item, report, call, None, kwargs)
-    if parallel.worker(item.config) is not None and item.nodeid in results.cases:
-        parallel.ship(report, results.cases[item.nodeid].to_dict())  # -n: to the controller
     return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """Allure evidence of an OCPI case, attached like an OCPP case's: the HTTP exchanges
+    and, when it drove a fake station, the OCPP trace, its JSON and the sequence diagram."""
+    try:
+        return (yield)
+    finally:
+        case: OcpiCase | None = getattr(item, "funcargs", {}).get("ocpi")
+        if case is not None:
+            from pytest_ocpp.report import allure as allure_report
+
+            allure_report.attach_text(item.config, "OCPI trace", case.trace())
+            allure_report.attach_trace(item.config, case.ocpp_context)
 
 
 # -- fixtures ----------------------------------------------------------------------------------

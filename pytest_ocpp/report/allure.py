@@ -54,8 +54,10 @@ def _links(version: str, doc: str | None, ocpp_config: OcppConfig) -> list[pytes
 
 def _markers(case: dict[str, Any]) -> list[pytest.MarkDecorator]:
     side = "CSMS" if case["side"] == "CSMS" else "Charging Station"
+    # an OCPI case's version names its protocol ("OCPI 2.2.1"); an OCA case's is a bare number
+    protocol = case["version"] if case["version"].startswith("OCPI") else f"OCPP {case['version']}"
     return [
-        pytest.mark.allure_label(f"OCPP {case['version']} · {side} under test", label_type="epic"),
+        pytest.mark.allure_label(f"{protocol} · {side} under test", label_type="epic"),
         pytest.mark.allure_label(case["profile"], label_type="feature"),
         pytest.mark.allure_label(case["block"], label_type="story"),
         pytest.mark.allure_label(case["id"], label_type="tag"),
@@ -113,6 +115,16 @@ def attach_trace(config: pytest.Config, ctx: Any) -> None:
         allure.dynamic.tag("warnings")
 
 
+def attach_text(config: pytest.Config, name: str, text: str) -> None:
+    """Attach ``text`` to the running case's Allure result (an OCPI case's HTTP exchanges);
+    nothing when the run writes no Allure results."""
+    if results_dir(config) is None:
+        return
+    import allure
+
+    allure.attach(text, name=name, attachment_type=allure.attachment_type.TEXT)
+
+
 def _csms_under_test(ctx: Any, entries: list[dict[str, Any]]) -> bool:
     """Which side pytest-ocpp plays, for the diagram's lifelines: the OCA id says it
     (``…_CSMS``, ``…_CS``); a fuzz property's id does not, but its connections do: fake
@@ -143,6 +155,10 @@ def results_dir(config: pytest.Config) -> Path | None:
         return None
     directory = getattr(config.option, "allure_report_dir", None)
     return Path(directory) if directory else None
+
+
+ENVIRONMENT_KEY = pytest.StashKey[dict[str, str]]()
+"""More of what was tested, from the plugins beside the OCPP one (the OCPI target)."""
 
 
 def environment(ocpp_config: OcppConfig, operators: dict[str, str]) -> dict[str, str]:
@@ -185,6 +201,7 @@ def finish(config: pytest.Config, ocpp_config: OcppConfig) -> None:
     }
     if parallel.planned_workers(config) > 1:
         operators["station.id"] = ", ".join(parallel.worker_ids(config, ocpp_config))
+    operators.update(config.stash.get(ENVIRONMENT_KEY, {}))
     write_environment(directory, environment(ocpp_config, operators))
     write_categories(directory)
 

@@ -10,8 +10,8 @@ when something new breaks.
 The file is TOML, one table per deviation::
 
     [[deviation]]
-    id = "TC_010_CSMS"          # required: the OCA test case id
-    version = "1.6"             # optional: only this OCPP version (default: every version)
+    id = "TC_010_CSMS"          # required: the OCA test case id (or an OCPI one: OCPI_CMD_01)
+    version = "1.6"             # optional: only this version, "OCPI 2.2.1" for an OCPI case
     reason = "ticket CSMS-412"  # required: why it is accepted (shown in every report)
     expires = 2027-03-01        # optional TOML date: from that day on the failure gates again
 
@@ -44,7 +44,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-KNOWN_VERSIONS = ("1.6", "2.0.1", "2.1")
+KNOWN_VERSIONS = ("1.6", "2.0.1", "2.1", "OCPI 2.2.1")
+"""The ``version`` of a case as the reports write it: an OCPI case's names its protocol."""
 _KEYS = ("id", "version", "reason", "expires")
 
 

@@ -382,7 +382,15 @@ class _ReferenceSession:
         await self.send_raw(json.dumps([4, message_id, code, description, {}]))
 
     async def intercept_call(self, msg: Call) -> bool:
-        """Answer a Call with a raw frame when a defect asks for it; True when handled."""
+        """Answer a Call with a raw frame when a defect asks for it, or with what one of the
+        CSMS's ``interceptors`` answers (the reference OCPI CPO's real-time authorization of an
+        OCPI Token: it must ask the eMSP before the Authorize is answered); True when handled.
+        """
+        for intercept in getattr(self.csms, "interceptors", ()):
+            answer = await intercept(self.id, self._ocpp_version, msg.action, msg.payload)
+            if answer is not None:
+                await self.send_raw(json.dumps([3, msg.unique_id, answer]))
+                return True
         return False
 
     # --- sending --------------------------------------------------------------------------

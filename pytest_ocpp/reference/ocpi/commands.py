@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from pytest_ocpp.reference.ocpi.tokens import attach_tokens
+
 if TYPE_CHECKING:
     from pytest_ocpp.reference.csms import ReferenceCsms
     from pytest_ocpp.reference.ocpi.cpo import ReferenceCpo
@@ -374,4 +376,5 @@ def attach(cpo: ReferenceCpo, csms: ReferenceCsms, station_id: str) -> Commands:
         observers = []
         csms.observers = observers  # type: ignore[attr-defined]
     observers.append(commands.observe)
+    attach_tokens(cpo, csms)  # real-time authorization of the eMSP's Tokens
     return commands

@@ -28,6 +28,7 @@ import httpx
 from aiohttp import web
 
 from pytest_ocpp.reference.ocpi.commands import DEFECTS_COMMANDS
+from pytest_ocpp.reference.ocpi.tokens import DEFECTS_TOKENS
 
 DEFECTS_TRANSPORT: dict[str, str] = {
     "token_a_reusable": "CREDENTIALS_TOKEN_A keeps working after the registration",
@@ -45,9 +46,9 @@ DEFECTS_TRANSPORT: dict[str, str] = {
     "evse_without_status": "EVSE objects lack the required status",
     "versions_not_json": "the versions endpoint answers an HTML page",
 }
-DEFECTS: dict[str, str] = {**DEFECTS_TRANSPORT, **DEFECTS_COMMANDS}
+DEFECTS: dict[str, str] = {**DEFECTS_TRANSPORT, **DEFECTS_COMMANDS, **DEFECTS_TOKENS}
 """Every defect of the reference CPO: transport and credentials here, commands, Sessions
-and CDRs in :mod:`.commands`."""
+and CDRs in :mod:`.commands`, real-time authorization in :mod:`.tokens`."""
 
 _PARTY = web.RequestKey("party", object)
 _TOKEN_A = web.RequestKey("token_a", bool)
@@ -160,7 +161,8 @@ class ReferenceCpo:
         self.locations = seed_locations(self.country_code, self.party_id, evse_uid, location_id)
         self.sessions: list[dict[str, Any]] = []
         self.cdrs: list[dict[str, Any]] = []
-        self.tokens: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.tokens: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+        """(country_code, party_id, uid, type) -> the Token the eMSP pushed."""
         self.commands: Any = None
         """The OCPP side's command handler (:mod:`.commands`), when hosted beside a CSMS."""
         self._runner: web.AppRunner | None = None
@@ -269,6 +271,8 @@ class ReferenceCpo:
             ("tokens", "RECEIVER"),
             ("commands", "RECEIVER"),
         ]
+        if self.defect("no_tokens_module"):
+            endpoints.remove(("tokens", "RECEIVER"))
         return _response(
             {
                 "version": "2.2.1",
@@ -338,7 +342,19 @@ class ReferenceCpo:
             self.token_a_active = False
         return _response(self._own_credentials(token_c))
 
-    def _outgoing_headers(self, party: Party) -> dict[str, str]:
+    def party_of(self, owner: tuple[Any, Any]) -> Party | None:
+        """The registered eMSP with the role (country_code, party_id) ``owner``."""
+        for party in self.parties.values():
+            for role in party.roles:
+                if (
+                    isinstance(role, dict)
+                    and (role.get("country_code"), role.get("party_id")) == owner
+                ):
+                    return party
+        return None
+
+    def outgoing_headers(self, party: Party) -> dict[str, str]:
+        """Token B in Base64 and fresh request ids (transport §Authorization header)."""
         token = party.token_b
         encoded = (
             token if self.defect("raw_authorization") else base64.b64encode(token.encode()).decode()
@@ -354,14 +370,12 @@ class ReferenceCpo:
         problem is returned as the 3001 message (credentials §Errors during registration)."""
         try:
             async with httpx.AsyncClient(timeout=5.0) as client:
-                listing = await client.get(
-                    party.versions_url, headers=self._outgoing_headers(party)
-                )
+                listing = await client.get(party.versions_url, headers=self.outgoing_headers(party))
                 versions = listing.json().get("data") or []
                 chosen = [v for v in versions if v.get("version") == "2.2.1"]
                 if not chosen:
                     return "the eMSP offers no OCPI 2.2.1"
-                detail = await client.get(chosen[0]["url"], headers=self._outgoing_headers(party))
+                detail = await client.get(chosen[0]["url"], headers=self.outgoing_headers(party))
                 endpoints = (detail.json().get("data") or {}).get("endpoints") or []
         except (httpx.HTTPError, ValueError, AttributeError) as exc:
             return f"cannot use the eMSP's versions at {party.versions_url}: {exc}"
@@ -379,7 +393,7 @@ class ReferenceCpo:
             try:
                 async with httpx.AsyncClient(timeout=5.0) as client:
                     response = await client.request(
-                        method, url + path, json=body, headers=self._outgoing_headers(party)
+                        method, url + path, json=body, headers=self.outgoing_headers(party)
                     )
                 status = response.status_code
             except httpx.HTTPError:
@@ -391,7 +405,7 @@ class ReferenceCpo:
         for party in list(self.parties.values()):
             try:
                 async with httpx.AsyncClient(timeout=5.0) as client:
-                    await client.post(url, json=body, headers=self._outgoing_headers(party))
+                    await client.post(url, json=body, headers=self.outgoing_headers(party))
                 return
             except httpx.HTTPError:
                 continue
@@ -461,7 +475,9 @@ class ReferenceCpo:
 
     # -- Tokens receiver -----------------------------------------------------------------------
     async def _token(self, request: web.Request) -> web.Response:
-        key = (request.match_info["cc"], request.match_info["pid"], request.match_info["uid"])
+        # mod_tokens §Receiver Interface: ``type`` is optional, RFID when omitted
+        info = request.match_info
+        key = (info["cc"], info["pid"], info["uid"], request.query.get("type", "RFID"))
         if request.method == "GET":
             if key not in self.tokens:
                 return _response(status_code=2004, http=404, message="unknown token")
@@ -476,7 +492,8 @@ class ReferenceCpo:
         if request.method == "PATCH":
             if key not in self.tokens:
                 return _response(status_code=2004, http=404, message="unknown token")
-            self.tokens[key].update(body)
+            if not self.defect("token_patch_ignored"):
+                self.tokens[key].update(body)
             return _response()
         created = key not in self.tokens
         self.tokens[key] = body

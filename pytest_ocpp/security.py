@@ -523,7 +523,7 @@ _OUR_CONNECT_ERRORS = (
     "cannot load the TLS files",
     "is not a valid websocket URL",
 )
-"""How :func:`pytest_ocpp.link.connect` starts the sentences of failures on our side of the
+"""How :func:`pytest_ocpp.transport.connect` starts the sentences of failures on our side of the
 wire (nothing listening, no answer at all, our own files): none of them is a refusal."""
 
 
@@ -538,13 +538,13 @@ async def refused_upgrade(
 ) -> str:
     """Try one connection the Central System / CSMS must refuse (a wrong password or user, no
     or an untrusted client certificate, a station that may no longer use this profile); ''
-    when it was refused (the sentence :func:`pytest_ocpp.link.connect` raised is traced),
+    when it was refused (the sentence :func:`pytest_ocpp.transport.connect` raised is traced),
     else the upgrade it allowed. A refusal is an HTTP status other than 101, a TLS alert or a
     closed connection; a failure on our side (nothing listening, no answer within the
     connect timeout, unreadable TLS files) is a :class:`~pytest_ocpp.verdicts.RigError`,
     saying so, because it proves nothing about the target."""
     from pytest_ocpp.case import current
-    from pytest_ocpp.link import connect
+    from pytest_ocpp.transport import connect
     from pytest_ocpp.verdicts import ConnectFailed, RigError
 
     trace = current().trace

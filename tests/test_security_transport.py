@@ -6,7 +6,7 @@ with a PKI generated here (:mod:`pytest_ocpp.pki`).
   accepted under profile 3); ``_CS`` likewise against the reference station (no basic-auth
   header; an untrusted server certificate accepted);
 - a wrong CA, an expired certificate, a host name mismatch, a missing client certificate, a
-  wrong password and ws:// to a wss:// endpoint each fail :func:`pytest_ocpp.link.connect`
+  wrong password and ws:// to a wss:// endpoint each fail :func:`pytest_ocpp.transport.connect`
   with one sentence naming the cause;
 - a profile that does not fit the settings is a usage error;
 - the basic-auth password appears in no report and no output of a profile 1 or 2 run.

@@ -29,8 +29,9 @@ from pytest_ocpp import case, security
 from pytest_ocpp.case import CaseContext
 from pytest_ocpp.config import OcppConfig
 from pytest_ocpp.csms.status_rules import StatusStream, connector_stream, judge
-from pytest_ocpp.link import Handler, IncomingCall, Link, Predicate, serve
+from pytest_ocpp.link import Handler, IncomingCall, Link, Predicate
 from pytest_ocpp.trace import Trace
+from pytest_ocpp.transport import serve
 from pytest_ocpp.verdicts import ConnectFailed, TargetFailure, TargetTimeout, not_applicable
 from pytest_ocpp.versions import OcppVersion
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from pytest_ocpp.case import CaseContext
 from pytest_ocpp.config import IdTags, StationSpec, TlsSettings
-from pytest_ocpp.link import Handler, IncomingCall, Link, Predicate, connect
+from pytest_ocpp.link import Handler, IncomingCall, Link, Predicate
+from pytest_ocpp.transport import connect
 from pytest_ocpp.verdicts import ConnectFailed
 from pytest_ocpp.versions import OcppVersion
 
@@ -62,7 +63,7 @@ class FakeStation:
     ) -> None:
         """Open the websocket, offering this version's subprotocol unless told otherwise.
         With ``require_subprotocol`` false an upgrade that selects none is kept for the caller
-        to judge (see :func:`pytest_ocpp.link.connect`)."""
+        to judge (see :func:`pytest_ocpp.transport.connect`)."""
         cfg = self.ctx.config
         ws = await connect(
             self.url,

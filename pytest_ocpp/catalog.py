@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 
 from pytest_ocpp import case as case_module
-from pytest_ocpp.config import FEATURE_ID, PROFILES_201, Claims, OcppConfig
+from pytest_ocpp.config import OcppConfig
+from pytest_ocpp.config_tables import FEATURE_ID, PROFILES_201, Claims
 from pytest_ocpp.verdicts import TargetTimeout, not_applicable
 
 

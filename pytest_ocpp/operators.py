@@ -479,7 +479,7 @@ def choose(
         # needs the person to say it is done.
         confirm = role != "csms"
         return prompt_performer(describe, confirm=confirm, timeout=timeout), "prompt"
-    if setting and setting.startswith("mqtt://") and role == "station":
+    if setting and setting.startswith(("mqtt://", "mqtts://")) and role == "station":
         # Each action published on <prefix>/<station>/cmd/<action>, acknowledged on
         # <prefix>/<station>/ack (pytest_ocpp.sim.operator; imported only when asked for).
         from pytest_ocpp.sim.operator import mqtt_performer

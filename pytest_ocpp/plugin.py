@@ -27,13 +27,13 @@ from pytest_ocpp.config import (
 )
 from pytest_ocpp.csms import FakeCsms, fake_csmss
 from pytest_ocpp.fuzz import rules as fuzz_rules
-from pytest_ocpp.link import listen_problem, unreachable
 from pytest_ocpp.load import gate as load_gate
 from pytest_ocpp.report import allure as allure_report
 from pytest_ocpp.report import summary
 from pytest_ocpp.sim.fixture import ocpp_sim, ocpp_sim_broker  # noqa: F401 (fixtures)
 from pytest_ocpp.station import FakeStation, Station16, Station201
 from pytest_ocpp.transfer import FileServers
+from pytest_ocpp.transport import listen_problem, unreachable
 from pytest_ocpp.verdicts import NotApplicable
 from pytest_ocpp.versions import get_version
 
@@ -303,6 +303,8 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     from pytest_ocpp.report import json_report, markdown
 
+    if config.option.collectonly:
+        return  # nothing ran: a summary would only say that no case matched
     results = config.stash[RESULTS_KEY]
     ocpp_config = config.stash[CONFIG_KEY]
     per_case = config.option.verbose > 0 or config.getoption("--ocpp-summary") == "cases"

@@ -231,6 +231,13 @@ def test_the_shell_on_a_terminal(csms: tuple[ReferenceCsms, BackgroundLoop]) -> 
             terminal.process.wait()
 
 
+def test_the_shell_refuses_a_bad_answer_timeout() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["shell", "ws://127.0.0.1:1/ocpp/CP_1", "--answer=ask", "--answer-timeout", "0"]
+    assert send.main(argv, out=out, err=err) == send.EXIT_USAGE
+    assert "--answer-timeout must be positive, got 0" in err.getvalue()
+
+
 def test_the_shell_says_when_nothing_listens() -> None:
     port = harness.free_port()
     done = subprocess.run(
@@ -243,3 +250,91 @@ def test_the_shell_says_when_nothing_listens() -> None:
     assert done.returncode == send.EXIT_CONNECT
     assert "cannot reach" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_shell_lets_the_user_answer_the_csms(
+    csms: tuple[ReferenceCsms, BackgroundLoop],
+) -> None:
+    """``--answer=ask``: each CSMS request is shown and the next line typed is its reply (a
+    payload, ``!error CODE description`` or Enter for the default); wrong answers are refused
+    and may be typed again; no answer within --answer-timeout sends the default with a
+    notice; ``answer auto`` goes back to defaults. Checked from the CSMS's side."""
+    reference, loop = csms
+    terminal = Terminal(
+        sys.executable,
+        "-m",
+        "pytest_ocpp.sim.send",
+        "shell",
+        f"{reference.url}/CP_ASK",
+        "--answer=ask",
+        "--answer-timeout",
+        "3",
+    )
+
+    def request(action: str, payload: dict[str, Any]) -> None:
+        command = {"station_id": "CP_ASK", "action": action, "payload": payload}
+        loop.run(forward(reference.control_url, command, 5.0), timeout=10)
+
+    def reply(count: int) -> tuple[str, Any]:
+        """The CSMS's record of the station's ``count``-th reply (1-based)."""
+        deadline = time.monotonic() + 5
+        while True:
+            mine = [r for r in reference.responses if r[0] == "CP_ASK"]
+            if len(mine) >= count:
+                return mine[count - 1][2], mine[count - 1][3]
+            assert time.monotonic() < deadline, f"no reply {count}: {reference.responses}"
+            time.sleep(0.02)
+
+    try:
+        assert "answered by you ('answer auto|ask')" in terminal.expect("CP_ASK> ")
+        # A command still works when nothing waits for an answer.
+        terminal.type("Heartbeat {}\r")
+        assert '"currentTime"' in terminal.expect("CP_ASK> ")
+
+        request("ChangeAvailability", {"connectorId": 0, "type": "Inoperative"})
+        asked = terminal.expect("(default in 3 s, --answer-timeout)")
+        assert "<- CSMS request ChangeAvailability" in asked, asked
+        assert 'Enter for {"status": "Accepted"}' in asked, asked
+        terminal.type('{"status": "Rejected"}\r')
+        terminal.expect('-> answered ChangeAvailability with {"status": "Rejected"}')
+        assert reply(1) == ("CallResult", {"status": "Rejected"})
+
+        request("ClearCache", {})
+        terminal.expect("--answer-timeout)")
+        for line, phrase in (
+            ('{"status": 5}', "this ClearCache response breaks the OCPP 1.6 schema"),
+            ("{oops", "the answer is not valid JSON"),
+            ("!error Nope x", "'Nope' is not an OCPP 1.6 error code"),
+        ):
+            terminal.type(line + "\r")
+            refused = terminal.expect("; answer ClearCache again")
+            assert f"error: {phrase}" in refused, refused
+        terminal.type("!error NotSupported not here\r")
+        terminal.expect("-> answered ClearCache with CallError NotSupported 'not here'")
+        assert reply(2) == ("CallError", "NotSupported")
+
+        # Nobody answers: the default after --answer-timeout, said.
+        request("ClearCache", {})
+        terminal.expect("--answer-timeout)")
+        notice = terminal.expect("answered with the default", 10)
+        assert "-> no answer to ClearCache within 3 s (--answer-timeout)" in notice, notice
+        assert reply(3) == ("CallResult", {"status": "Accepted"})
+
+        # Enter: the default at once.
+        request("ClearCache", {})
+        terminal.expect("--answer-timeout)")
+        terminal.type("\r")
+        terminal.expect('-> answered ClearCache with {"status": "Accepted"}')
+        assert reply(4) == ("CallResult", {"status": "Accepted"})
+
+        terminal.type("answer auto\r")
+        terminal.expect("now answered with defaults")
+        request("ClearCache", {})
+        terminal.expect("<- CSMS request ClearCache {} (answered)")
+        assert reply(5) == ("CallResult", {"status": "Accepted"})
+        terminal.type("quit\r")
+        assert terminal.close() == 0
+    finally:
+        if terminal.process.poll() is None:
+            terminal.process.kill()
+            terminal.process.wait()

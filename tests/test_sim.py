@@ -12,135 +12,24 @@ import asyncio
 import json
 import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pytest_ocpp.reference.csms import ReferenceCsms
-from pytest_ocpp.reference.runner import BackgroundLoop
 from pytest_ocpp.sim import cli, topics
 from pytest_ocpp.sim.broker import MosquittoBroker, MqttAddress, find_mosquitto
 from pytest_ocpp.sim.operator import mqtt_performer
 from pytest_ocpp.sim.simulator import Simulator, mqtt_client
-from pytest_ocpp.sim.station import WireTap
 from pytest_ocpp.verdicts import NotApplicable, OperatorFailed, OperatorRefused
 from tests import harness
+from tests.sim_support import command, hosted_csms, watching
 
 NO_MOSQUITTO = (
     "SKIPPED, NOT PASSED: Mosquitto is not installed (apt-get install mosquitto); the "
     "simulator's MQTT proofs need a real broker"
 )
 needs_mosquitto = pytest.mark.skipif(find_mosquitto() is None, reason=NO_MOSQUITTO)
-
-
-# -- a reference CSMS that keeps what it received ---------------------------------------------
-class RecordingCsms(ReferenceCsms):
-    """The reference CSMS, recording every frame each station sent it (its own view)."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.received: list[tuple[str, list[Any]]] = []
-
-    async def _handle_connection(self, connection: Any) -> None:
-        path = connection.request.path if connection.request is not None else ""
-        station = path.rstrip("/").rpartition("/")[2]
-
-        def record(direction: str, text: str) -> None:
-            if direction == "received":
-                self.received.append((station, json.loads(text)))
-
-        await super()._handle_connection(WireTap(connection, record))
-
-    def calls(self, station: str, action: str) -> list[dict[str, Any]]:
-        return [
-            frame[3]
-            for who, frame in self.received
-            if who == station and frame[0] == 2 and frame[2] == action
-        ]
-
-
-@contextmanager
-def hosted_csms() -> Iterator[tuple[RecordingCsms, BackgroundLoop]]:
-    csms = RecordingCsms(port=0)
-    with BackgroundLoop("sim-csms") as loop:
-        loop.run(csms.start())
-        try:
-            yield csms, loop
-        finally:
-            loop.run(csms.stop())
-
-
-class Watcher:
-    """Everything published under some topics, in order, with awaitable conditions."""
-
-    def __init__(self, client: Any) -> None:
-        self.client = client
-        self.messages: list[tuple[str, str]] = []
-        self._changed = asyncio.Event()
-
-    async def run(self) -> None:
-        async for message in self.client.messages:
-            payload = message.payload
-            text = payload.decode() if isinstance(payload, bytes | bytearray) else str(payload)
-            self.messages.append((str(message.topic), text))
-            self._changed.set()
-
-    def values(self, topic: str) -> list[str]:
-        return [text for t, text in self.messages if t == topic]
-
-    def last(self, topic: str) -> str | None:
-        found = self.values(topic)
-        return found[-1] if found else None
-
-    async def until(self, predicate: Any, what: str, timeout: float = 10.0) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            result = predicate()
-            if result:
-                return result
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{what} not seen within {timeout} s: {self.messages[-20:]}")
-            self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), 0.2)
-            except asyncio.TimeoutError:
-                pass
-
-    def ack(self, prefix: str, station: str, request_id: str) -> dict[str, Any] | None:
-        for text in self.values(topics.ack(prefix, station)):
-            answer = json.loads(text)
-            if answer.get("request_id") == request_id:
-                return answer
-        return None
-
-
-@asynccontextmanager
-async def watching(address: MqttAddress, *filters: str) -> AsyncIterator[Watcher]:
-    async with mqtt_client(address) as client:
-        for topic_filter in filters:
-            await client.subscribe(topic_filter, qos=1)
-        watcher = Watcher(client)
-        task = asyncio.ensure_future(watcher.run())
-        try:
-            yield watcher
-        finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-
-
-async def command(
-    watcher: Watcher, station: str, action: str, body: dict[str, Any] | str, request_id: str
-) -> dict[str, Any]:
-    """Publish a command as any MQTT client would, and wait for its acknowledgement."""
-    text = body if isinstance(body, str) else json.dumps({**body, "request_id": request_id})
-    await watcher.client.publish(topics.command("ocpp", station, action), text, qos=1)
-    return await watcher.until(
-        lambda: watcher.ack("ocpp", station, request_id), f"ack of {action} {request_id}"
-    )
 
 
 # -- 1. the command line, with its own broker, OCPP 1.6 -------------------------------------
@@ -403,56 +292,15 @@ def test_the_mqtt_operator_judges_each_acknowledgement_and_names_the_topic() -> 
             assert "lab/CP_2/ack within 0.5 s" in str(exc)
             assert "lab/CP_2/cmd/plug_in" in str(exc)
         closed = mqtt_performer(f"mqtt://127.0.0.1:{harness.free_port()}/lab", timeout=2.0)
-        with pytest.raises(OperatorFailed, match="cannot reach the broker"):
+        with pytest.raises(OperatorFailed, match="cannot reach the MQTT broker at mqtt://127"):
             await closed({"station_id": "CP_1", "action": "power_cycle"})
 
     with MosquittoBroker() as broker:
         asyncio.run(run(broker.address))
 
 
-OPERATOR_CASES = ("TC_003_CS", "TC_004_1_CS", "TC_068_CS", "TC_005_1_CS", "TC_032_2_CS")
-"""The subset run both ways: the cases whose operator steps cover the actions a session
-needs (plug_in, present_id_tag, ev_side_disconnect, plug_out, power_cycle), chosen for their
-short waits. The whole catalogue would cost CI minutes it does not have."""
-
-
-@needs_mosquitto
-def test_station_side_cases_have_the_same_verdicts_through_the_mqtt_operator(
-    tmp_path: Path,
-) -> None:
-    """The 1.6 reference station driven through its control port by the command operator, and
-    the same station simulated and driven over MQTT: the same verdicts, case by case."""
-    with harness.reference_station() as hosted:
-        by_command = harness.run_suite(
-            tmp_path / "command", *hosted.args, ids=OPERATOR_CASES, operator_timeout=10
-        )
-    port = harness.free_port()
-    with MosquittoBroker() as broker, BackgroundLoop("sim-under-test") as loop:
-        simulator = Simulator(
-            f"ws://127.0.0.1:{port}/ocpp",
-            "1.6",
-            ["CP_1"],
-            mqtt=broker.address,
-            response_timeout=5.0,
-            reconnect_max_delay=1.0,
-        )
-        loop.run(simulator.start())
-        try:
-            by_mqtt = harness.run_suite(
-                tmp_path / "mqtt",
-                "--ocpp-listen",
-                f"127.0.0.1:{port}",
-                "--ocpp-station-operator",
-                f"{broker.url}/ocpp",
-                ids=OPERATOR_CASES,
-                operator_timeout=10,
-            )
-        finally:
-            loop.run(simulator.stop())
-    verdicts = {case: verdict for case, (verdict, _) in by_command.verdicts.items()}
-    assert set(verdicts) == set(OPERATOR_CASES), by_command.output
-    assert all(v == harness.PASS for v in verdicts.values()), by_command.output
-    assert {c: v for c, (v, _) in by_mqtt.verdicts.items()} == verdicts, by_mqtt.output
+# The whole 1.6 station-side catalogue through the MQTT operator, compared case by case with
+# the command operator: tests/test_sim_catalogue.py.
 
 
 def test_the_simulator_says_why_it_cannot_start(capsys: pytest.CaptureFixture[str]) -> None:
@@ -463,3 +311,22 @@ def test_the_simulator_says_why_it_cannot_start(capsys: pytest.CaptureFixture[st
     assert f"cannot reach the MQTT broker at mqtt://127.0.0.1:{port}" in capsys.readouterr().err
     assert cli.main(["--csms", "ws://127.0.0.1:1/ocpp", "--mqtt", "http://x"]) == 2
     assert "is not an MQTT URL" in capsys.readouterr().err
+
+
+def test_a_silent_broker_times_out_naming_the_setting(capsys: pytest.CaptureFixture[str]) -> None:
+    """A port that accepts TCP but never answers CONNECT (a hung broker): the simulator gives
+    up after --mqtt-timeout, not aiomqtt's fixed 10 s, and names the setting."""
+    import socket
+    import time
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        argv = ["--csms", "ws://127.0.0.1:1/ocpp", "--mqtt", f"mqtt://127.0.0.1:{port}"]
+        started = time.monotonic()
+        assert cli.main([*argv, "--mqtt-timeout", "0.5"]) == 2
+        assert time.monotonic() - started < 5
+    err = capsys.readouterr().err
+    assert "did not accept the connection in time" in err
+    assert "--mqtt-timeout" in err

@@ -1,7 +1,7 @@
 """``pytest-ocpp-sim``: simulated charging stations connected to a CSMS, driven over MQTT.
 
     pytest-ocpp-sim --csms ws://csms:9000/ocpp --version 1.6 --stations CP_1,CP_2 \\
-        [--mqtt mqtt://127.0.0.1:1883] [--prefix ocpp]
+        [--mqtt mqtt[s]://[USER:PASSWORD@]127.0.0.1:1883] [--mqtt-ca-file ca.pem] [--prefix ocpp]
 
 Without ``--mqtt`` a Mosquitto broker starts on loopback (see :mod:`pytest_ocpp.sim.broker`
 for why that broker) and its URL is printed, so a user can point ``mosquitto_sub`` at it.
@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -34,8 +35,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", default="1.6", choices=("1.6", "2.0.1"))
     parser.add_argument("--stations", default="CP_1", help="station ids, comma separated")
     parser.add_argument(
-        "--mqtt", default=None, help="broker URL mqtt://HOST:PORT (default: start Mosquitto)"
+        "--mqtt",
+        default=os.environ.get("OCPP_SIM_MQTT"),
+        help="broker URL mqtt[s]://[USER:PASSWORD@]HOST[:PORT] (env OCPP_SIM_MQTT, which keeps "
+        "the password out of the process list; default: start Mosquitto)",
     )
+    for name, what in (
+        ("ca", "CA file that verifies an mqtts broker (default: the system's roots)"),
+        ("cert", "client certificate for an mqtts broker that requires one"),
+        ("key", "private key of --mqtt-cert-file"),
+    ):
+        env = f"OCPP_MQTT_{name.upper()}_FILE"
+        parser.add_argument(
+            f"--mqtt-{name}-file", default=os.environ.get(env), help=f"{what} (env {env})"
+        )
     parser.add_argument(
         "--prefix", default=None, help="topic prefix (default: the --mqtt URL's path, else ocpp)"
     )
@@ -45,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--password", default=None, help="HTTP Basic password (profile 1)")
     parser.add_argument(
         "--no-frames", action="store_true", help="do not publish every OCPP frame (many stations)"
+    )
+    parser.add_argument(
+        "--mqtt-timeout",
+        type=float,
+        default=10.0,
+        help="seconds the broker may take to accept the connection (default 10)",
     )
     parser.add_argument("--log-level", default="WARNING")
     return parser
@@ -61,6 +80,7 @@ async def _run(args: argparse.Namespace, address: MqttAddress) -> int:
         mqtt=address,
         prefix=args.prefix or address.prefix or "ocpp",
         publish_frames=not args.no_frames,
+        mqtt_timeout=args.mqtt_timeout,
         **options,
     )
     done = asyncio.Event()
@@ -76,7 +96,8 @@ async def _run(args: argparse.Namespace, address: MqttAddress) -> int:
     print(
         f"pytest-ocpp-sim: {len(stations)} OCPP {args.version} station(s) "
         f"({', '.join(stations)}) connecting to {args.csms}; commands on "
-        f"{simulator.prefix}/<station>/cmd/<action>, state under {simulator.prefix}/<station>/#",
+        f"{simulator.prefix}/<station>/cmd/<action>, state under {simulator.prefix}/<station>/# "
+        f"at {address.url}",
         flush=True,
     )
     try:
@@ -95,7 +116,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     broker: MosquittoBroker | None = None
     try:
         if args.mqtt:
-            address = parse_mqtt_url(args.mqtt)
+            address = parse_mqtt_url(
+                args.mqtt,
+                ca_file=args.mqtt_ca_file,
+                cert_file=args.mqtt_cert_file,
+                key_file=args.mqtt_key_file,
+            )
         else:
             broker = MosquittoBroker().start()
             address = broker.address

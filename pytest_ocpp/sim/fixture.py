@@ -9,9 +9,10 @@
 
 The CSMS is ``--ocpp-target`` (or the embedded reference CSMS with ``--ocpp-reference``), the
 version the first of ``--ocpp-version``. The same stations listen on MQTT in the same run
-(``ocpp_sim.mqtt_url``, prefix ``--ocpp-sim-prefix``): the broker is ``--ocpp-sim-mqtt``, else
-a Mosquitto started once per run; without either, ``mqtt_url`` is None and only the Python
-API drives the stations.
+(``ocpp_sim.mqtt_url``, password masked; prefix ``--ocpp-sim-prefix``): the broker is
+``--ocpp-sim-mqtt`` (``mqtt[s]://[USER:PASSWORD@]HOST:PORT``, TLS files ``--ocpp-mqtt-ca-file``,
+``--ocpp-mqtt-cert-file``, ``--ocpp-mqtt-key-file``), else a Mosquitto started once per run;
+without either, ``mqtt_url`` is None and only the Python API drives the stations.
 
 The simulator lives on the test's own event loop (function scope), as pytest-asyncio wants:
 a server in a session loop is unreachable from tests running in function loops (DESIGN.md).
@@ -58,9 +59,15 @@ def ocpp_sim_broker(
     url = _setting(request.config, ocpp_config, "sim_mqtt")
     if url:
         try:
-            yield parse_mqtt_url(url)
+            address = parse_mqtt_url(
+                url,
+                ca_file=_setting(request.config, ocpp_config, "mqtt_ca_file"),
+                cert_file=_setting(request.config, ocpp_config, "mqtt_cert_file"),
+                key_file=_setting(request.config, ocpp_config, "mqtt_key_file"),
+            )
         except BrokerError as exc:
             raise pytest.UsageError(f"pytest-ocpp: --ocpp-sim-mqtt: {exc}") from None
+        yield address
         return
     try:
         broker = MosquittoBroker().start()
@@ -110,9 +117,14 @@ async def ocpp_sim(
         config.versions[0].name,
         mqtt=ocpp_sim_broker,
         prefix=_setting(request.config, config, "sim_prefix", "ocpp") or "ocpp",
+        mqtt_timeout=config.timeouts.connect,  # --ocpp-connect-timeout
         **options,
     )
-    await simulator.start()
+    try:
+        await simulator.start()
+    except ConnectionError as exc:
+        # A wrong password or an untrusted broker: the sentence, not our traceback.
+        pytest.fail(f"ocpp_sim: {exc}", pytrace=False)
     try:
         yield SimHandle(simulator, ocpp_sim_broker)
     finally:

@@ -33,21 +33,23 @@ from typing import Any
 
 from pytest_ocpp.operators import Performer
 from pytest_ocpp.sim import topics
-from pytest_ocpp.sim.broker import parse_mqtt_url
+from pytest_ocpp.sim.broker import BrokerError, explain_mqtt_error, parse_mqtt_url
 from pytest_ocpp.verdicts import NotApplicable, OperatorFailed, OperatorRefused
 
 __all__ = ["mqtt_performer"]
 
 
 def mqtt_performer(url: str, timeout: float) -> Performer:
-    """The performer behind ``--ocpp-station-operator=mqtt://...`` (prefix default ``ocpp``)."""
+    """The performer behind ``--ocpp-station-operator=mqtt[s]://[user:password@]...`` (prefix
+    default ``ocpp``; TLS files as the URL's ``?ca=&cert=&key=``, which the configuration's
+    ``mqtt_*_file`` settings fill in)."""
     address = parse_mqtt_url(url)
     prefix = address.prefix or "ocpp"
 
     async def perform(job: dict[str, Any]) -> None:
         import aiomqtt
 
-        from pytest_ocpp.sim.simulator import mqtt_client
+        from pytest_ocpp.sim.mqtt import mqtt_client
 
         station = str(job.get("station_id") or "")
         action = str(job["action"])
@@ -72,12 +74,15 @@ def mqtt_performer(url: str, timeout: float) -> Performer:
             raise OperatorFailed(
                 f"no acknowledgement of {action} on MQTT topic {ack_topic} within {timeout:g} s "
                 f"(--ocpp-operator-timeout) after publishing it on {command_topic} at "
-                f"{address.host}:{address.port}: is the rig or simulator subscribed?"
+                f"{address.url}: is the rig or simulator subscribed?"
             ) from None
-        except aiomqtt.MqttError as exc:
+        except BrokerError as exc:
+            raise OperatorFailed(f"the MQTT station operator: {exc}") from None
+        except (aiomqtt.MqttError, OSError) as exc:
+            # OSError: a TLS failure can surface as ssl.SSLError itself.
             raise OperatorFailed(
-                f"the MQTT station operator cannot reach the broker at {address.host}:"
-                f"{address.port} ({exc}) to publish {action} on {command_topic}"
+                f"the MQTT station operator could not publish {action} on {command_topic}: "
+                f"{explain_mqtt_error(exc, address)}"
             ) from None
         _judge(answer, action, ack_topic)
 

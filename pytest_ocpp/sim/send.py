@@ -5,7 +5,7 @@
     pytest-ocpp shell ws://csms:9000/ocpp/CP_1
 
 Both connect as the station named by the URL's last path segment over the core's judged link
-(:func:`pytest_ocpp.link.connect`, :class:`pytest_ocpp.link.Link`): every frame the CSMS sends
+(:func:`pytest_ocpp.transport.connect`, :class:`pytest_ocpp.link.Link`): every frame the CSMS sends
 is parsed strictly and schema-checked, ``date-time`` formats and error codes included, so what
 websocat would show as text is judged here as the suite judges it. ``send`` exits non-zero on
 any finding, which makes it a one-line check in a script.
@@ -16,7 +16,8 @@ no answer within ``--timeout``; 2 bad input (unknown action, invalid JSON, a pay
 breaks the schema); 3 no connection.
 
 The CSMS's own requests (a GetConfiguration after the boot, a TriggerMessage...) are shown
-and answered with the smallest valid response of the official schema.
+and answered with the smallest valid response of the official schema; in the shell, with
+``--answer=ask`` (or ``answer ask``), by the user (:mod:`pytest_ocpp.sim.answers`).
 """
 
 from __future__ import annotations
@@ -33,8 +34,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pytest_ocpp import link as links
+from pytest_ocpp import transport
 from pytest_ocpp.config import Timeouts
 from pytest_ocpp.schemas import schema_set
+from pytest_ocpp.sim.answers import MODES, Answerer
 from pytest_ocpp.trace import Trace
 from pytest_ocpp.verdicts import ConnectFailed, ConnectionLost, ProtocolViolation, TargetTimeout
 from pytest_ocpp.versions import OcppVersion, get_version
@@ -108,17 +111,19 @@ class Session:
         version: OcppVersion,
         timeouts: Timeouts,
         on_request: Callable[[links.IncomingCall], None] | None = None,
+        handler: Callable[[links.IncomingCall], dict[str, Any] | None] | None = None,
     ) -> None:
         self.base, self.station_id = split_url(url)
         self.version = version
         self.timeouts = timeouts
         self.trace = Trace()
         self.on_request = on_request
+        self.handler = handler
         self.link: links.Link | None = None
         self.reported = 0
 
     async def open(self) -> None:
-        ws = await links.connect(
+        ws = await transport.connect(
             self.base,
             self.station_id,
             [self.version.subprotocol],
@@ -140,7 +145,7 @@ class Session:
             trace=self.trace,
             timeouts=self.timeouts,
             peer="CSMS",
-            handlers={"*": handle},
+            handlers={"*": self.handler or handle},
         )
         self.link.start()
 
@@ -224,6 +229,9 @@ async def _send(args: argparse.Namespace, out: Any, err: Any) -> int:
 
 
 # -- shell ------------------------------------------------------------------------------------
+_MODE_SAID = {"auto": "with defaults", "ask": "by you"}
+
+
 class Shell(cmd.Cmd):
     """``Action {json}`` per line; replies and the CSMS's requests printed as they come.
 
@@ -231,15 +239,17 @@ class Shell(cmd.Cmd):
     completes action names. The link runs on a loop in a background thread, so the CSMS's own
     requests are shown while the prompt waits."""
 
-    def __init__(self, session: Session, loop: Any, out: Any) -> None:
+    def __init__(self, session: Session, loop: Any, out: Any, answerer: Answerer) -> None:
         super().__init__(stdout=out)
         self.session = session
         self.loop = loop
+        self.answerer = answerer
         self.actions = schema_set(session.version).actions()
         self.prompt = f"{session.station_id}> "
         self.intro = (
             f"connected to {session.base}/{session.station_id} as OCPP {session.version}; "
-            "type 'Action {json}' (Tab completes actions), 'help', or 'quit'"
+            "type 'Action {json}' (Tab completes actions), 'help', or 'quit'; the CSMS's "
+            f"requests are answered {_MODE_SAID[answerer.mode]} ('answer auto|ask')"
         )
 
     def _print(self, text: str) -> None:
@@ -252,7 +262,7 @@ class Shell(cmd.Cmd):
     def completenames(self, text: str, *ignored: Any) -> list[str]:
         # The space readline would not add: the payload follows at once.
         words = [f"{a} " for a in self.actions if a.startswith(text)]
-        return words + [c for c in ("help", "quit", "findings") if c.startswith(text)]
+        return words + [c for c in ("help", "quit", "findings", "answer") if c.startswith(text)]
 
     def completedefault(self, *ignored: Any) -> list[str]:
         return []
@@ -267,6 +277,28 @@ class Shell(cmd.Cmd):
         self._print("")
         return True
 
+    def onecmd(self, line: str) -> bool:
+        """A line typed while a CSMS request waits for the user is its answer (an empty line
+        included: the default); otherwise a command."""
+        if self.answerer.mode == "ask" or self.answerer.waiting:
+            said = asyncio.run_coroutine_threadsafe(self.answerer.offer(line), self.loop).result(
+                self.session.timeouts.response + 5
+            )
+            if said is not None:
+                self._print(said)
+                return False
+        return super().onecmd(line)
+
+    def do_answer(self, arg: str) -> None:
+        """answer auto|ask: answer the CSMS's requests with defaults, or ask me each time."""
+        mode = arg.strip()
+        if mode not in MODES:
+            self._print(f"the CSMS's requests are answered {_MODE_SAID[self.answerer.mode]}")
+            self._print("usage: answer auto|ask")
+            return
+        self.answerer.mode = mode
+        self._print(f"the CSMS's requests are now answered {_MODE_SAID[mode]}")
+
     def do_findings(self, arg: str) -> None:
         """findings: every finding of this session so far."""
         link = self.session.link
@@ -278,6 +310,8 @@ class Shell(cmd.Cmd):
             "Type an OCPP action and its JSON payload, e.g.  Heartbeat {}  or\n"
             '  Authorize {"idTag": "VALID_TAG_1"}\n'
             "Tab completes action names; up arrow recalls earlier lines.\n"
+            "answer auto|ask: answer the CSMS's requests with defaults, or type each answer\n"
+            "  (a JSON payload, '!error CODE description', or Enter for the default).\n"
             "findings: list what the checks found; quit (or Ctrl-D): leave."
         )
 
@@ -315,26 +349,31 @@ def _shell(args: argparse.Namespace, out: Any, err: Any) -> int:
     shell: Shell | None = None
     lock = threading.Lock()
 
-    def shown(call: links.IncomingCall) -> None:
+    def write(text: str) -> None:
         with lock:
-            out.write(f"\n<- CSMS request {call.action} {_show(call.payload)} (answered)\n")
+            out.write(f"\n{text}\n")
             if shell is not None:
                 out.write(shell.prompt)
             out.flush()
 
-    session = Session(args.url, version, _timeouts(args), on_request=shown)
+    answerer = Answerer(
+        version, _default_answer(version), write, mode=args.answer, timeout=args.answer_timeout
+    )
+    session = Session(args.url, version, _timeouts(args), handler=answerer.handle)
     with BackgroundLoop("pytest-ocpp-shell") as loop:
         try:
             loop.run(session.open(), timeout=args.connect_timeout + 5)
         except ConnectFailed as exc:
             print(f"pytest-ocpp shell: {exc}", file=err)
             return EXIT_CONNECT
-        shell = Shell(session, loop.loop, out)
+        shell = Shell(session, loop.loop, out, answerer)
         try:
             shell.cmdloop()
         except KeyboardInterrupt:
             out.write("\n")
         finally:
+            with contextlib.suppress(Exception):
+                loop.run(answerer.close(), timeout=5)
             with contextlib.suppress(Exception):
                 loop.run(session.close(), timeout=5)
     return EXIT_OK
@@ -364,6 +403,18 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument("payload", nargs="?", default="{}", help="JSON payload (default {})")
     shell = sub.add_parser("shell", help="interactive session: 'Action {json}' per line")
     common(shell)
+    shell.add_argument(
+        "--answer",
+        choices=MODES,
+        default="auto",
+        help="the CSMS's own requests: answered with defaults (auto) or by you (ask)",
+    )
+    shell.add_argument(
+        "--answer-timeout",
+        type=float,
+        default=30.0,
+        help="seconds to wait for your answer in ask mode, then the default is sent (30)",
+    )
     return parser
 
 
@@ -375,6 +426,8 @@ def main(argv: Sequence[str] | None = None, out: Any = None, err: Any = None) ->
         if args.command == "send":
             return asyncio.run(_send(args, out, err))
         split_url(args.url)
+        if not args.answer_timeout > 0:
+            raise UsageProblem(f"--answer-timeout must be positive, got {args.answer_timeout:g}")
         return _shell(args, out, err)
     except UsageProblem as exc:
         print(f"pytest-ocpp {args.command}: {exc}", file=err)

@@ -16,12 +16,12 @@ import asyncio
 import contextlib
 import json
 import logging
-import socket
 from collections.abc import Iterable
 from typing import Any
 
 from pytest_ocpp.sim import topics
-from pytest_ocpp.sim.broker import MqttAddress
+from pytest_ocpp.sim.broker import BrokerError, MqttAddress, explain_mqtt_error
+from pytest_ocpp.sim.mqtt import mqtt_client
 from pytest_ocpp.sim.station import CommandError, NotPossible, SimStation
 
 __all__ = ["Simulator", "mqtt_client"]
@@ -30,20 +30,6 @@ LOGGER = logging.getLogger("pytest_ocpp.sim")
 
 TICK = 1.0
 """Seconds between re-reads of every station's state: energy flows between frames."""
-
-
-def mqtt_client(address: MqttAddress, identifier: str | None = None, **options: Any) -> Any:
-    """An aiomqtt client with TCP_NODELAY: without it QoS 0 latency is ~20 ms at p99 (Nagle
-    holds small packets), with it ~1 ms (DESIGN.md "MQTT brokers", measured)."""
-    import aiomqtt
-
-    return aiomqtt.Client(
-        address.host,
-        address.port,
-        identifier=identifier,
-        socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
-        **options,
-    )
 
 
 class Simulator:
@@ -61,9 +47,12 @@ class Simulator:
         mqtt: MqttAddress | None = None,
         prefix: str = "ocpp",
         publish_frames: bool = True,
+        mqtt_timeout: float = 10.0,
         **station_options: Any,
     ) -> None:
         self.csms_url = csms_url
+        self.mqtt_timeout = mqtt_timeout
+        """Seconds a connection to the broker (and each of its operations) may take."""
         self.version = version
         self.mqtt = mqtt
         self.prefix = prefix.strip("/") or "ocpp"
@@ -173,7 +162,9 @@ class Simulator:
         assert self.mqtt is not None
         while True:
             try:
-                async with mqtt_client(self.mqtt, f"pytest-ocpp-sim-{id(self):x}") as client:
+                async with mqtt_client(
+                    self.mqtt, f"pytest-ocpp-sim-{id(self):x}", timeout=self.mqtt_timeout
+                ) as client:
                     self._client = client
                     await client.subscribe(topics.command_filter(self.prefix), qos=1)
                     writer = self._spawn(self._writer(client))
@@ -185,11 +176,14 @@ class Simulator:
                             self._received(str(message.topic), message.payload)
                     finally:
                         writer.cancel()
-            except aiomqtt.MqttError as exc:
+            except (aiomqtt.MqttError, OSError, BrokerError) as exc:
+                # OSError: a TLS failure can surface as ssl.SSLError itself.
                 self._client = None
                 if not self._ready.is_set():
                     self._failure = ConnectionError(
-                        f"cannot reach the MQTT broker at {self.mqtt.url}: {exc}"
+                        str(exc)
+                        if isinstance(exc, BrokerError)
+                        else explain_mqtt_error(exc, self.mqtt)
                     )
                     self._ready.set()
                     return

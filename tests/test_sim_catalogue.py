@@ -1,0 +1,101 @@
+"""Issue 19: the whole 1.6 station-side catalogue through the MQTT station operator, with the
+same verdicts, case by case, as through the command operator.
+
+Two runs at once, each a real pytest process listening for the station (``--ocpp-listen``):
+
+- ``command``: the 1.6 reference station, its physical actions performed by the command
+  operator (one ``python -m pytest_ocpp.reference.control`` per action, through the station's
+  control port), as a charger team wires a rig into ``--ocpp-station-operator``;
+- ``mqtt``: the same reference station simulated by ``pytest-ocpp-sim``'s :class:`Simulator`,
+  its actions published by ``--ocpp-station-operator=mqtt://...`` on a real Mosquitto and
+  acknowledged by the simulator on the ack topic.
+
+Cost, measured on this 2-core machine (``/usr/bin/time`` of this file alone): 39.6 s CPU,
+127 s wall. Most of the CPU is the command operator's (one Python subprocess per action: the
+command run alone ~26 s, the MQTT run alone ~5.3 s); the wall time is mostly the cases' 2 s
+absence windows, both runs at once. It replaces the 5-case subset run both ways that
+tests/test_sim.py had (4 s CPU). ``tests/test_station_variations.py`` runs the whole station
+side once more (``chatty_status`` variant, command operator, 31 s CPU); now that this file
+proves the command operator's whole catalogue, that run can go through the simulator and MQTT
+(measured: 6.6 s CPU, the same verdicts and warnings).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_ocpp.reference.runner import BackgroundLoop
+from pytest_ocpp.sim.broker import MosquittoBroker, find_mosquitto
+from pytest_ocpp.sim.simulator import Simulator
+from tests import harness
+
+pytestmark = pytest.mark.skipif(
+    find_mosquitto() is None,
+    reason="SKIPPED, NOT PASSED: Mosquitto is not installed (apt-get install mosquitto); the "
+    "MQTT operator's catalogue proof needs a real broker",
+)
+
+TESTCASES = str(Path(__file__).resolve().parent.parent / "testcases" / "ocpp16" / "cs")
+
+
+def _run(workdir: Path, *args: str) -> harness.Report:
+    """The whole 1.6 station side with the 2 s windows of the other whole-station-side run:
+    the reference answers in milliseconds, and the cases' absence windows (the message
+    timeout) are most of the run's time."""
+    return harness.run_suite(
+        workdir,
+        *args,
+        TESTCASES,
+        timeout=600,
+        message_timeout=2,
+        response_timeout=2,
+        operator_timeout=10,
+    )
+
+
+def _by_command(workdir: Path) -> harness.Report:
+    with harness.reference_station() as hosted:
+        return _run(workdir, *hosted.args)
+
+
+def _by_mqtt(workdir: Path) -> harness.Report:
+    port = harness.free_port()
+    with MosquittoBroker() as broker, BackgroundLoop("sim-catalogue") as loop:
+        simulator = Simulator(
+            f"ws://127.0.0.1:{port}/ocpp",
+            "1.6",
+            ["CP_1"],
+            mqtt=broker.address,
+            response_timeout=5.0,
+            reconnect_max_delay=1.0,
+        )
+        loop.run(simulator.start())
+        try:
+            return _run(
+                workdir,
+                "--ocpp-listen",
+                f"127.0.0.1:{port}",
+                "--ocpp-station-operator",
+                f"{broker.url}/ocpp",
+            )
+        finally:
+            loop.run(simulator.stop())
+
+
+runs = harness.runs_fixture({"command": _by_command, "mqtt": _by_mqtt}, workers=2, timeout=900)
+
+
+def test_the_whole_16_station_side_has_the_same_verdicts_through_mqtt(runs: harness.Runs) -> None:
+    """Every 1.6 station-side case: the same verdict through either operator, and no case
+    fails or errors (the reference station is conformant) with either."""
+    by_command = {case: verdict for case, (verdict, _) in runs["command"].verdicts.items()}
+    by_mqtt = {case: verdict for case, (verdict, _) in runs["mqtt"].verdicts.items()}
+    assert len(by_command) >= 100, runs["command"].output
+    assert set(by_mqtt) == set(by_command), sorted(set(by_mqtt) ^ set(by_command))
+    differ = {c: (v, by_mqtt[c]) for c, v in by_command.items() if by_mqtt[c] != v}
+    assert not differ, f"command vs MQTT verdicts differ: {differ}\n{runs['mqtt'].output}"
+    bad = {c: v for c, v in by_command.items() if v not in (harness.PASS, harness.NOT_APPLICABLE)}
+    assert not bad, runs["command"].output
+    assert sum(v == harness.PASS for v in by_mqtt.values()) >= 85, by_mqtt

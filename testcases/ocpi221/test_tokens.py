@@ -25,10 +25,17 @@ WHITELIST_RULE = (
     "mod_tokens §WhitelistType NEVER: 'CPO shall always send a realtime authorization for any "
     "use of this Token to the eMSP'"
 )
-ACCEPTED = {"ALLOWED": ("Accepted",), "BLOCKED": ("Blocked", "Invalid")}
-"""The OCPP idTagInfo / idTokenInfo status a real-time answer must become: ALLOWED lets the
-driver charge, BLOCKED must not (1.6 §7.2 and 2.0.1 AuthorizationStatusEnumType both have
-Blocked; Invalid refuses as well)."""
+
+
+def _becomes(allowed: str, status: Any) -> bool:
+    """Whether the OCPP idTagInfo / idTokenInfo status honours the real-time answer: ALLOWED
+    lets the driver charge (Accepted); BLOCKED must not, and any refusal does that (Blocked is
+    the natural one, but 1.6 §7.2 and 2.0.1 AuthorizationStatusEnumType offer others, e.g.
+    Invalid, and the mapping is the CPO's)."""
+    return status == "Accepted" if allowed == "ALLOWED" else status not in ("Accepted", None)
+
+
+EXPECTED = {"ALLOWED": "Accepted", "BLOCKED": "a refusal (Blocked, Invalid, ...; not Accepted)"}
 
 
 def _stamp(moment: datetime | None = None) -> str:
@@ -70,11 +77,29 @@ async def read_back(ocpi: OcpiCase, where: str) -> dict[str, Any]:
     return data
 
 
+def _instant(value: Any) -> datetime | None:
+    """An OCPI DateTime as an instant: 2.2.1 §Types DateTime allows fractional seconds and a
+    missing designator (UTC), so a CPO may store ours and give it back written differently."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _same(name: str, sent: Any, stored: Any) -> bool:
+    if name == "last_updated" and _instant(sent) is not None:
+        return _instant(sent) == _instant(stored)
+    return bool(sent == stored)
+
+
 def _differences(sent: dict[str, Any], stored: dict[str, Any]) -> list[str]:
     return [
         f"{name}: sent {value!r}, GET returned {stored.get(name)!r}"
         for name, value in sent.items()
-        if stored.get(name) != value
+        if not _same(name, value, stored.get(name))
     ]
 
 
@@ -128,8 +153,8 @@ async def _authorize_at_station(
         check(not found, "a valid LocationReferences body (mod_tokens §POST Request Body)", found)
     status = info.get("status")
     check(
-        status in ACCEPTED[allowed],
-        f"Authorize answered {' or '.join(ACCEPTED[allowed])} after our real-time answer "
+        _becomes(allowed, status),
+        f"Authorize answered {EXPECTED[allowed]} after our real-time answer "
         f"{allowed} for Token {token['uid']} (mod_tokens §AuthorizationInfo: the eMSP decides)",
         status,
     )

@@ -12,6 +12,7 @@ UI).
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import logging
@@ -97,6 +98,16 @@ def _test_start(environment: Environment, **_: Any) -> None:
         _configure(environment)  # a worker receives the master's options with the spawn
     _Run.started = time.monotonic()
     _Run.timeline.clear()  # the clock starts with the run, not with the process
+
+
+@events.spawning_complete.add_listener
+def _spawned(user_count: int, **_: Any) -> None:
+    """Every station is up: what they hold now lives as long as the run, so move it out of
+    the collector's sight. Without this, each full collection walks every station's objects
+    (about 2 million at 10 000 stations), a pause of hundreds of milliseconds that shows as
+    the latency of whatever replies arrive meanwhile (bench/bench_load.py: p99)."""
+    gc.collect()
+    gc.freeze()
 
 
 @events.report_to_master.add_listener

@@ -50,6 +50,23 @@ class _Pending:
     timed_out: bool = False
 
 
+class _BufferedWebSocket(websocket.WebSocket):
+    """websocket-client reads a frame's header and payload with separate socket reads (two
+    or three per frame, each through four Python layers); this reads what the kernel has, up
+    to 64 KiB, and hands it out as the frame parser asks. One read per burst cut the cost per
+    message by a tenth (bench/bench_load.py). The handshake does not come through here."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._unread = b""
+
+    def _recv(self, bufsize: int) -> bytes:
+        if not self._unread:
+            self._unread = super()._recv(65536)  # raises when the peer has gone
+        chunk, self._unread = self._unread[:bufsize], self._unread[bufsize:]
+        return chunk
+
+
 class Counters:
     """Per-process figures that are not Locust requests: stations connected now and at the
     peak. The locustfile reports them to the master, which sums the workers."""
@@ -137,7 +154,10 @@ class Station:
             from pytest_ocpp.security import basic_auth_header  # only when a password is set
 
             headers.append(f"Authorization: {basic_auth_header(self.station_id, password)}")
-        ws = websocket.WebSocket(enable_multithread=True, skip_utf8_validation=False)
+        # UTF-8 is judged where a text frame is read (bytes.decode, in C, then a framing
+        # finding): websocket-client's own check is pure Python, a quarter of our cost per
+        # message (cProfile, bench/bench_load.py).
+        ws = _BufferedWebSocket(enable_multithread=True, skip_utf8_validation=True)
         start = time.perf_counter()
         name = "handshake" + (f" ({label})" if label else "")
         error: Exception | None = None

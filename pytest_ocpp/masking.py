@@ -37,12 +37,17 @@ _secrets: list[str] = []
 
 
 def register(*secrets: str | None) -> None:
-    """Mask ``secrets`` (and their base64 and hex forms) from now on, everywhere."""
+    """Mask ``secrets`` (and their base64 and hex forms) from now on, everywhere. A form
+    shorter than ``_MIN_GLOBAL`` is not masked in free text: replacing "x" (or its hex "78")
+    in every line turned "exited" into "e***ited" in a report; such a value stays masked
+    where it is recognisable as a secret (a Basic header, a secret key's value in a frame).
+    Real ones are longer: 2.0.1 BasicAuthPassword is 16-40 characters, a 1.6 AuthorizationKey
+    at least 16 bytes."""
     for secret in secrets:
         if not secret:
             continue
         for form in _forms(secret):
-            if form not in _secrets:
+            if len(form) >= _MIN_GLOBAL and form not in _secrets:
                 _secrets.append(form)
     _secrets.sort(key=len, reverse=True)  # the longest first: no partial masks left behind
 

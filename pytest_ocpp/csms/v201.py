@@ -425,6 +425,9 @@ class FakeCsms201(
         for (evse, connector), status in sorted(busy.items()):
             if self.connector_statuses.get((evse, connector)) == "Available":
                 continue
+            # Unavailable after our ChangeAvailability Operative: the station's own doing, a
+            # reset it scheduled or a firmware install; it is back when its reboot is done.
+            slow = status == "Unavailable"
             await sut.wait_for(
                 "StatusNotification",
                 lambda p, e=evse, c=connector: (
@@ -433,8 +436,10 @@ class FakeCsms201(
                     and p["connectorStatus"] == "Available"
                 ),
                 since=mark,
+                timeout=self.config.timeouts.reboot if slow else None,
                 describe=f"StatusNotificationRequest Available for EVSE {evse} connector "
-                f"{connector} (precondition: connectors Available; it is {status})",
+                f"{connector} (precondition: connectors Available; it is {status}"
+                + (", --ocpp-reboot-timeout)" if slow else ")"),
             )
 
     async def _registered(self, sut: StationConnection) -> StationConnection:

@@ -373,16 +373,19 @@ def csms201_defect_run(
 
 
 @contextmanager
-def reference_station(defects: Collection[str] = (), **options: Any) -> Iterator[Hosted]:
+def reference_station(
+    defects: Collection[str] = (), *, scheme: str = "ws", **options: Any
+) -> Iterator[Hosted]:
     """A reference station with ``defects`` (none: conformant) in a background loop, connecting
-    to a free port; yields the ``--ocpp-listen`` address and the ``--ocpp-station-operator``
-    driving it through its control channel.
+    to a free port over ``scheme`` (``wss`` for security profiles 2 and 3); yields the
+    ``--ocpp-listen`` address and the ``--ocpp-station-operator`` driving it through its
+    control channel.
 
     The station starts before the pytest process listens and retries with backoff until it
     does; the 1 s ``reconnect_max_delay`` keeps that wait short. ``options`` go to
-    :class:`ReferenceStation` (``features``, ``response_timeout``, ...)."""
+    :class:`ReferenceStation` (``features``, ``response_timeout``, TLS files, password ...)."""
     port = free_port()
-    url = f"ws://127.0.0.1:{port}/ocpp"
+    url = f"{scheme}://127.0.0.1:{port}/ocpp"
     settings: dict[str, Any] = {
         "control_port": 0,
         "response_timeout": 5.0,
@@ -407,13 +410,16 @@ def reference_station(defects: Collection[str] = (), **options: Any) -> Iterator
 
 
 @contextmanager
-def reference_station201(defects: Collection[str] = (), **options: Any) -> Iterator[Hosted]:
+def reference_station201(
+    defects: Collection[str] = (), *, scheme: str = "ws", **options: Any
+) -> Iterator[Hosted]:
     """A reference 2.0.1 station with ``defects`` (none: conformant) in a background loop,
-    connecting to a free port; yields the ``--ocpp-listen`` address, ``--ocpp-version 2.0.1``
-    and the ``--ocpp-station-operator`` driving it through its control channel. ``options`` go
-    to :class:`ReferenceStation201` (``evses``, ``variables``, ``variants`` ...)."""
+    connecting to a free port over ``scheme``; yields the ``--ocpp-listen`` address,
+    ``--ocpp-version 2.0.1`` and the ``--ocpp-station-operator`` driving it through its
+    control channel. ``options`` go to :class:`ReferenceStation201` (``evses``,
+    ``variables``, ``variants``, TLS files ...)."""
     port = free_port()
-    url = f"ws://127.0.0.1:{port}/ocpp"
+    url = f"{scheme}://127.0.0.1:{port}/ocpp"
     settings: dict[str, Any] = {
         "control_port": 0,
         "response_timeout": 5.0,

@@ -22,7 +22,6 @@ import base64
 import os
 import ssl
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import partial
@@ -31,15 +30,14 @@ from typing import Any
 
 import pytest
 from harness import (
-    Hosted,
     Report,
     Runs,
     assert_fails,
     assert_not_applicable,
     assert_passes,
     free_port,
-    operator_command,
     reference_csms,
+    reference_station,
     run_pytest,
     run_suite,
     start_runs,
@@ -49,8 +47,6 @@ from websockets.asyncio.server import serve
 from pytest_ocpp import pki, security
 from pytest_ocpp.config import ConfigError, Timeouts, TlsSettings, build_config
 from pytest_ocpp.link import connect
-from pytest_ocpp.reference.runner import BackgroundLoop
-from pytest_ocpp.reference.station import ReferenceStation
 from pytest_ocpp.verdicts import ConnectFailed
 
 PASSWORD = "0123456789abcdefPWSECRET"
@@ -94,43 +90,6 @@ def test_pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 
 
 # -- hosting the references with TLS -----------------------------------------------------------
-@contextmanager
-def tls_station(
-    scheme: str, defects: tuple[str, ...] = (), **options: Any
-) -> Iterator[tuple[Hosted, int]]:
-    """A reference 1.6 station connecting to ``scheme``://127.0.0.1:<free port>/ocpp (what
-    :func:`harness.reference_station` does for ws://); ``options`` go to it (TLS files,
-    password). Yields the pytest options and the port."""
-    port = free_port()
-    url = f"{scheme}://127.0.0.1:{port}/ocpp"
-    station = ReferenceStation(
-        csms_url=url,
-        defects=list(defects),
-        control_port=0,
-        response_timeout=5.0,
-        reconnect_max_delay=1.0,
-        **options,
-    )
-    with BackgroundLoop(f"station-{scheme}-{'-'.join(defects) or 'conformant'}") as loop:
-        loop.run(station.start())
-        assert station.control_url is not None
-        try:
-            yield (
-                Hosted(
-                    url,
-                    (
-                        "--ocpp-listen",
-                        f"127.0.0.1:{port}",
-                        "--ocpp-station-operator",
-                        operator_command(station.control_url),
-                    ),
-                ),
-                port,
-            )
-        finally:
-            loop.run(station.stop())
-
-
 def _options(**extra: float) -> dict[str, float]:
     return {**TIMEOUTS, **extra}
 
@@ -206,7 +165,7 @@ def cs_run(
         station["tls_key_file"] = files.files.client_key_file
     args += extra
     scheme = "wss" if profile in (2, 3) else "ws"
-    with tls_station(scheme, defects, **station) as (hosted, _):
+    with reference_station(defects, scheme=scheme, **station) as hosted:
         env = {**os.environ, "OCPP_BASIC_AUTH_PASSWORD": PASSWORD}
         return run_suite(workdir, *hosted.args, *args, ids=CS_CASES, env=env, **_options())
 

@@ -17,28 +17,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from harness import (
-    Hosted,
     Report,
     Runs,
     assert_fails,
     assert_not_applicable,
     assert_passes,
-    free_port,
-    operator_command,
+    reference_station,
     run_suite,
     start_runs,
 )
 
 from pytest_ocpp import pki
-from pytest_ocpp.reference.runner import BackgroundLoop
-from pytest_ocpp.reference.station import ReferenceStation
 
 PASSWORD = "0123456789abcdefPWSECRET"
 ALL = (
@@ -68,35 +63,6 @@ TIMEOUTS: dict[str, float] = {
 }
 
 
-@contextmanager
-def station(scheme: str, defects: tuple[str, ...], **options: Any) -> Iterator[Hosted]:
-    """A reference 1.6 station connecting to ``scheme``://127.0.0.1:<free port>/ocpp."""
-    port = free_port()
-    reference = ReferenceStation(
-        csms_url=f"{scheme}://127.0.0.1:{port}/ocpp",
-        defects=list(defects),
-        control_port=0,
-        response_timeout=5.0,
-        reconnect_max_delay=0.5,
-        **options,
-    )
-    with BackgroundLoop(f"station16-security-{'-'.join(defects) or 'conformant'}") as loop:
-        loop.run(reference.start())
-        assert reference.control_url is not None
-        try:
-            yield Hosted(
-                reference.csms_url,
-                (
-                    "--ocpp-listen",
-                    f"127.0.0.1:{port}",
-                    "--ocpp-station-operator",
-                    operator_command(reference.control_url),
-                ),
-            )
-        finally:
-            loop.run(reference.stop())
-
-
 def run(profile: int, cases: tuple[str, ...], defects: tuple[str, ...], workdir: Path) -> Report:
     """``cases`` with the fake CSMS at ``profile`` and a reference station to match: profile 1
     ws:// and a password, profile 2 the run's generated CA (the station loads it from
@@ -123,7 +89,8 @@ def run(profile: int, cases: tuple[str, ...], defects: tuple[str, ...], workdir:
             tls_key_file=files.client_key_file,
         )
     env = {**os.environ, "OCPP_BASIC_AUTH_PASSWORD": PASSWORD}
-    with station("ws" if profile == 1 else "wss", defects, **options) as hosted:
+    scheme = "ws" if profile == 1 else "wss"
+    with reference_station(defects, scheme=scheme, reconnect_max_delay=0.5, **options) as hosted:
         return run_suite(workdir, *hosted.args, *args, ids=cases, env=env, **TIMEOUTS)
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import partial
@@ -38,15 +37,12 @@ from harness import (
     assert_fails,
     assert_not_applicable,
     assert_passes,
-    free_port,
-    operator_command,
+    reference_station201,
     run_suite,
     start_runs,
 )
 
 from pytest_ocpp import pki
-from pytest_ocpp.reference.runner import BackgroundLoop
-from pytest_ocpp.reference.station201 import ReferenceStation201
 
 PASSWORD = "0123456789abcdefPW201SECRET"
 """The BasicAuthPassword of the profile 1 runs (27 characters)."""
@@ -170,13 +166,10 @@ def test_pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     )
 
 
-@contextmanager
-def station201(profile: int, defects: tuple[str, ...], files: Pki) -> Iterator[tuple[str, ...]]:
-    """A reference 2.0.1 station with ``defects`` connecting to 127.0.0.1:<free port> as
-    ``profile`` says; yields the pytest options pointing the suite at it."""
-    port = free_port()
-    scheme = "wss" if profile >= 2 else "ws"
-    options: dict[str, Any] = {}
+def station_options(profile: int, files: Pki) -> dict[str, Any]:
+    """What a reference 2.0.1 station needs to connect under ``profile``: the password
+    (profiles 1 and 2), the CSMS root to trust (2 and 3), its client certificate (3)."""
+    options: dict[str, Any] = {"reconnect_delay": 0.3}
     if profile in (1, 2):
         options["basic_auth_password"] = PASSWORD
     if profile >= 2:
@@ -184,28 +177,7 @@ def station201(profile: int, defects: tuple[str, ...], files: Pki) -> Iterator[t
     if profile == 3:
         options["tls_cert_file"], options["tls_key_file"] = files.client
         options["variables"] = {"SecurityCtrlr.AdditionalRootCertificateCheck": "true"}
-    station = ReferenceStation201(
-        f"{scheme}://127.0.0.1:{port}/ocpp",
-        defects=list(defects),
-        control_port=0,
-        response_timeout=5.0,
-        reconnect_delay=0.3,
-        **options,
-    )
-    with BackgroundLoop(f"station201-security-{'-'.join(defects) or 'conformant'}") as loop:
-        loop.run(station.start())
-        assert station.control_url is not None
-        try:
-            yield (
-                "--ocpp-listen",
-                f"127.0.0.1:{port}",
-                "--ocpp-version",
-                "2.0.1",
-                "--ocpp-station-operator",
-                operator_command(station.control_url),
-            )
-        finally:
-            loop.run(station.stop())
+    return options
 
 
 def security_run(
@@ -231,8 +203,10 @@ def security_run(
     env = {**os.environ, "OCPP_BASIC_AUTH_PASSWORD": PASSWORD}
     if profile == 3:
         env.pop("OCPP_BASIC_AUTH_PASSWORD")
-    with station201(profile, defects, files) as hosted:
-        return run_suite(workdir, *hosted, *args, ids=ids, env=env, **TIMEOUTS)
+    scheme = "wss" if profile >= 2 else "ws"
+    options = station_options(profile, files)
+    with reference_station201(defects, scheme=scheme, **options) as hosted:
+        return run_suite(workdir, *hosted.args, *args, ids=ids, env=env, **TIMEOUTS)
 
 
 def _cases(table: tuple[Defect, ...]) -> tuple[str, ...]:

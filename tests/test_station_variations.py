@@ -38,48 +38,8 @@ from harness import (
 
 from pytest_ocpp.reference.runner import BackgroundLoop
 from pytest_ocpp.reference.station import ReferenceStation
-from pytest_ocpp.sim.broker import MosquittoBroker
-from pytest_ocpp.sim.simulator import Simulator
 
-TESTCASES = str(Path(__file__).resolve().parent.parent / "testcases" / "ocpp16" / "cs")
 RESET_CASES = ("TC_013_CS", "TC_014_CS")
-
-
-def _whole_station_side(workdir: Path) -> Report:
-    """Every station-side 1.6 case against the chatty variant, with the 2 s timeouts of the
-    CSMS-side proof runs: the variant answers in milliseconds, and the cases' absence windows
-    (the message timeout) are most of the run's time.
-
-    The variant is driven through the MQTT station operator (the simulator wraps the same
-    reference station): 6.6 s of CPU instead of 31 s with a command-operator subprocess per
-    action. The whole station side through the command operator, compared case by case with
-    MQTT, is tests/test_sim_catalogue.py."""
-    port = free_port()
-    with MosquittoBroker() as broker, BackgroundLoop("chatty-sim") as loop:
-        simulator = Simulator(
-            f"ws://127.0.0.1:{port}/ocpp",
-            "1.6",
-            ["CP_1"],
-            mqtt=broker.address,
-            variants=("chatty_status",),
-            response_timeout=5.0,
-            reconnect_max_delay=1.0,
-        )
-        loop.run(simulator.start())
-        try:
-            return run_suite(
-                workdir,
-                "--ocpp-listen",
-                f"127.0.0.1:{port}",
-                "--ocpp-station-operator",
-                f"{broker.url}/ocpp",
-                TESTCASES,
-                timeout=600,
-                message_timeout=2,
-                response_timeout=2,
-            )
-        finally:
-            loop.run(simulator.stop())
 
 
 def _slow_reboot(workdir: Path) -> Report:
@@ -89,7 +49,6 @@ def _slow_reboot(workdir: Path) -> Report:
 
 
 JOBS: dict[str, Job] = {
-    "chatty": _whole_station_side,
     "slow_reboot": _slow_reboot,
     "forbidden_transition": station_job(
         ("TC_003_CS",), ("preparing_to_reserved",), message_timeout=3, response_timeout=3
@@ -111,21 +70,6 @@ JOBS: dict[str, Job] = {
 }
 
 runs = runs_fixture(JOBS, workers=4, timeout=700)
-
-
-def test_whole_station_side_passes_against_chatty_variant(runs: Runs) -> None:
-    """Repeats and legal intermediate statuses pass, and every report shows them as warnings:
-    Preparing repeated, SuspendedEV on the way to Charging, Uploading/Downloading repeated."""
-    report = runs["chatty"]
-    bad = {c: v for c, v in report.verdicts.items() if v[0] not in ("pass", "not applicable")}
-    assert not bad, f"not passing against the chatty variant: {bad}; {report.output}"
-    assert len(report.verdicts) >= 90, report.output
-    assert report.returncode == 0, report.output
-    warnings = {c["id"]: " ".join(c.get("warnings") or []) for c in report.cases}
-    assert "repeated Preparing" in warnings["TC_003_CS"], warnings["TC_003_CS"]
-    assert "passed through SuspendedEV" in warnings["TC_003_CS"], warnings["TC_003_CS"]
-    assert "repeated Uploading" in warnings["TC_045_1_CS"], warnings["TC_045_1_CS"]
-    assert "repeated Downloading" in warnings["TC_044_1_CS"], warnings["TC_044_1_CS"]
 
 
 def test_forbidden_transition_fails(runs: Runs) -> None:

@@ -15,6 +15,7 @@ import contextlib
 from pytest_ocpp import step
 from pytest_ocpp.catalog import ocpp_case
 from pytest_ocpp.csms import FakeCsms201, StationConnection
+from pytest_ocpp.csms.v16 import parse_timestamp
 from pytest_ocpp.link import IncomingCall
 from pytest_ocpp.operators import StationOperator
 from pytest_ocpp.verdicts import TargetTimeout, check, not_applicable
@@ -58,8 +59,23 @@ async def test_tc_e_01_cs(csms: FakeCsms201, station_operator: StationOperator) 
     step("2. Execute Reusable State EnergyTransferStarted")
     await csms.energy_transfer_started(sut, station_operator, authorized_since=mark)
     started = _started_at(sut, mark)
+    # The station's own clock orders its events: a Started that arrives after the EV's
+    # Occupied report but is stamped before it was still made at the authorization.
+    occupied = [
+        parse_timestamp(str(c.payload.get("timestamp")))
+        for c in sut.link.inbox[plugged:]
+        if c.action == "StatusNotification" and c.payload.get("connectorStatus") == "Occupied"
+    ]
+    connected_at = occupied[0] if occupied else None
+
+    def after_connection(index: int, call: IncomingCall) -> bool:
+        stamp = parse_timestamp(str(call.payload.get("timestamp")))
+        if index < plugged:
+            return False
+        return connected_at is None or stamp is None or stamp >= connected_at
+
     check(
-        bool(started) and all(index >= plugged for index, _ in started),
+        bool(started) and all(after_connection(index, call) for index, call in started),
         "E01.FR.05: the transaction is Started once the EV connected and the power path "
         "closed, not at the authorization",
         [call.payload for _, call in started],

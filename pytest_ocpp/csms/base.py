@@ -360,6 +360,9 @@ class FakeCsms:
         """TLS Client Hellos received on the main listener: a station's connection attempt
         is seen even when its handshake then fails (count them with :meth:`hello_seen`)."""
         self.hello_arrived = asyncio.Event()
+        self.refusal_seen = asyncio.Event()
+        """Set at each connection refused for a simulated outage, so a wait for the station's
+        next attempt is awaited, not polled (clear it before waiting)."""
         """Set at each Client Hello, so a wait for one is awaited, not polled."""
         self.listener_profile: dict[int, int] = {}
         """Port of an extra listener (:meth:`open_listener`) → the security profile it
@@ -695,6 +698,7 @@ class FakeCsms:
         station_id = request.path.rstrip("/").rsplit("/", 1)[-1]
         if self.behaviour.refuse_connections:
             self.trace.event("csms", f"refusing connection from {station_id} (simulated outage)")
+            self.refusal_seen.set()
             return connection.respond(503, "simulated outage\n")
         profile = self.profile_of(connection)
         if profile in (2, 3) and security.tls_info(connection) is None:

@@ -547,13 +547,17 @@ def _refused_since(csms: FakeCsms201, since: float) -> list[float]:
 async def _refused_attempt(csms: FakeCsms201, since: float, timeout: float) -> float:
     """Wait for the station's next (refused) connection attempt after ``since``."""
     deadline = time.monotonic() + timeout
-    while not _refused_since(csms, since):
-        if time.monotonic() > deadline:
+    while True:
+        csms.refusal_seen.clear()  # before looking: a refusal from now on sets it again
+        refused = _refused_since(csms, since)
+        if refused:
+            return refused[0]
+        try:
+            await asyncio.wait_for(csms.refusal_seen.wait(), deadline - time.monotonic())
+        except asyncio.TimeoutError:
             raise TargetTimeout(
                 f"the Charging Station made no reconnection attempt within {timeout:g} s"
-            )
-        await asyncio.sleep(0.05)
-    return _refused_since(csms, since)[0]
+            ) from None
 
 
 def _retry_wait_minimum(csms: FakeCsms201) -> int:

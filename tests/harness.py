@@ -33,6 +33,7 @@ from types import ModuleType
 from typing import Any, Protocol
 
 import pytest
+import zygote
 
 from pytest_ocpp.config import IdTags
 from pytest_ocpp.embedded import reference_id_tags
@@ -167,6 +168,17 @@ PYCACHE = Path(tempfile.gettempdir()) / f"pytest-ocpp-pycache-{os.getuid()}"
 """Where the suite runs of this test suite cache their bytecode (PYTHONPYCACHEPREFIX)."""
 
 
+def _run_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` for a suite run. Hundreds of runs would each compile the package and rewrite
+    the assertions of every case module (a second of CPU a run) unless bytecode is cached:
+    kept out of the working tree, shared by all runs and workers (Python and pytest write pyc
+    files atomically)."""
+    environment = dict(env)
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    environment["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    return environment
+
+
 def run_pytest(
     workdir: Path,
     *args: str,
@@ -176,17 +188,18 @@ def run_pytest(
     """``python -m pytest *args`` in ``workdir``, without the cache plugin (nothing written
     into the working tree), output captured; ``env`` replaces this process's environment."""
     workdir.mkdir(parents=True, exist_ok=True)
-    environment = dict(os.environ if env is None else env)
-    # Hundreds of runs each compile the package and rewrite the assertions of every case
-    # module (a second of CPU a run) unless bytecode is cached: kept out of the working tree,
-    # shared by all runs and workers (Python and pytest write pyc files atomically).
-    environment.pop("PYTHONDONTWRITEBYTECODE", None)
-    environment["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    environment = _run_environment(os.environ if env is None else env)
     # hypothesis's pytest plugin imports hypothesis in every run's terminal summary (0.7 s of
     # CPU, hundreds of runs here); only the fuzz proofs, which pass its options, need it.
     quiet = [] if any(a.startswith("--hypothesis") for a in args) else ["-p", "no:hypothesispytest"]
+    options = ["-p", "no:cacheprovider", *quiet, *args]
+    if not os.environ.get("PYTEST_OCPP_COLD_RUNS"):
+        # Forked from a process that has imported pytest and the plugins once (zygote.py):
+        # the same run, half the CPU. PYTEST_OCPP_COLD_RUNS=1 starts each from scratch.
+        usual = _run_environment(os.environ)
+        return zygote.run(workdir, options, environment, timeout, usual_env=usual)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *quiet, *args],
+        [sys.executable, "-m", "pytest", *options],
         cwd=workdir,
         capture_output=True,
         text=True,

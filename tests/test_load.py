@@ -237,11 +237,11 @@ SCENARIOS = [
     ),
     Scenario(
         "gate-pass", "1.6", mode="gate", host="conformant-1.6",
-        gate_config="gate_stations = 10\ngate_duration = 3\ngate_spawn_rate = 10\np95_ms = 10000",
+        gate_config="gate_stations = 10\ngate_duration = 8\ngate_spawn_rate = 10\np95_ms = 10000",
     ),
     Scenario(
         "gate-fail", "1.6", mode="gate", host="boot-schema",
-        gate_config="gate_stations = 10\ngate_duration = 3\ngate_spawn_rate = 10\n"
+        gate_config="gate_stations = 10\ngate_duration = 8\ngate_spawn_rate = 10\n"
         "max_failure_ratio = 0.01\nmin_stations = 15",
     ),
 ]  # fmt: skip

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import harness
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
@@ -26,7 +27,6 @@ from pytest_ocpp.reference.control import forward
 from pytest_ocpp.reference.csms import ReferenceCsms
 from pytest_ocpp.reference.runner import BackgroundLoop
 from pytest_ocpp.sim import send
-from tests import harness
 
 BOOT = '{"chargePointVendor": "X", "chargePointModel": "Y"}'
 

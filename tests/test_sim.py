@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import harness
 import pytest
 
 from pytest_ocpp.sim import cli, topics
@@ -22,7 +23,6 @@ from pytest_ocpp.sim.broker import MosquittoBroker, MqttAddress, find_mosquitto
 from pytest_ocpp.sim.operator import mqtt_performer
 from pytest_ocpp.sim.simulator import Simulator, mqtt_client
 from pytest_ocpp.verdicts import NotApplicable, OperatorFailed, OperatorRefused
-from tests import harness
 from tests.sim_support import command, hosted_csms, watching
 
 NO_MOSQUITTO = (

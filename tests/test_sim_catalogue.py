@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import harness
 import pytest
 
 from pytest_ocpp.reference.runner import BackgroundLoop
 from pytest_ocpp.sim.broker import MosquittoBroker, find_mosquitto
 from pytest_ocpp.sim.simulator import Simulator
-from tests import harness
 
 pytestmark = pytest.mark.skipif(
     find_mosquitto() is None,

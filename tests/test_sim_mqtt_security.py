@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import harness
 import pytest
 
 from pytest_ocpp import pki
@@ -37,7 +38,6 @@ from pytest_ocpp.sim.broker import (
 from pytest_ocpp.sim.operator import mqtt_performer
 from pytest_ocpp.sim.simulator import Simulator
 from pytest_ocpp.verdicts import OperatorFailed
-from tests import harness
 from tests.sim_support import hosted_csms, watching
 
 pytestmark = pytest.mark.skipif(

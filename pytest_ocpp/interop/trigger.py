@@ -28,16 +28,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import httpx
 
 from pytest_ocpp.fuzz.rules import STATION_TO_CSMS
 from pytest_ocpp.operators import Performer
 from pytest_ocpp.schemas import schema_set
 from pytest_ocpp.verdicts import NotApplicable, OperatorFailed
 from pytest_ocpp.versions import get_version
+
+if TYPE_CHECKING:
+    import httpx
 
 TZI, TCK = "tzi-octt", "open-ocpp-tck"
 NAMES = {TZI: "tzi-OCTT", TCK: "open-ocpp-tck"}
@@ -215,6 +216,10 @@ def trigger_performer(setting: str, timeout: float) -> tuple[Performer, str]:
     route = _tzi_route if kind == TZI else _tck_route
 
     async def perform(job: dict[str, Any]) -> None:
+        # Imported here: the plugin loads this module on every run, and most runs use no
+        # trigger API (httpx costs a sixth of a second of CPU per pytest process).
+        import httpx
+
         method, path, body, expected = route(job)
         url = base + path
         try:

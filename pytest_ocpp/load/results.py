@@ -82,8 +82,11 @@ def missed(results: Results, settings: LoadSettings, stations: int) -> list[str]
     total = results.total
     ratio = total.failures / total.count if total.count else 1.0
     if total.count == 0:
-        problems.append("no request was completed at all")
-    if ratio > settings.max_failure_ratio:
+        problems.append(
+            f"no request was completed within gate_duration {settings.gate_duration:g} s "
+            "(is the CSMS accepting connections? on a busy machine, raise gate_duration)"
+        )
+    elif ratio > settings.max_failure_ratio:
         worst = sorted(results.failures, key=lambda f: -f[3])[:3]
         detail = "; ".join(f"{name}: {reason} ({n}x)" for _, name, reason, n in worst)
         problems.append(

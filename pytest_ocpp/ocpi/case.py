@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_ocpp.ocpi.catalog import CASES, SIDE, VERSION
 from pytest_ocpp.ocpi.config import OcpiConfig
-from pytest_ocpp.ocpi.emsp import EmspServer
-from pytest_ocpp.ocpi.registration import Registration
-from pytest_ocpp.ocpi.transport import Exchange, OcpiClient
+
+if TYPE_CHECKING:
+    # The plugin imports this module in every pytest run; aiohttp and httpx (a third of a
+    # second of CPU) are imported only when an OCPI case runs.
+    from pytest_ocpp.ocpi.emsp import EmspServer
+    from pytest_ocpp.ocpi.registration import Registration
+    from pytest_ocpp.ocpi.transport import Exchange
 
 MARKER = "ocpi_case"
 LAST_MARKER = "ocpi_last"
@@ -63,6 +67,8 @@ class OcpiCase:
         tag, which the CSMS under test knows from the OCPP configuration."""
         self.emsp = emsp
         self.registration = registration
+        from pytest_ocpp.ocpi.transport import OcpiClient
+
         self.log: list[Exchange] = []
         self.client = OcpiClient(config.response_timeout, self.log)
         self.ocpp_context: Any = None

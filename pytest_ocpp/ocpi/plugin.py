@@ -8,7 +8,7 @@ config first, whose config file holds our ``[ocpi]`` table.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import pytest_asyncio
@@ -17,10 +17,13 @@ from pytest_ocpp.config import ConfigError
 from pytest_ocpp.ocpi.case import LAST_MARKER, MARKER, OcpiCase
 from pytest_ocpp.ocpi.catalog import CASES
 from pytest_ocpp.ocpi.config import OCPI_OPTIONS, OcpiConfig, build_ocpi_config
-from pytest_ocpp.ocpi.emsp import EmspServer
-from pytest_ocpp.ocpi.registration import Registration
-from pytest_ocpp.ocpi.transport import OcpiClient
 from pytest_ocpp.verdicts import NotApplicable
+
+if TYPE_CHECKING:
+    # Imported where the fixtures run, not with the plugin: a run without OCPI cases does not
+    # load aiohttp and httpx.
+    from pytest_ocpp.ocpi.emsp import EmspServer
+    from pytest_ocpp.ocpi.registration import Registration
 
 OCPI_CONFIG_KEY = pytest.StashKey[OcpiConfig]()
 REFERENCE_TOKEN_A = "pytest-ocpp-reference-token-a"
@@ -168,6 +171,8 @@ def ocpi_target(
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def ocpi_emsp(ocpi_config: OcpiConfig) -> AsyncIterator[EmspServer]:
     """Our eMSP endpoints, for the whole run: the CPO keeps the URLs it fetched."""
+    from pytest_ocpp.ocpi.emsp import EmspServer
+
     host, port = ocpi_config.listen
     server = EmspServer(
         host,
@@ -194,6 +199,9 @@ async def ocpi_registration(
 ) -> AsyncIterator[Registration]:
     """The run's registration with the CPO; unregistered at the end if a case left it
     registered, so the CPO is left as it was found."""
+    from pytest_ocpp.ocpi.registration import Registration
+    from pytest_ocpp.ocpi.transport import OcpiClient
+
     url, token_a = ocpi_target
     registration = Registration(url, token_a, ocpi_emsp, ocpi_config.callback_timeout)
     try:

@@ -108,11 +108,10 @@ async def test_tc_n_26_cs(csms: FakeCsms201, station_operator: StationOperator) 
     uploads = 1
     end = first.received_at + 3 * interval
     while len(failures) < 4:
-        wait = (
-            csms.config.timeouts.transfer
-            if not failures
-            else max(0.0, end + csms.config.timeouts.message - time.time())
-        )
+        # A station may report the failure once, after its retries (3 x retryInterval after
+        # the first Uploading): the transfer timeout counts from there, not from Uploading.
+        after = csms.config.timeouts.message if failures else csms.config.timeouts.transfer
+        wait = max(0.0, end + after - time.time())
         try:
             item = await sut.wait_for(
                 "LogStatusNotification",

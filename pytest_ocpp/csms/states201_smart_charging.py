@@ -11,13 +11,13 @@ post-conditions leave no profile behind.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from pytest_ocpp.case import step, warn
 from pytest_ocpp.station.charging_profiles import SmartChargingValues
+from pytest_ocpp.timestamps import parse_timestamp
 from pytest_ocpp.verdicts import check
 
 if TYPE_CHECKING:
@@ -285,8 +285,7 @@ def _started_at(sut: StationConnection, tx_id: str | None) -> datetime | None:
             item.payload.get("transactionInfo") or {} if item.action == "TransactionEvent" else {}
         )
         if info.get("transactionId") == tx_id and item.payload.get("eventType") == "Started":
-            with contextlib.suppress(ValueError, TypeError):
-                return datetime.fromisoformat(str(item.payload["timestamp"]).replace("Z", "+00:00"))
+            return parse_timestamp(item.payload.get("timestamp"))
     return None
 
 
@@ -322,10 +321,9 @@ def check_ev_schedule(
     end = given.get("duration")
     if end is not None and profile.get("chargingProfileKind") == "Relative" and sut is not None:
         started = _started_at(sut, profile.get("transactionId"))
-        with contextlib.suppress(ValueError, TypeError):
-            base = datetime.fromisoformat(str(payload["timeBase"]).replace("Z", "+00:00"))
-            if started is not None:
-                end -= max(0.0, (base - started).total_seconds())
+        base = parse_timestamp(payload.get("timeBase"))
+        if started is not None and base is not None:
+            end -= max(0.0, (base - started).total_seconds())
     for period in ev.get("chargingSchedulePeriod") or []:
         if end is not None and period.get("startPeriod", 0) >= end - slack:
             continue

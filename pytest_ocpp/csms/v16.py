@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -18,6 +17,7 @@ from pytest_ocpp.csms.keys16 import is_required, missing_key
 from pytest_ocpp.csms.states16_security import SecurityStates16
 from pytest_ocpp.link import Handler, IncomingCall
 from pytest_ocpp.station import now
+from pytest_ocpp.timestamps import parse_timestamp
 from pytest_ocpp.verdicts import (
     NotApplicable,
     check,
@@ -52,16 +52,6 @@ class OfflineWindow:
     start: datetime
     end: datetime | None = None
     hold: float = 0.0
-
-
-def parse_timestamp(text: str) -> datetime | None:
-    """An OCPP 1.6 dateTime (ISO 8601 with offset, any number of fraction digits), or None."""
-    trimmed = re.sub(r"(\.\d{6})\d+", r"\1", text.replace("Z", "+00:00").replace("z", "+00:00"))
-    try:
-        stamp = datetime.fromisoformat(trimmed)
-    except ValueError:
-        return None
-    return stamp if stamp.tzinfo is not None else None
 
 
 def _clock(moment: datetime) -> str:

@@ -29,6 +29,7 @@ from pytest_ocpp.config import IdTags
 from pytest_ocpp.link import IncomingCall
 from pytest_ocpp.operators import CsmsOperator
 from pytest_ocpp.station import Station16, check
+from pytest_ocpp.timestamps import parse_timestamp
 from pytest_ocpp.verdicts import NotApplicable
 
 EXPIRY_OFFSET = timedelta(hours=1)
@@ -104,21 +105,6 @@ def _check_connector_not_zero(request: IncomingCall) -> None:
     )
 
 
-def _parse_date_time(value: object) -> datetime | None:
-    """An OCPP 1.6 dateTime (ISO 8601, §7) as an aware datetime; None when it is not one. A
-    value without an offset is read as UTC, the only time OCPP 1.6 exchanges."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
-
-
 # -- §3.17.1 Reservation of a Connector ----------------------------------------------------------
 @ocpp_case("TC_046_CSMS")
 async def test_tc_046_csms(station: Station16, csms_operator: CsmsOperator, tags: IdTags) -> None:
@@ -165,7 +151,7 @@ async def test_tc_047_csms(station: Station16, csms_operator: CsmsOperator, tags
     request = await _reserve_now(station, csms_operator, payload, "Accepted")
     arrived = datetime.now(timezone.utc)
     _check_reserve_now(request, connector, tags.valid)
-    expiry = _parse_date_time(request.payload["expiryDate"])
+    expiry = parse_timestamp(request.payload["expiryDate"])
     check(
         expiry is not None and expiry > arrived,
         f"Step 1: ReserveNow.req expiryDate in the future (the current time plus <Configured "

@@ -27,6 +27,7 @@ from pytest_ocpp.case import warn
 from pytest_ocpp.csms import FakeCsms201, StationConnection
 from pytest_ocpp.csms.states201_smart_charging import after, iso
 from pytest_ocpp.link import IncomingCall
+from pytest_ocpp.timestamps import timestamp
 from pytest_ocpp.verdicts import check, not_applicable
 
 GENERATED_ID = 7001
@@ -41,12 +42,6 @@ def request_id() -> int:
     """<Generated requestId>: a new one per request of the run."""
     _REQUEST_ID[0] += 1
     return _REQUEST_ID[0]
-
-
-def parse_time(value: Any) -> datetime:
-    text = str(value).replace("Z", "+00:00")
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def profile(
@@ -193,7 +188,7 @@ def _same(sent: Any, got: Any) -> bool:
         return math.isclose(float(sent), float(got), abs_tol=1e-6)
     if isinstance(sent, str) and isinstance(got, str) and sent != got:
         try:
-            return parse_time(sent) == parse_time(got)
+            return timestamp(sent) == timestamp(got)
         except ValueError:
             return False
     return sent == got
@@ -275,7 +270,7 @@ async def composite(
     )
     tolerance = csms.max_time_deviation + 1
     try:
-        start = parse_time(schedule.get("scheduleStart"))
+        start = timestamp(schedule.get("scheduleStart"))
     except (TypeError, ValueError):
         start = None
     check(

@@ -26,6 +26,7 @@ from pytest_ocpp import step
 from pytest_ocpp.catalog import ocpp_case
 from pytest_ocpp.csms import FakeCsms201, StationConnection
 from pytest_ocpp.operators import StationOperator
+from pytest_ocpp.timestamps import parse_timestamp
 from pytest_ocpp.verdicts import TargetTimeout, check
 
 
@@ -111,14 +112,6 @@ async def _back_online(csms: FakeCsms201, generation: int) -> tuple[StationConne
     csms.behaviour.refuse_connections = False
     sut = await csms.next_connection(after=generation, timeout=3 * _backoff(csms) + 30)
     return sut, datetime.now(timezone.utc)
-
-
-def _moment(payload: dict[str, Any]) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(str(payload.get("timestamp")).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 async def _nothing_authorized(
@@ -229,7 +222,8 @@ async def test_tc_c_21_cs(csms: FakeCsms201, station_operator: StationOperator) 
         i.payload
         for i in sut.link.inbox[: sut.link.inbox.index(stop)]
         if i.action == "TransactionEvent"
-        and (_moment(i.payload) or online_at) < online_at - timedelta(seconds=0.5)
+        and (parse_timestamp(i.payload.get("timestamp")) or online_at)
+        < online_at - timedelta(seconds=0.5)
     ]
     check(bool(queued), "step 1: TransactionEventRequests queued while offline", queued)
     check(
@@ -365,7 +359,8 @@ async def test_tc_c_26_cs(csms: FakeCsms201, station_operator: StationOperator) 
         i.payload
         for i in sut.link.inbox
         if i.action == "TransactionEvent"
-        and (_moment(i.payload) or online_at) < online_at - timedelta(seconds=0.5)
+        and (parse_timestamp(i.payload.get("timestamp")) or online_at)
+        < online_at - timedelta(seconds=0.5)
     ]
     check(
         all(p.get("offline") is True for p in queued),

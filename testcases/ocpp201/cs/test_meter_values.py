@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
 from pytest_ocpp import step
@@ -37,6 +36,7 @@ from pytest_ocpp.csms import FakeCsms201
 from pytest_ocpp.csms.base import StationConnection
 from pytest_ocpp.link import IncomingCall
 from pytest_ocpp.operators import StationOperator
+from pytest_ocpp.timestamps import timestamp
 from pytest_ocpp.verdicts import check
 
 ENERGY = "Energy.Active.Import.Register"
@@ -77,10 +77,6 @@ async def _measurands(csms: FakeCsms201, sut: StationConnection, text: str) -> l
 
 
 # -- judging readings -----------------------------------------------------------------------
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def _check_measurands(label: str, values: Iterable[dict[str, Any]], wanted: list[str]) -> None:
     """Every moment's readings hold an element per configured measurand (the measurand may be
     omitted for Energy.Active.Import.Register, its default)."""
@@ -111,7 +107,7 @@ def _check_context(label: str, values: Iterable[dict[str, Any]], context: str) -
 def _check_interval(label: str, values: Iterable[dict[str, Any]], interval: int) -> None:
     """The intervals between distinct timestamps equal the configured one (readings of one
     moment may share a timestamp)."""
-    moments = sorted({_time(str(v["timestamp"])) for v in values})
+    moments = sorted({timestamp(str(v["timestamp"])) for v in values})
     for before, after in itertools.pairwise(moments):
         gap = (after - before).total_seconds()
         check(

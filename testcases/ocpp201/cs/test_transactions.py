@@ -15,9 +15,9 @@ import contextlib
 from pytest_ocpp import step
 from pytest_ocpp.catalog import ocpp_case
 from pytest_ocpp.csms import FakeCsms201, StationConnection
-from pytest_ocpp.csms.v16 import parse_timestamp
 from pytest_ocpp.link import IncomingCall
 from pytest_ocpp.operators import StationOperator
+from pytest_ocpp.timestamps import parse_timestamp
 from pytest_ocpp.verdicts import TargetTimeout, check, not_applicable
 
 from ._transactions_support import (

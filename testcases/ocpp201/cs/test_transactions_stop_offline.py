@@ -32,16 +32,13 @@ from pytest_ocpp.csms import FakeCsms201
 from pytest_ocpp.csms.base import StationConnection
 from pytest_ocpp.link import IncomingCall
 from pytest_ocpp.operators import StationOperator
+from pytest_ocpp.timestamps import timestamp
 from pytest_ocpp.verdicts import TargetTimeout, check
 
 from .test_meter_values import _ended, _sample_interval
 
 CLOCK_TOLERANCE = 1.0
 """Seconds a queued event's timestamp may lie outside the offline period (clock skew)."""
-
-
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _retry_wait(csms: FakeCsms201) -> int:
@@ -289,7 +286,7 @@ def _check_queued(
         seq = number
         if number == last_seq:
             continue  # a redelivery of the event sent just before the outage
-        moment = _time(str(payload["timestamp"]))
+        moment = timestamp(str(payload["timestamp"]))
         check(
             (began - moment).total_seconds() <= CLOCK_TOLERANCE
             and (moment - ended).total_seconds() <= CLOCK_TOLERANCE,
@@ -358,7 +355,7 @@ async def test_tc_e_40_cs(csms: FakeCsms201, station_operator: StationOperator) 
         )
     _check_queued("Step 3 TransactionEventRequest", queued, began, ended, last_seq)
     periodic = [
-        _time(str(c.payload["timestamp"]))
+        timestamp(str(c.payload["timestamp"]))
         for c in queued
         if c.payload["triggerReason"] == "MeterValuePeriodic"
     ]

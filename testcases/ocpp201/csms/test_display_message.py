@@ -39,6 +39,7 @@ from pytest_ocpp.config import ConfigError, OcppConfig
 from pytest_ocpp.link import IncomingCall
 from pytest_ocpp.operators import CsmsOperator
 from pytest_ocpp.station import Station201, check
+from pytest_ocpp.timestamps import parse_timestamp
 from pytest_ocpp.verdicts import check_octt
 
 PRIORITIES = ("AlwaysFront", "InFront", "NormalCycle")
@@ -119,20 +120,6 @@ def _in_seconds(seconds: float) -> tuple[str, datetime]:
     stamp = datetime.now(timezone.utc) + timedelta(seconds=seconds)
     text = stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
     return text, stamp
-
-
-def _parse_date_time(value: object) -> datetime | None:
-    """A 2.0.1 dateTime as an aware datetime; None when it is not one (UTC if no offset)."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
 
 
 # -- the exchanges -------------------------------------------------------------------------------
@@ -240,7 +227,7 @@ def _check_transaction(message: dict[str, Any], transaction_id: str | None) -> N
 
 def _check_time(message: dict[str, Any], key: str, expected: datetime) -> None:
     """message.startDateTime / endDateTime: <Configured ...>, to the minute."""
-    sent = _parse_date_time(message.get(key))
+    sent = parse_timestamp(message.get(key))
     check(
         sent is not None and abs(sent - expected) <= DATE_TIME_SLACK,
         f"Step 1: SetDisplayMessageRequest message.{key} <Configured {key}> "

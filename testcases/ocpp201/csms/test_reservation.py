@@ -36,6 +36,7 @@ from pytest_ocpp.catalog import ocpp_case
 from pytest_ocpp.config import IdTags, OcppConfig
 from pytest_ocpp.operators import CsmsOperator
 from pytest_ocpp.station import Station201, check
+from pytest_ocpp.timestamps import parse_timestamp
 from pytest_ocpp.verdicts import TargetFailure
 
 EXPIRY_OFFSET = 3600
@@ -58,20 +59,6 @@ def _in_seconds(seconds: float) -> str:
     """A 2.0.1 dateTime ``seconds`` from now (at most 3 fraction digits, Part 2 "dateTime")."""
     stamp = datetime.now(timezone.utc) + timedelta(seconds=seconds)
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
-
-
-def _parse_date_time(value: object) -> datetime | None:
-    """A 2.0.1 dateTime as an aware datetime; None when it is not one (UTC if no offset)."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
 
 
 def _reserve_now_payload(
@@ -239,7 +226,7 @@ async def test_tc_h_07_csms(
     reservation_id = int(payload["id"])
     ended = False
     try:
-        expiry = _parse_date_time(payload.get("expiryDateTime"))
+        expiry = parse_timestamp(payload.get("expiryDateTime"))
         check(
             expiry is not None and expiry >= asked_at - DATE_TIME_SLACK,
             f"Step 1: ReserveNowRequest expiryDateTime the current time + <configured "

@@ -46,6 +46,7 @@ from pytest_ocpp.station.charging_profiles import (
     check_set_charging_profile,
     phase_switching_supported,
 )
+from pytest_ocpp.timestamps import parse_timestamp
 from pytest_ocpp.verdicts import check_octt
 
 NOW_TOLERANCE = timedelta(seconds=60)
@@ -82,16 +83,6 @@ def _at(moment: datetime) -> str:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _parse(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _schedule(
@@ -281,7 +272,7 @@ def _check_now(
 ) -> None:
     """TC_K_01's "<field> now (+ offset)": within the moments the operator was asked and the
     request arrived, shifted by ``offset``, give or take :data:`NOW_TOLERANCE`."""
-    moment = _parse(value)
+    moment = parse_timestamp(value)
     low, high = window[0] + offset - NOW_TOLERANCE, window[1] + offset + NOW_TOLERANCE
     what = "now" + (f" + {offset.total_seconds():g} s" if offset else "")
     check_octt(

@@ -26,6 +26,7 @@ import json
 import os
 import random
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -121,7 +122,13 @@ def main() -> None:
     # Only the package's own imports, not this file's folder (a user's run has no tests/).
     sys.path[0] = os.getcwd()
     _preload()
-    _run(_serve(path))
+    zygote = os.getpid()
+    try:
+        request = _serve(path)
+    finally:
+        if os.getpid() == zygote:  # the zygote ending, not a child leaving the loop
+            shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+    _run(request)
 
 
 def _preload() -> None:

@@ -156,7 +156,7 @@ class Scenario:
     duration: int = 4
     config: str = BUSY
     csms_requests: bool = False
-    mode: str = "local"  # "local" | "workers" | "gate"
+    mode: str = "local"  # "local" | "workers" | "processes" | "gate"
     gate_config: str = ""
     host: str = ""
     """Which CSMS: "" its own process (with ``defects``), else the in-process CSMS of that
@@ -236,6 +236,10 @@ SCENARIOS = [
         until=lambda found: _count(found, "BootNotification") >= 20,
     ),
     Scenario(
+        "processes", "1.6", stations=20, duration=40, mode="processes", host="conformant-2.0.1",
+        until=lambda found: _count(found, "BootNotification") >= 20,
+    ),
+    Scenario(
         "gate-pass", "1.6", mode="gate", host="conformant-1.6",
         gate_config="gate_stations = 10\ngate_duration = 8\ngate_spawn_rate = 10\np95_ms = 10000",
     ),
@@ -292,6 +296,17 @@ def _run_workers(scenario: Scenario, config: Path, prefix: Path) -> Any:
     return out
 
 
+def _processes() -> tuple[str, ...]:
+    """``--processes 2`` on a port of its own: the forked workers find their master on
+    Locust's default port 5557 otherwise, where another Locust run on the machine may be."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = str(sock.getsockname()[1])
+    return ("--processes", "2", "--master-bind-port", port, "--master-port", port)
+
+
 def _finish(process: subprocess.Popen[str], scenario: Scenario, prefix: Path) -> str:
     """Wait for the run, stopping it early once ``scenario.until`` holds of the statistics
     Locust rewrites every second."""
@@ -324,6 +339,8 @@ def _run(scenario: Scenario, workdir: Path) -> Any:
             capture_output=True, text=True, timeout=120, cwd=workdir, check=False,
         )  # fmt: skip
     pattern = "" if scenario.host == "" else 'station_id_pattern = "W{worker}-{n}"\n'
+    if scenario.mode == "processes":  # shares its CSMS with "workers": ids of its own
+        pattern = 'station_id_pattern = "P{worker}-{n}"\n'
     config.write_text(scenario.config.replace("[load]\n", f"[load]\n{pattern}"), "utf-8")
     if scenario.mode == "workers":
         return _run_workers(scenario, config, prefix)
@@ -335,6 +352,7 @@ def _run(scenario: Scenario, workdir: Path) -> Any:
         stations=scenario.stations,
         duration=scenario.duration,
         spawn_rate=scenario.stations,
+        extra=_processes() if scenario.mode == "processes" else (),
     )
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return _finish(process, scenario, prefix)
@@ -508,6 +526,19 @@ def test_master_and_two_workers_merge_both_workers_stations(runs: dict[str, Scen
     assert found.figures["workers_reporting"] == 2, found.figures
     assert found.total.failures == 0, found.failures
     # Each worker spawned half the stations: the master's rows count both halves.
+    for name in ("handshake", "BootNotification"):
+        row = found.row(name)
+        assert row is not None and row.count == scenario.stations, (name, row)
+
+
+def test_processes_on_one_machine_merge_both_processes_stations(
+    runs: dict[str, Scenario],
+) -> None:
+    """``--processes 2``: Locust forks two workers on this machine; one set of statistics."""
+    scenario = runs["processes"]
+    found = _results(scenario)
+    assert found.figures["workers_reporting"] == 2, found.figures
+    assert found.total.failures == 0, found.failures
     for name in ("handshake", "BootNotification"):
         row = found.row(name)
         assert row is not None and row.count == scenario.stations, (name, row)

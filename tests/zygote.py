@@ -4,8 +4,8 @@ Each run is a process of its own, as a user's is, but starting one costs ~0.9 s 
 it importing pytest, its plugins and ours: on CI's two cores that was a third of the whole
 suite's CPU. This process imports them once and forks a child per run (Unix ``fork``: the
 imports are shared, copy-on-write). The child then does what ``python -m pytest`` does: its
-own working directory, environment, ``sys.path[0]`` and ``sys.argv``, ``pytest.console_main()``
-and a normal interpreter exit (atexit handlers, finalizers, their warnings on stderr, which the
+own working directory, environment, ``sys.path[0]`` and ``sys.argv``, ``pytest.main()`` and a
+normal interpreter exit (atexit handlers, finalizers, their warnings on stderr, which the
 harness inspects). Nothing of a run survives into the next: each child starts from the zygote's
 state, in which no test ran and no event loop exists.
 
@@ -40,7 +40,6 @@ from typing import Any
 
 PRELOAD = (
     "pytest",
-    "_pytest.pytester",
     "pytest_asyncio.plugin",
     "allure_pytest.plugin",
     "xdist.plugin",
@@ -99,6 +98,7 @@ def _run(request: dict[str, Any]) -> None:
     random.seed()  # else every run draws the same "random" numbers as its siblings
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
+    os.close(devnull)
     for fd, name in ((1, "stdout"), (2, "stderr")):
         target = os.open(request[name], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(target, fd)

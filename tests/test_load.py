@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness import free_port
 
 from pytest_ocpp.config import IdTags, check_document
 from pytest_ocpp.embedded import reference_id_tags
@@ -275,11 +276,7 @@ def _csms_process(defects: tuple[str, ...]) -> subprocess.Popen[str]:
 
 def _run_workers(scenario: Scenario, config: Path, prefix: Path) -> Any:
     """Master and two workers, as ``--master`` / ``--worker`` on several machines would."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     master = _locust(
         "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
         "--expect-workers", "2", "--headless", "--target", scenario.url,
@@ -299,11 +296,7 @@ def _run_workers(scenario: Scenario, config: Path, prefix: Path) -> Any:
 def _processes() -> tuple[str, ...]:
     """``--processes 2`` on a port of its own: the forked workers find their master on
     Locust's default port 5557 otherwise, where another Locust run on the machine may be."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = str(sock.getsockname()[1])
+    port = str(free_port())
     return ("--processes", "2", "--master-bind-port", port, "--master-port", port)
 
 
@@ -520,28 +513,17 @@ def test_storms_are_figures_of_their_own(runs: dict[str, Scenario]) -> None:
     ), counts
 
 
-def test_master_and_two_workers_merge_both_workers_stations(runs: dict[str, Scenario]) -> None:
-    scenario = runs["workers"]
+@pytest.mark.parametrize("name", ["workers", "processes"])
+def test_two_workers_merge_both_workers_stations(runs: dict[str, Scenario], name: str) -> None:
+    """``--master`` with two ``--worker`` processes, and ``--processes 2`` (Locust forks the
+    two on this machine): either way, one set of statistics that counts both halves."""
+    scenario = runs[name]
     found = _results(scenario)
     assert found.figures["workers_reporting"] == 2, found.figures
     assert found.total.failures == 0, found.failures
-    # Each worker spawned half the stations: the master's rows count both halves.
-    for name in ("handshake", "BootNotification"):
-        row = found.row(name)
-        assert row is not None and row.count == scenario.stations, (name, row)
-
-
-def test_processes_on_one_machine_merge_both_processes_stations(
-    runs: dict[str, Scenario],
-) -> None:
-    """``--processes 2``: Locust forks two workers on this machine; one set of statistics."""
-    scenario = runs["processes"]
-    found = _results(scenario)
-    assert found.figures["workers_reporting"] == 2, found.figures
-    assert found.total.failures == 0, found.failures
-    for name in ("handshake", "BootNotification"):
-        row = found.row(name)
-        assert row is not None and row.count == scenario.stations, (name, row)
+    for row_name in ("handshake", "BootNotification"):
+        row = found.row(row_name)
+        assert row is not None and row.count == scenario.stations, (row_name, row)
 
 
 def test_gate_passes_on_a_conformant_csms_and_fails_with_the_figures(

@@ -360,10 +360,10 @@ class FakeCsms:
         """TLS Client Hellos received on the main listener: a station's connection attempt
         is seen even when its handshake then fails (count them with :meth:`hello_seen`)."""
         self.hello_arrived = asyncio.Event()
+        """Set at each Client Hello, so a wait for one is awaited, not polled."""
         self.refusal_seen = asyncio.Event()
         """Set at each connection refused for a simulated outage, so a wait for the station's
         next attempt is awaited, not polled (clear it before waiting)."""
-        """Set at each Client Hello, so a wait for one is awaited, not polled."""
         self.listener_profile: dict[int, int] = {}
         """Port of an extra listener (:meth:`open_listener`) → the security profile it
         serves; its connections are judged by that profile."""

@@ -513,7 +513,7 @@ class FakeCsms16(SecurityStates16, GeneralConditions16):
             for call in sut.link.inbox
             if call is not exclude
             and call.action == "StatusNotification"
-            and (stamp := parse_timestamp(str(call.payload.get("timestamp", "")))) is not None
+            and (stamp := parse_timestamp(call.payload.get("timestamp"))) is not None
         )
         return samples[len(samples) // 2] if samples else 0.0
 
@@ -538,7 +538,7 @@ class FakeCsms16(SecurityStates16, GeneralConditions16):
           wait for the Central System."""
         assert window.end is not None, "come_online() closes the window"
         what = f"{message.action}.req"
-        stamp = parse_timestamp(str(message.payload.get("timestamp", "")))
+        stamp = parse_timestamp(message.payload.get("timestamp"))
         # Judge the station's timestamp on the station's own clock: a real charger's clock
         # may be seconds off ours, which must not turn an offline start into a failure.
         offset = timedelta(seconds=self.clock_offset(sut, exclude=message))

@@ -62,14 +62,14 @@ async def test_tc_e_01_cs(csms: FakeCsms201, station_operator: StationOperator) 
     # The station's own clock orders its events: a Started that arrives after the EV's
     # Occupied report but is stamped before it was still made at the authorization.
     occupied = [
-        parse_timestamp(str(c.payload.get("timestamp")))
+        parse_timestamp(c.payload.get("timestamp"))
         for c in sut.link.inbox[plugged:]
         if c.action == "StatusNotification" and c.payload.get("connectorStatus") == "Occupied"
     ]
     connected_at = occupied[0] if occupied else None
 
     def after_connection(index: int, call: IncomingCall) -> bool:
-        stamp = parse_timestamp(str(call.payload.get("timestamp")))
+        stamp = parse_timestamp(call.payload.get("timestamp"))
         if index < plugged:
             return False
         return connected_at is None or stamp is None or stamp >= connected_at

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
+from pytest_ocpp.fuzz import profiles
 from pytest_ocpp.fuzz.mutations import BAD_DATETIMES, Mutant, has_sites, mutants
 from pytest_ocpp.fuzz.rules import (
     EXTRA_PROPERTY,
@@ -31,6 +32,7 @@ from pytest_ocpp.fuzz.strategies import (
     payloads,
 )
 from pytest_ocpp.schemas import is_rfc3339, schema_set
+from pytest_ocpp.verdicts import TargetFailure
 from pytest_ocpp.versions import V16, V21, V201, OcppVersion
 
 FEW = settings(
@@ -279,3 +281,19 @@ def test_a_schema_outside_the_known_keywords_is_refused(
         from_schema(schema, V201, where="future schema")
     assert "future schema" in str(raised.value)
     assert "teach it" in str(raised.value)
+
+
+def test_a_property_with_two_distinct_failures_reports_one() -> None:
+    """A verdict names one failure: hypothesis's ExceptionGroup of several distinct bugs used to
+    reach the report as "pytest-ocpp internal error (ExceptionGroup)"."""
+
+    @profiles.current()
+    @given(st.integers(min_value=0, max_value=100))
+    def prop(value: int) -> None:
+        if value % 2:
+            raise TargetFailure(f"odd {value}")
+        if value > 10:
+            raise ValueError(f"large even {value}")
+
+    with pytest.raises((TargetFailure, ValueError)):
+        prop()

@@ -34,6 +34,7 @@ import json
 import os
 import signal
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
 from pytest_ocpp.case import current
@@ -139,6 +140,24 @@ Performer = Callable[[dict[str, Any]], Awaitable[None]]
 """Performs one action described by a JSON-able dict; raises OperatorFailed/NotApplicable."""
 
 
+@dataclass(frozen=True)
+class ApiPerformer:
+    """A :data:`Performer` that asks an HTTP API to make the CSMS act (the trigger APIs of
+    :mod:`pytest_ocpp.interop.trigger`).
+
+    A type of its own because its pending call means something a command's does not: a
+    command may legitimately wait for the CSMS's own confirmation, but an API call that has
+    not been answered by the operator timeout while nothing arrived on the wire is the API
+    hanging, and the issue's contract (issue 23) makes a hanging API an operator error, never
+    a verdict on the CSMS. ``api`` names it in that message ("the tzi-OCTT API at URL")."""
+
+    perform: Performer
+    api: str
+
+    async def __call__(self, job: dict[str, Any]) -> None:
+        await self.perform(job)
+
+
 class _Station(Protocol):
     station_id: str
 
@@ -188,6 +207,14 @@ class CsmsOperator:
             done, _ = await asyncio.wait(
                 {performing, claim}, timeout=wait, return_when=asyncio.FIRST_COMPLETED
             )
+            if not done and isinstance(self._perform, ApiPerformer):
+                performing.cancel()
+                await asyncio.wait({performing})
+                raise OperatorFailed(
+                    f"{self._perform.api} had not answered the request to make the CSMS send "
+                    f"{action} after {wait:g} s (--ocpp-operator-timeout), and no {action} "
+                    "arrived meanwhile: the API hangs, which says nothing about the CSMS"
+                )
             if performing in done:
                 performing.result()  # raises OperatorFailed / NotApplicable
                 if claim not in done:
@@ -232,7 +259,20 @@ class CsmsOperator:
             station.station_id,
             f"{self.name} operator: configure the CSMS: {setting} = {json.dumps(value)}{note}",
         )
-        await asyncio.wait_for(self._perform(job), self.timeout)
+        try:
+            await asyncio.wait_for(self._perform(job), self.timeout)
+        except asyncio.TimeoutError:  # not the builtin TimeoutError before Python 3.11
+            # Caught here: left to escape, the case's own --ocpp-case-timeout guard would
+            # take it for its own and report the whole case as timed out (a false message).
+            who = (
+                self._perform.api
+                if isinstance(self._perform, ApiPerformer)
+                else f"the {self.name} operator"
+            )
+            raise OperatorFailed(
+                f"{who} did not configure {setting} = {json.dumps(value)} within "
+                f"{self.timeout:g} s (--ocpp-operator-timeout)"
+            ) from None
 
     async def _finish(self, performing: asyncio.Future[None], action: str, wait: float) -> None:
         try:

@@ -112,3 +112,19 @@ def test_the_table_and_the_readme_markdown_agree_with_the_json() -> None:
         assert f"| {group.version} | " in markdown
         assert group.profile[:39] in text
     assert "declined:" in text and "TC_A_13_CS" in text
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_the_readme_coverage_table_is_what_the_statement_generates() -> None:
+    """The README's "## Coverage" table is generated (``pytest --ocpp-coverage=markdown``):
+    a case implemented, declined or added since must show there, or this fails with the
+    command that regenerates it."""
+    text = README.read_text("utf-8")
+    section = text.split("\n## Coverage\n", 1)[1].split("\n## ", 1)[0]
+    table = "\n".join(line for line in section.splitlines() if line.startswith("|"))
+    assert table == coverage.statement().markdown(), (
+        "README.md's coverage table is stale: replace it with the output of "
+        "`pytest --ocpp-coverage=markdown`"
+    )

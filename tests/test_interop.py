@@ -10,6 +10,7 @@ One reference CSMS serves all three runs (each its own station id) with both API
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -20,7 +21,15 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import PASS, Report, operator_command, run_pytest, run_suite
+from harness import (
+    NOT_APPLICABLE,
+    PASS,
+    RUN_TIMEOUT,
+    Report,
+    operator_command,
+    run_pytest,
+    run_suite,
+)
 
 from pytest_ocpp.config import IdTags
 from pytest_ocpp.embedded import reference_id_tags
@@ -39,8 +48,18 @@ CASES_16 = (
     "TC_067_CSMS",  # ClearChargingProfile
 )
 CASES_201 = (
-    "TC_B_02_CSMS",  # setup boot_status Pending: tzi-OCTT's set-pending-boot
-    "TC_C_37_CSMS",  # ClearCache, kebab-case by tzi-OCTT's 2.0.1 convention
+    # tzi-OCTT's 2.0.1 CSMS serves a few dedicated routes and the generic call/{Action}
+    # (trigger.TZI_ROUTES_201); the reference serves exactly those, so each route the adapter
+    # uses is exercised here and a route tzi-OCTT lacks would be a 404 (an error verdict).
+    "TC_B_02_CSMS",  # setup boot_status Pending: set-pending-boot
+    "TC_C_37_CSMS",  # ClearCache: call/ClearCache
+    "TC_B_06_CSMS",  # GetVariables: get-variables
+    "TC_B_09_CSMS",  # SetVariables: set-variables
+    "TC_F_20_CSMS",  # TriggerMessage Heartbeat: trigger-message
+    # TriggerMessage with an evse: call/TriggerMessage, since tzi-OCTT's trigger-message
+    # sends only requestedMessage (the reference drops the rest as it does: the case's
+    # F06.FR.02 check on evse.id would fail if the adapter used that route).
+    "TC_F_11_CSMS",
 )
 TCK_NOT_APPLICABLE = {
     # The daemon names a charging profile by the CSMS's handle: it cannot carry the profile
@@ -48,7 +67,10 @@ TCK_NOT_APPLICABLE = {
     "TC_056_CSMS": "set-charging-profile names a profile stored in the CSMS",
     "TC_067_CSMS": "set-charging-profile names a profile stored in the CSMS",
     # OCPP 1.6 operations only (its registration administration serves TC_B_02's setup).
-    "TC_C_37_CSMS": "serves OCPP 1.6 operations only",
+    **dict.fromkeys(
+        ("TC_C_37_CSMS", "TC_B_06_CSMS", "TC_B_09_CSMS", "TC_F_20_CSMS", "TC_F_11_CSMS"),
+        "serves OCPP 1.6 operations only",
+    ),
 }
 
 
@@ -154,6 +176,9 @@ def test_every_case_writes_an_open_ocpp_trace_that_the_published_schema_accepts(
             assert opentrace.decompose(record["raw"]) is not None
         calls = [r for r in records if r["messageType"] == "CALL"]
         assert all(r.get("action") for r in calls)
+        # The schema requires neither; the issue asks for both on every frame.
+        assert all(r.get("messageId") for r in records), path.name
+        assert all("payload" in r for r in records if r["messageType"] != "CALLERROR")
         directions = {r["direction"] for r in records}
         assert directions == {"cp-to-csms", "csms-to-cp"}, path.name
 
@@ -221,3 +246,134 @@ def test_the_reference_csms_command_line_serves_both_apis() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_the_reference_serves_exactly_tzi_octts_routes(apis: dict[str, str]) -> None:
+    """What tzi-OCTT's CSMSs serve (trigger.TZI_ROUTES_201, its 1.6 README table), the
+    reference serves, and nothing else: a kebab route per 2.0.1 action, which tzi-OCTT's 2.0.1
+    CSMS answers 404, is a 404 here too, so the adapter cannot drift unseen. A known route for
+    a station that is not connected reaches the CSMS (500 with its sentence)."""
+    base = apis["tzi"].removeprefix("tzi-octt:") + "/api/octt"
+    expected = {
+        "/2.0.1/NOBODY/reset": 404,
+        "/2.0.1/NOBODY/clear-cache": 404,
+        "/2.0.1/NOBODY/remote-start-transaction": 404,
+        "/2.0.1/NOBODY/call/Reset": 500,
+        "/2.0.1/NOBODY/call/NoSuchAction": 400,
+        "/2.0.1/NOBODY/trigger-message": 500,
+        "/2.0.1/NOBODY/get-variables": 500,
+        "/2.0.1/NOBODY/set-variables": 500,
+        "/2.0.1/NOBODY/update-basic-auth-password": 501,
+        "/2.0.1/NOBODY/set-security-profile": 501,
+        "/2.0.1/NOBODY/set-items-per-message": 501,
+        "/set-basic-auth-password": 501,
+        "/create-token": 501,
+        "/1.6/NOBODY/reset": 500,
+        "/1.6/NOBODY/call/Reset": 404,
+        "/1.6/NOBODY/data-transfer": 404,
+    }
+    with httpx.Client(timeout=5) as client:
+        got = {path: client.post(base + path, json={}).status_code for path in expected}
+    assert got == expected
+
+
+@pytest.fixture(scope="module")
+def hanging_api() -> Iterator[str]:
+    """An HTTP server that reads each request and never answers: a trigger API that hangs.
+    Each connection is held until the client gives up and closes it."""
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await asyncio.wait_for(reader.read(), RUN_TIMEOUT)
+        except (asyncio.TimeoutError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    with BackgroundLoop("interop-hang") as loop:
+        server = loop.run(asyncio.start_server(hold, "127.0.0.1", 0))
+        try:
+            yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        finally:
+
+            async def stop() -> None:
+                server.close()
+                await server.wait_closed()
+
+            loop.run(stop())
+
+
+HANG_OPERATOR_TIMEOUT = 2.0
+
+
+def test_a_hanging_trigger_api_is_an_operator_error_not_a_csms_failure(
+    apis: dict[str, str], hanging_api: str, tmp_path: Path
+) -> None:
+    """A whole run through a tzi-OCTT API that never answers: the request case (TC_013, Reset)
+    and the setup case (TC_B_30, boot_status through set-pending-boot) are errors naming the
+    API and --ocpp-operator-timeout, each within a few operator timeouts, never a failure of
+    the CSMS nor "did not finish within --ocpp-case-timeout". TC_B_02, not applicable by the
+    claims before it connected, exchanged no frame, so it leaves no trace file."""
+    config = tmp_path / "ocpp.toml"
+    config.write_text('[claims]\nprofiles = ["Core"]\nfeatures = []\n', "utf-8")
+    report = run_suite(
+        tmp_path,
+        "--ocpp-target",
+        apis["target"],
+        "--ocpp-csms-operator",
+        f"tzi-octt:{hanging_api}",
+        "--ocpp-station-id",
+        "CP_HANG",
+        "--ocpp-version",
+        "all",
+        "--ocpp-config",
+        str(config),
+        "--ocpp-case-timeout",
+        "60",
+        "--ocpp-trace-dir",
+        str(tmp_path / "traces"),
+        ids=("TC_013_CSMS", "TC_B_30_CSMS", "TC_B_02_CSMS"),
+        operator_timeout=HANG_OPERATOR_TIMEOUT,
+        message_timeout=3,
+    )
+    verdicts = report.verdicts
+    assert verdicts["TC_B_02_CSMS"][0] == NOT_APPLICABLE, report.output
+    for case in ("TC_013_CSMS", "TC_B_30_CSMS"):
+        verdict, message = verdicts[case]
+        assert verdict == "error", (case, verdicts[case], report.output)
+        assert "tzi-OCTT API" in message and "--ocpp-operator-timeout" in message, message
+        assert hanging_api in message and "--ocpp-case-timeout" not in message, message
+    durations = {c["id"]: c["duration"] for c in report.cases}
+    for case in ("TC_013_CSMS", "TC_B_30_CSMS"):
+        # Boot, then one operator timeout (the wait and the HTTP call share it); far below
+        # the 60 s case timeout a wrong classification would have waited out.
+        assert durations[case] < 4 * HANG_OPERATOR_TIMEOUT + 5, durations
+    traces = sorted((tmp_path / "traces").glob("*.jsonl"))
+    assert [f.name for f in traces] == [opentrace.file_name("TC_013_CSMS", "1.6")]
+    assert all(f.read_text("utf-8").strip() for f in traces)
+
+
+def test_a_command_operator_that_hangs_in_a_setup_is_an_operator_error(
+    apis: dict[str, str], tmp_path: Path
+) -> None:
+    """The setup timeout is the operator's, whatever the operator: a command that never ends
+    configuring the CSMS is an error naming --ocpp-operator-timeout, not the case timing out."""
+    report = run_suite(
+        tmp_path,
+        "--ocpp-target",
+        apis["target"],
+        "--ocpp-csms-operator",
+        "sleep 60",
+        "--ocpp-station-id",
+        "CP_SLEEP",
+        "--ocpp-version",
+        "2.0.1",
+        "--ocpp-case-timeout",
+        "60",
+        ids=("TC_B_30_CSMS",),
+        operator_timeout=1,
+    )
+    verdict, message = report.verdicts["TC_B_30_CSMS"]
+    assert verdict == "error", report.output
+    assert "within 1 s" in message and "--ocpp-case-timeout" not in message, message
+    assert report.cases[0]["duration"] < 10, report.cases

@@ -48,6 +48,8 @@ def record(direction: str, kind: str, message_id: str, **fields: Any) -> dict[st
 
 
 UP, DOWN = "cp-to-csms", "csms-to-cp"
+EVSE_TRIGGER = {"requestedMessage": "MeterValues", "evse": {"id": 1}}
+VARIABLES = {"getVariableData": [{"component": {"name": "C"}, "variable": {"name": "V"}}]}
 
 
 def call(message_id: str, action: str, payload: dict[str, Any], **kw: Any) -> dict[str, Any]:
@@ -87,9 +89,14 @@ def test_a_clean_session_has_no_violation() -> None:
     assert violations(BOOT + status("s1", 1, "Available") + status("s2", 1, "Preparing")) == []
 
 
+def error(message_id: str, code: str, version: str = "1.6") -> dict[str, Any]:
+    failure = {"code": code, "description": "", "details": {}}
+    return record(DOWN, "CALLERROR", message_id, error=failure, version=version)
+
+
 def test_a_payload_breaking_its_schema_names_the_frame() -> None:
     bad = call("h1", "Heartbeat", {"extra": 1})
-    found = only([*BOOT, bad, result("h1", {"currentTime": "2026-01-01T00:00:00Z"})], "schema")
+    found = only([*BOOT, bad, error("h1", "FormationViolation")], "schema")
     assert found.lines == (3,)
     assert "Heartbeat" in found.render() and bad["raw"] in found.render()
 
@@ -175,6 +182,137 @@ def test_an_error_code_the_version_does_not_define() -> None:
     assert found.lines == (3, 4) and "FormationViolation" in found.message
 
 
+# -- CallError codes legal for the situation (OCPP-J 1.6 §4.2.3, 2.0.1 Part 4 §4.3) ------------
+HEARTBEAT_201 = call("h1", "Heartbeat", {}, version="2.0.1")
+
+
+@pytest.mark.parametrize(
+    ("version", "code"),
+    [
+        ("1.6", "FormationViolation"),
+        ("1.6", "TypeConstraintViolation"),
+        ("2.0.1", "FormatViolation"),
+        ("2.0.1", "RpcFrameworkError"),
+        ("2.0.1", "MessageTypeNotSupported"),
+    ],
+)
+def test_a_valid_call_refused_as_malformed(version: str, code: str) -> None:
+    """A schema-valid Heartbeat refused with a code that says the payload or frame is broken
+    (fuzz.rules.valid_payload_findings): one finding naming both frames and the table."""
+    heartbeat = call("h1", "Heartbeat", {}, version=version)
+    boot = BOOT if version == "1.6" else []
+    found = only([*boot, heartbeat, error("h1", code, version)], "error code")
+    assert found.lines == (len(boot) + 1, len(boot) + 2)
+    assert f"says {code}" in found.message and "§4" in found.message
+    assert heartbeat["raw"] in found.render()
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # A value may break a rule no schema holds (an unknown connector, a field the text
+        # makes conditional): the tables allow these for a schema-valid payload.
+        "PropertyConstraintViolation",
+        "OccurrenceConstraintViolation",
+        "ProtocolError",
+        "NotSupported",
+        "InternalError",
+        "SecurityError",
+    ],
+)
+def test_a_valid_call_refused_with_a_code_its_situation_allows(code: str) -> None:
+    assert violations([HEARTBEAT_201, error("h1", code, "2.0.1")]) == []
+
+
+STATUS_16 = {"connectorId": 1, "status": "Available", "errorCode": "NoError"}
+
+
+@pytest.mark.parametrize(
+    ("broken", "codes"),
+    [
+        ({"status": "Available", "errorCode": "NoError"}, "OccurenceConstraintViolation, Protoc"),
+        ({**STATUS_16, "extra": 1}, "(FormationViolation, ProtocolError)"),
+        ({**STATUS_16, "connectorId": "1"}, "(TypeConstraintViolation)"),
+        ({**STATUS_16, "info": "x" * 51}, "(PropertyConstraintViolation, TypeConstraintViolation)"),
+        ({**STATUS_16, "timestamp": "yesterday"}, "(PropertyConstraintViolation, TypeConstr"),
+    ],
+    ids=["missing", "extra", "wrong type", "too long", "not a date-time"],
+)
+def test_an_invalid_call_accepted_with_a_callresult(broken: dict[str, Any], codes: str) -> None:
+    """The receiver should have refused it with a code fuzz.rules.invalid_payload_rule gives
+    that class of fault: the CALL breaks its schema (one finding) and the CALLRESULT accepting
+    it is another, naming both frames and those codes."""
+    bad = call("s1", "StatusNotification", broken)
+    accepted = result("s1", {})
+    found = violations([*BOOT, bad, accepted])
+    assert [(v.rule, v.lines) for v in found] == [("schema", (3,)), ("error code", (3, 4))]
+    misfit = found[1]
+    assert "accepted with a CALLRESULT" in misfit.message and "§4.2.3" in misfit.message
+    assert codes in misfit.message and accepted["raw"] in misfit.render()
+
+
+@pytest.mark.parametrize(
+    ("action", "payload", "answer"),
+    [
+        # OCTT TC_N_07_CS: a monitoringBase outside the enumeration, answered NotSupported as
+        # N03.FR.02 says; the CALL's schema finding stays, the answer is no finding.
+        ("SetMonitoringBase", {"monitoringBase": "UnknownBase"}, {"status": "NotSupported"}),
+        # A list under its minItems: a bound, not a structural fault.
+        (
+            "GetVariables",
+            {"getVariableData": []},
+            {
+                "getVariableResult": [
+                    {"attributeStatus": "Rejected", **VARIABLES["getVariableData"][0]}
+                ]
+            },
+        ),
+    ],
+)
+def test_a_callresult_to_a_value_out_of_its_range_is_not_judged(
+    action: str, payload: dict[str, Any], answer: dict[str, Any]
+) -> None:
+    trace = [call("x1", action, payload, version="2.0.1", direction=DOWN)]
+    trace.append(result("x1", answer, version="2.0.1", direction=UP))
+    found = violations(trace)
+    assert [(v.rule, v.lines) for v in found] == [("schema", (1,))], [v.render() for v in found]
+
+
+@pytest.mark.parametrize(
+    "code", ["FormationViolation", "OccurenceConstraintViolation", "NotSupported"]
+)
+def test_an_invalid_call_refused_with_any_defined_code_is_not_judged_further(code: str) -> None:
+    """One CALL may break several rules and each table row fits some: only the CALL's own
+    schema finding remains."""
+    found = violations([*BOOT, call("h1", "Heartbeat", {"extra": 1}), error("h1", code)])
+    assert [v.rule for v in found] == ["schema"]
+
+
+def test_a_call_whose_only_fault_is_2_0_1_date_time_precision_may_be_accepted() -> None:
+    """The schema's date-time format accepts 6 fractional digits; only Part 2's precision rule
+    does not. A lenient receiver is no finding: the CALL's date-time finding is the only one."""
+    event = call(
+        "s1",
+        "SecurityEventNotification",
+        {"type": "StartupOfTheDevice", "timestamp": "2026-01-01T00:00:00.123456Z"},
+        version="2.0.1",
+    )
+    found = violations([event, result("s1", {}, version="2.0.1")])
+    assert [v.rule for v in found] == ["date-time"]
+
+
+def test_an_empty_trace_is_one_failure_not_a_pass(tmp_path: Path) -> None:
+    """A capture that recorded nothing (a wrong file, a proxy that saw no traffic) is not
+    clean: one failing item, no passing rule."""
+    assert [v.render() for v in checker.check([])] == [f"trace format: {checker.EMPTY}"]
+    path = tmp_path / "empty.jsonl"
+    path.write_text("\n\n", "utf-8")
+    done = run_pytest(tmp_path, "--ocpp-check-trace", str(path), "-rf")
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert "FAILED empty.jsonl::trace-format[no frames]" in done.stdout
+    assert "holds no frames" in done.stdout and "1 failed in" in done.stdout
+
+
 def test_broken_lines_framing_and_raw_are_findings_not_crashes() -> None:
     not_a_record = opentrace.Line(1, "{nope", None, "not JSON: ...")
     no_direction = {k: v for k, v in BOOT[0].items() if k != "direction"}
@@ -247,10 +385,34 @@ def perform(setting: str, job: dict[str, Any], timeout: float = 2.0) -> None:
     asyncio.run(performer(job))
 
 
-def test_tzi_posts_the_payload_to_the_kebab_case_action(http: Any) -> None:
+@pytest.mark.parametrize(
+    ("version", "action", "payload", "path"),
+    [
+        # 1.6: its README's kebab-case table.
+        ("1.6", "Reset", {"type": "Hard"}, "/api/octt/1.6/CP%201/reset"),
+        # 2.0.1: the generic call/{Action} (tzi-OCTT's send_call, reset(), get_report()) ...
+        ("2.0.1", "Reset", {"type": "Immediate"}, "/api/octt/2.0.1/CP%201/call/Reset"),
+        ("2.0.1", "ClearCache", {}, "/api/octt/2.0.1/CP%201/call/ClearCache"),
+        # ... its dedicated routes where they carry the whole payload ...
+        (
+            "2.0.1",
+            "TriggerMessage",
+            {"requestedMessage": "Heartbeat"},
+            "/api/octt/2.0.1/CP%201/trigger-message",
+        ),
+        ("2.0.1", "GetVariables", VARIABLES, "/api/octt/2.0.1/CP%201/get-variables"),
+        # ... and call/ where they would drop part of it (trigger-message sends no evse).
+        ("2.0.1", "TriggerMessage", EVSE_TRIGGER, "/api/octt/2.0.1/CP%201/call/TriggerMessage"),
+    ],
+)
+def test_tzi_posts_the_whole_payload_to_a_route_tzi_octt_serves(
+    http: Any, version: str, action: str, payload: dict[str, Any], path: str
+) -> None:
     base, seen = http
-    perform(f"tzi-octt:{base}", {**JOB, "ocpp_version": "2.0.1"})
-    assert seen[-1] == ("POST", "/api/octt/2.0.1/CP%201/reset", {"type": "Hard"})
+    perform(
+        f"tzi-octt:{base}", {**JOB, "action": action, "payload": payload, "ocpp_version": version}
+    )
+    assert seen[-1] == ("POST", path, payload)
 
 
 def test_tck_posts_the_driver_contract_body(http: Any) -> None:
@@ -351,6 +513,10 @@ def test_every_csms_initiated_action_is_mapped_or_declared_not_applicable() -> N
                     assert action in exc.reason or "cannot carry" in exc.reason
                 else:
                     assert method == "POST" and path.startswith(("/api/octt/", "/v1/"))
+                    if path.startswith("/api/octt/2.0.1/"):
+                        # Only a route tzi-OCTT's 2.0.1 CSMS serves (else its 404).
+                        served = path.split("/", 5)[5].replace(f"call/{action}", "call/{Action}")
+                        assert served in trigger.TZI_ROUTES_201, path
 
 
 def test_a_trigger_operator_without_a_url_is_a_usage_error(tmp_path: Path) -> None:

@@ -15,7 +15,12 @@ schema              :func:`pytest_ocpp.judging.judge_call` / :func:`~pytest_ocpp
                     over :class:`pytest_ocpp.schemas.SchemaSet`
 date-time           the same schema set: 2.0.1 Part 2 allows at most 3 fractional digits
 error code          :func:`~pytest_ocpp.judging.reply_problems` (OCPP-J 1.6 §4.2.3, 2.0.1
-                    Part 4 §4.3: the version's CallError codes)
+                    Part 4 §4.3: the version's CallError codes), and the answer fitting the
+                    CALL it answers, by the fuzzer's rules (:mod:`pytest_ocpp.fuzz.rules`):
+                    a code that says the payload is malformed answering a schema-valid CALL,
+                    and a CALLRESULT accepting a CALL whose payload is structurally broken
+                    (missing, extra or mistyped member, string too long, no date-time; 1.6
+                    and 2.0.1)
 correlation         the format's correlation rule (conformance/README.md): every CALL answered
                     once, every response answering a CALL
 message id          :func:`~pytest_ocpp.judging.reused_message_id`, the live link's rule: a
@@ -39,9 +44,18 @@ from typing import Any
 
 from pytest_ocpp import rpc
 from pytest_ocpp.csms import status_rules
+from pytest_ocpp.fuzz.rules import (
+    BAD_DATETIME,
+    EXTRA_PROPERTY,
+    MISSING_REQUIRED,
+    TOO_LONG,
+    WRONG_TYPE,
+    invalid_payload_rule,
+    valid_payload_findings,
+)
 from pytest_ocpp.interop import opentrace, rules201
 from pytest_ocpp.judging import judge_call, reply_problems, reused_message_id
-from pytest_ocpp.schemas import schema_set
+from pytest_ocpp.schemas import SchemaSet, schema_set
 from pytest_ocpp.versions import OcppVersion, get_version
 
 RULES = (
@@ -56,6 +70,7 @@ RULES = (
     "transaction event",
 )
 QUOTE = 400
+EMPTY = "the trace holds no frames (no record on any line): there is nothing to judge"
 """Characters of a frame quoted in a violation."""
 
 
@@ -67,11 +82,11 @@ class Violation:
     frames: tuple[str, ...] = ()
 
     def render(self) -> str:
-        where = ", ".join(str(n) for n in self.lines)
+        where = ", line " + ", ".join(str(n) for n in self.lines) if self.lines else ""
         quoted = "".join(
             f"\n  line {n}: {_quote(f)}" for n, f in zip(self.lines, self.frames, strict=False)
         )
-        return f"{self.rule}, line {where}: {self.message}{quoted}"
+        return f"{self.rule}{where}: {self.message}{quoted}"
 
 
 def _quote(text: str) -> str:
@@ -96,10 +111,16 @@ def check(lines: Iterable[opentrace.Line], default_version: str = "1.6") -> list
     """Every violation in the trace, in the order of the rules, then of the lines."""
     found: list[Violation] = []
     frames: list[_Frame] = []
+    seen = False
     for line in lines:
+        seen = True
         frame = _read_line(line, default_version, found)
         if frame is not None:
             frames.append(frame)
+    if not seen:
+        # Passing every rule on nothing would tell the user a capture that recorded nothing
+        # (a wrong file, a proxy that never saw traffic) is clean.
+        return [Violation("trace format", (), EMPTY)]
     parsed = _framing(frames, found)
     _correlate(parsed, found)
     _status(parsed, found)
@@ -228,8 +249,8 @@ def _schema_problems(
 def _correlate(parsed: list[tuple[_Frame, rpc.Frame]], found: list[Violation]) -> None:
     """The format's correlation rule, per charge point: a response answers the latest
     unanswered CALL with its id sent the other way."""
-    open_calls: dict[tuple[str, str, str], tuple[_Frame, rpc.Call]] = {}
-    answered: dict[tuple[str, str, str], tuple[_Frame, rpc.Call]] = {}
+    open_calls: dict[tuple[str, str, str], tuple[_Frame, rpc.Call, list[str]]] = {}
+    answered: dict[tuple[str, str, str], tuple[_Frame, rpc.Call, list[str]]] = {}
     seen_calls: dict[tuple[str, str, str], tuple[_Frame, rpc.Call]] = {}
     for frame, message in parsed:
         assert frame.version is not None
@@ -256,7 +277,7 @@ def _correlate(parsed: list[tuple[_Frame, rpc.Frame]], found: list[Violation]) -
             problems, _refusal = judge_call(schemas, message)
             if problems:
                 _schema_problems(frame, problems, f"the {message.action} CALL", found, None)
-            open_calls[key] = (frame, message)
+            open_calls[key] = (frame, message, problems)
             continue
         other = opentrace.CSMS_TO_CP if frame.way == opentrace.CP_TO_CSMS else opentrace.CP_TO_CSMS
         key = (frame.station, other, message.unique_id)
@@ -296,7 +317,17 @@ def _correlate(parsed: list[tuple[_Frame, rpc.Frame]], found: list[Violation]) -
             )
         elif problems:
             _schema_problems(frame, problems, f"the {call[1].action} CALLRESULT", found, call[0])
-    for frame, message in open_calls.values():
+        # A code the version does not define is reported above; judging its fit too would
+        # report one frame twice.
+        undefined = isinstance(message, rpc.CallError) and bool(problems)
+        misfit = "" if undefined else _answer_misfit(schemas, call[1], call[2], message)
+        if misfit:
+            found.append(
+                Violation(
+                    "error code", (call[0].number, frame.number), misfit, (call[0].raw, frame.raw)
+                )
+            )
+    for frame, message, _problems in open_calls.values():
         found.append(
             Violation(
                 "correlation",
@@ -306,6 +337,68 @@ def _correlate(parsed: list[tuple[_Frame, rpc.Frame]], found: list[Violation]) -
                 (frame.raw,),
             )
         )
+
+
+def _answer_misfit(
+    schemas: SchemaSet,
+    call: rpc.Call,
+    call_problems: list[str],
+    reply: rpc.CallResult | rpc.CallError,
+) -> str:
+    """What is wrong with answering ``call`` (whose schema problems are ``call_problems``)
+    with ``reply``, judged only where the error tables leave no doubt ('' otherwise).
+
+    The fuzzer's own rules, so a recorded answer is judged as a live one: a schema-valid CALL
+    refused with a code of :func:`~pytest_ocpp.fuzz.rules.valid_payload_findings` (a code
+    saying the payload or frame is malformed, which it is not), and a CALL breaking its schema
+    accepted with a CALLRESULT where :func:`~pytest_ocpp.fuzz.rules.invalid_payload_rule`
+    wants a CALLERROR, for the structural faults of :data:`_STRUCTURAL` only. Left alone on
+    purpose: PropertyConstraintViolation, OccurrenceConstraintViolation and ProtocolError
+    answering a schema-valid CALL (a value can break a rule no schema holds: an unknown
+    connector, a field the text makes conditional); an invalid CALL refused with some other
+    code (one CALL may break several rules, and each table row fits some); a CALLRESULT to a
+    CALL whose faults are all outside :data:`_STRUCTURAL` (a functional requirement may answer
+    those with a status); actions the version does not define; OCPP 2.1, which these tables
+    do not cover."""
+    version = schemas.version
+    if version.name not in ("1.6", "2.0.1") or not schemas.knows(call.action):
+        return ""
+    table = "OCPP-J 1.6 §4.2.3" if version.name == "1.6" else "OCPP 2.0.1 Part 4 §4.3"
+    if isinstance(reply, rpc.CallError):
+        code = reply.error_code
+        if call_problems or code not in valid_payload_findings(version):
+            return ""
+        return (
+            f"the {call.action} CALL is valid against the OCPP {version} schema, yet the CALLERROR "
+            f"answering it says {code}: {table} gives that code to a payload or frame that is "
+            "malformed, which this one is not"
+        )
+    broken = [(p, m) for p in call_problems for marker, m in _STRUCTURAL if marker in p]
+    if not broken:
+        return ""
+    codes: set[str] = set()
+    for _problem, mutation in broken:
+        codes |= invalid_payload_rule(version, mutation).expected
+    return (
+        f"the {call.action} CALL breaks the OCPP {version} schema ({broken[0][0]}), yet it was "
+        f"accepted with a CALLRESULT: {table} answers a CALL whose payload does not meet its "
+        f"message's requirements with a CALLERROR ({', '.join(sorted(codes))})"
+    )
+
+
+_STRUCTURAL = (
+    ("is a required property", MISSING_REQUIRED),
+    ("Additional properties are not allowed", EXTRA_PROPERTY),
+    ("is not of type", WRONG_TYPE),
+    ("is longer than", TOO_LONG),
+    ('is not a "date-time"', BAD_DATETIME),
+)
+"""Schema problems (:meth:`~pytest_ocpp.schemas.SchemaSet.errors` sentences) that no
+functional requirement answers with a CALLRESULT, each with the fuzzer's class of invalid
+payload whose codes :func:`~pytest_ocpp.fuzz.rules.invalid_payload_rule` gives. Not here, so
+never judged: a value outside its enumeration (2.0.1 N03.FR.02 answers an unsupported
+monitoringBase NotSupported, and OCTT's TC_N_07_CS sends one outside the enumeration), a
+number or a list out of its bounds, and the 2.0.1 date-time precision rule."""
 
 
 _STREAM_ACTIONS = {"StatusNotification", "FirmwareStatusNotification"}

@@ -6,10 +6,11 @@ Registered by :mod:`pytest_ocpp.plugin` (``pytest_plugins``); every hook only ca
 * ``--ocpp-coverage[=table|json|markdown]`` prints the coverage statement and ends the run
   before collection: no target, no cases, no configuration needed;
 * ``--ocpp-trace-dir=DIR`` (``--ocpp-trace-format=open-ocpp-trace``) writes one JSONL file per
-  case, beside the JSON report and the Allure attachments, which stay as they are;
+  case that exchanged frames, beside the JSON report and the Allure attachments, which stay as
+  they are;
 * ``--ocpp-check-trace=FILE.jsonl`` collects that file instead of the bundled cases: one item
   per violation (failing, quoting the frames and the rule) and one passing item per rule the
-  trace keeps.
+  trace keeps; a trace with no record is one failing item.
 """
 
 from __future__ import annotations
@@ -123,6 +124,12 @@ class TraceFile(pytest.File):
         ocpp_config = self.config.stash.get(CONFIG_KEY, None)
         version = ocpp_config.versions[0].name if ocpp_config is not None else "1.6"
         violations = checker.check(opentrace.read(self.path), default_version=version)
+        if [v.message for v in violations] == [checker.EMPTY]:
+            # One failing item: a passing item per rule would claim rules held on nothing.
+            yield TraceRule.from_parent(
+                self, name="trace-format[no frames]", violation=violations[0]
+            )
+            return
         broken = {v.rule for v in violations}
         for rule in checker.RULES:
             if rule not in broken:
@@ -152,7 +159,7 @@ class TraceRule(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        line = self.violation.lines[0] - 1 if self.violation else None
+        line = self.violation.lines[0] - 1 if self.violation and self.violation.lines else None
         return self.path, line, self.name
 
 
@@ -178,4 +185,11 @@ def _write_trace(item: pytest.Item) -> None:
     found, _skipped = opentrace.records(
         ctx.trace, version=kwargs["version"], side=kwargs["side"], case_id=kwargs["id"]
     )
-    opentrace.write(Path(directory) / name, found)
+    path = Path(directory) / name
+    if not found:
+        # A case that exchanged no frame (not applicable before it connected) has no trace;
+        # an empty file would fail --ocpp-check-trace. An older run's file for it would now
+        # describe another run, so it goes too.
+        path.unlink(missing_ok=True)
+        return
+    opentrace.write(path, found)

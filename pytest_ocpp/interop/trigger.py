@@ -4,9 +4,11 @@ A CSMS wired to another suite already has an HTTP way to make it send a CSMS-ini
 request. Speaking those APIs lets such a CSMS run our CSMS-side suite with no glue:
 
 * ``--ocpp-csms-operator=tzi-octt:http://HOST:5001`` — tzi-OCTT's trigger API (its README,
-  "CSMS Trigger Server"): ``POST {base}/api/octt/{1.6|2.0.1}/{station}/{kebab-case action}``
-  with the OCPP payload as the body. For 1.6 only the actions its 1.6 README lists exist; for
-  2.0.1 its API convention names every action in kebab case.
+  "CSMS Trigger Server"): ``POST {base}/api/octt/{1.6|2.0.1}/{station}/{route}`` with the OCPP
+  payload as the body. 1.6: the kebab-case action routes its 1.6 README lists. 2.0.1: what
+  tzi-OCTT's own 2.0.1 CSMS serves, which is not one kebab route per action (see
+  :data:`TZI_ROUTES_201`): the generic ``call/{Action}``, and the dedicated routes that carry
+  the whole payload.
 * ``--ocpp-csms-operator=open-ocpp-tck:http://HOST:8787`` — open-ocpp-tck's ``csms-server``
   daemon (``packages/csms-driver/server/README.md``): ``POST
   /v1/charge-points/{id}/operations/{operation}`` with the driver contract's body
@@ -32,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from pytest_ocpp.fuzz.rules import STATION_TO_CSMS
-from pytest_ocpp.operators import Performer
+from pytest_ocpp.operators import ApiPerformer
 from pytest_ocpp.schemas import schema_set
 from pytest_ocpp.verdicts import NotApplicable, OperatorFailed
 from pytest_ocpp.versions import get_version
@@ -74,6 +76,47 @@ TZI_ACTIONS_16 = frozenset(
     }
 )
 """What tzi-OCTT's 1.6 trigger API can make a CSMS send (DataTransfer is not among them)."""
+
+
+TZI_ROUTES_201 = frozenset(
+    {
+        # tzi-OCTT @9ccbec8, 2.0.1/csms.py ``_route_trigger`` (lines 4850-4894): every route
+        # its 2.0.1 CSMS serves under /api/octt/2.0.1/{station_id}/; anything else is 404
+        # "Unknown action" (line 4894). 2.0.1/trigger.py calls them: ``send_call`` (line 42,
+        # "Uses the generic /call/:action endpoint", also behind ``reset`` at line 148,
+        # ``get_report`` and ``get_base_report``), ``trigger_v201(station, 'trigger-message',
+        # ...)``, ``get_variables``, ``set_variables``, ``set_pending_boot``,
+        # ``set_security_profile``, ``set_items_per_message``. README.md "API Convention"
+        # (lines 82-94) says "{action} is a kebab-case action name (e.g.
+        # remote-start-transaction, set-variables)": true of these few routes and of 1.6, but
+        # its 2.0.1 CSMS serves no kebab route per OCPP action (no ``reset``, no
+        # ``remote-start-transaction``), and its own 2.0.1 tests send most actions by
+        # ``send_call``.
+        "call/{Action}",
+        "trigger-message",
+        "get-variables",
+        "set-variables",
+        "set-pending-boot",
+        "update-basic-auth-password",
+        "set-security-profile",
+        "set-items-per-message",
+    }
+)
+"""tzi-OCTT's 2.0.1 trigger routes (besides the version-free ``/api/octt/set-basic-auth-password``
+and ``/api/octt/create-token`` of its README's "Shared Endpoints")."""
+
+TZI_DEDICATED_201: dict[str, tuple[str, frozenset[str]]] = {
+    # 2.0.1/csms.py: ``_trigger_send_trigger_message`` sends only ``body['requestedMessage']``
+    # (line 4941; an ``evse`` would be dropped); ``_trigger_get_variables`` /
+    # ``_trigger_set_variables`` send ``body['getVariableData']`` / ``body['setVariableData']``
+    # (lines 5033, 5075); ``_trigger_send_call`` (line 4956) sends the whole body.
+    "TriggerMessage": ("trigger-message", frozenset({"requestedMessage"})),
+    "GetVariables": ("get-variables", frozenset({"getVariableData"})),
+    "SetVariables": ("set-variables", frozenset({"setVariableData"})),
+}
+"""2.0.1 actions with a dedicated tzi-OCTT route -> (route, the payload members it carries).
+Used only when the payload holds exactly those members; any other payload goes through
+``call/{Action}``, whose handler (``_trigger_send_call``) sends the body as it is."""
 
 
 def kebab(action: str) -> str:
@@ -206,7 +249,7 @@ def parse(setting: str) -> tuple[str, str] | None:
     return kind.lower(), base
 
 
-def trigger_performer(setting: str, timeout: float) -> tuple[Performer, str]:
+def trigger_performer(setting: str, timeout: float) -> tuple[ApiPerformer, str]:
     """The performer for a ``tzi-octt:URL`` or ``open-ocpp-tck:URL`` setting, and its name."""
     parsed = parse(setting)
     if parsed is None:
@@ -242,7 +285,7 @@ def trigger_performer(setting: str, timeout: float) -> tuple[Performer, str]:
             f"({expected}): {said}"
         )
 
-    return perform, name
+    return ApiPerformer(perform, f"the {name} API at {base}"), name
 
 
 def _said(response: httpx.Response) -> str:
@@ -275,13 +318,24 @@ def _tzi_route(job: dict[str, Any]) -> Route:
             "configure the CSMS by hand as tzi-OCTT's README says"
         )
     action = job["action"]
-    if version == "1.6" and action not in TZI_ACTIONS_16:
+    payload = job.get("payload") or {}
+    what = f"make the CSMS send {action}"
+    if version == "1.6":
+        if action not in TZI_ACTIONS_16:
+            raise NotApplicable(
+                f"tzi-OCTT's 1.6 trigger API has no endpoint for {action} (its README lists "
+                f"{len(TZI_ACTIONS_16)} actions; {action} is not among them)"
+            )
+        return "POST", f"/api/octt/1.6/{station}/{kebab(action)}", payload, what
+    if version != "2.0.1":
         raise NotApplicable(
-            f"tzi-OCTT's 1.6 trigger API has no endpoint for {action} (its README lists "
-            f"{len(TZI_ACTIONS_16)} actions; {action} is not among them)"
+            f"tzi-OCTT's trigger API serves OCPP 1.6 and 2.0.1; it cannot make the CSMS send "
+            f"an OCPP {version} {action}"
         )
-    path = f"/api/octt/{version}/{station}/{kebab(action)}"
-    return "POST", path, job.get("payload") or {}, f"make the CSMS send {action}"
+    dedicated = TZI_DEDICATED_201.get(action)
+    if dedicated is not None and set(payload) == dedicated[1]:
+        return "POST", f"/api/octt/2.0.1/{station}/{dedicated[0]}", payload, what
+    return "POST", f"/api/octt/2.0.1/{station}/call/{action}", payload, what
 
 
 def _tck_route(job: dict[str, Any]) -> Route:
@@ -290,6 +344,9 @@ def _tck_route(job: dict[str, Any]) -> Route:
     if job.get("kind") == "setup":
         setting, value = job["setting"], job["value"]
         if setting == "boot_status" and value in ("Accepted", "Pending", "Rejected", None):
+            # For 2.0.1 stations too: the server README's charge-point administration
+            # (PATCH -> ``chargePoints.update``) names no OCPP version, unlike its operations
+            # (``operations16.execute``); a driver refusing a 2.0.1 station says so in HTTP.
             body = {"registration": value or "Accepted"}
             return "PATCH", f"/v1/charge-points/{station}", body, f"set registration {value}"
         raise NotApplicable(

@@ -6,10 +6,19 @@ end in :meth:`ReferenceCsms.handle_command
 <pytest_ocpp.reference.csms.ReferenceCsms.handle_command>`, the control channel's own entry,
 so the reference behaves the same whichever way it is asked.
 
-* tzi-OCTT: ``POST /api/octt/{1.6|2.0.1}/{station}/{kebab-case action}`` with the OCPP
-  payload (1.6: the actions its README lists); ``POST .../call/{Action}``; 2.0.1
-  ``set-pending-boot`` (``{"pending": bool}``). 200 once sent; 404 for an unknown action; 500
-  with ``{"error": ...}`` when the CSMS cannot send it (the station is not connected).
+* tzi-OCTT: exactly the route set tzi-OCTT's CSMSs serve, so an adapter that drifts from it
+  gets the 404 a real tzi-style CSMS would give. 1.6: ``POST
+  /api/octt/1.6/{station}/{kebab-case action}`` for the actions its 1.6 README lists, nothing
+  else. 2.0.1 (:data:`~pytest_ocpp.interop.trigger.TZI_ROUTES_201`): ``call/{Action}`` with
+  the OCPP payload (400 for an action OCPP 2.0.1 lacks); ``trigger-message``,
+  ``get-variables`` and ``set-variables``, which, as tzi-OCTT's handlers do, send only
+  ``requestedMessage`` / ``getVariableData`` / ``setVariableData`` of the body;
+  ``set-pending-boot`` (``{"pending": bool}``). Its other routes (``update-basic-auth-password``,
+  ``set-security-profile``, ``set-items-per-message``, and the version-free
+  ``set-basic-auth-password`` and ``create-token``) administer tzi-OCTT's own CSMS and no
+  operator step sends them: 501, so a step that started to would show. 200 once sent; 404 for
+  an unknown route; 500 with ``{"error": ...}`` when the CSMS cannot send it (the station is
+  not connected).
 * open-ocpp-tck: ``POST /v1/charge-points/{id}/operations/{operation}`` (202 dispatched),
   ``PATCH /v1/charge-points/{id}`` (``registration``, 204), ``GET /v1/driver``; the error body
   and codes of its README (400 invalid_input, 403 forbidden_origin, 404 not_found, 415
@@ -29,7 +38,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from pytest_ocpp.interop.trigger import TCK_OPERATIONS_16, TZI_ACTIONS_16, csms_initiated, kebab
+from pytest_ocpp.interop.trigger import (
+    TCK_OPERATIONS_16,
+    TZI_ACTIONS_16,
+    TZI_DEDICATED_201,
+    TZI_ROUTES_201,
+    csms_initiated,
+    kebab,
+)
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 """Carries out one operator job (``ReferenceCsms.handle_command``)."""
@@ -46,6 +62,7 @@ _REASONS = {
     405: "Method Not Allowed",
     415: "Unsupported Media Type",
     500: "Internal Server Error",
+    501: "Not Implemented",
     502: "Bad Gateway",
 }
 
@@ -111,36 +128,70 @@ async def _send(handle: Handler, job: dict[str, Any]) -> str:
 
 
 # -- tzi-OCTT ------------------------------------------------------------------------------
+_TZI_ADMIN = (
+    TZI_ROUTES_201
+    - {"call/{Action}", "set-pending-boot"}
+    - {route for route, _members in TZI_DEDICATED_201.values()}
+)
+_TZI_SHARED = ("set-basic-auth-password", "create-token")
+
+
 async def _tzi(method: str, path: str, text: bytes, handle: Handler) -> Reply:
     if method != "POST":
         return 405, {"error": "Method not allowed"}
     parts = [unquote(p) for p in path.removeprefix("/api/octt/").split("/")]
+    if len(parts) == 1 and parts[0] in _TZI_SHARED:
+        return _not_served(parts[0])
     if len(parts) < 3 or parts[0] not in ("1.6", "2.0.1"):
         return 404, {"error": f"Unknown path: {path}"}
-    version, station, rest = parts[0], parts[1], parts[2:]
+    version, station, rest = parts[0], parts[1], "/".join(parts[2:])
     try:
         body = _json(text)
     except ValueError as exc:
         return 400, {"error": f"the body is not JSON: {exc}"}
-    if version == "2.0.1" and rest == ["set-pending-boot"]:
+    if not isinstance(body, dict):
+        return 400, {"error": "the body is not a JSON object"}
+    if version == "1.6":
+        actions = {kebab(a): a for a in csms_initiated("1.6") if a in TZI_ACTIONS_16}
+        action = actions.get(rest)
+        if action is None:
+            return 404, {"error": f"Unknown action: {rest}"}
+        return await _tzi_send(handle, station, version, action, body)
+    if rest == "set-pending-boot":
         value = "Pending" if body.get("pending", True) else None
         job = {"kind": "setup", "station_id": station, "setting": "boot_status", "value": value}
         error = await _send(handle, {**job, "ocpp_version": version})
         return (500, {"error": error}) if error else (200, {"ok": True})
-    actions = {kebab(a): a for a in csms_initiated(version)}
-    if version == "1.6":
-        actions = {k: a for k, a in actions.items() if a in TZI_ACTIONS_16}
-    if len(rest) == 2 and rest[0] == "call":
-        action = rest[1] if rest[1] in actions.values() else None
-    else:
-        action = actions.get(rest[0]) if len(rest) == 1 else None
-    if action is None:
-        return 404, {"error": f"Unknown action: {'/'.join(rest)}"}
+    if rest.startswith("call/"):
+        action = rest.removeprefix("call/")
+        if action not in csms_initiated("2.0.1"):
+            return 400, {"error": f"Unknown OCPP action: {action}"}
+        return await _tzi_send(handle, station, version, action, body)
+    for action, (route, members) in TZI_DEDICATED_201.items():
+        if rest == route:
+            # As tzi-OCTT's handler: only these members of the body reach the station.
+            payload = {m: body[m] for m in members if m in body}
+            return await _tzi_send(handle, station, version, action, payload)
+    if rest in _TZI_ADMIN:
+        return _not_served(rest)
+    return 404, {"error": f"Unknown action: {rest}"}
+
+
+def _not_served(route: str) -> Reply:
+    return 501, {
+        "error": f"{route} administers tzi-OCTT's own CSMS; the reference does not serve it "
+        "(no pytest-ocpp operator step sends it)"
+    }
+
+
+async def _tzi_send(
+    handle: Handler, station: str, version: str, action: str, payload: dict[str, Any]
+) -> Reply:
     job = {
         "kind": "request",
         "station_id": station,
         "action": action,
-        "payload": body,
+        "payload": payload,
         "ocpp_version": version,
     }
     error = await _send(handle, job)

@@ -330,6 +330,20 @@ def build_config(
             raise ConfigError(f"{opt.flag} must be a positive number, got {value!r}") from None
         return value
 
+    def file_path(name: str) -> Any:
+        """A file setting: a relative path given in the config file is relative to that
+        file's directory, as ``[station]`` certificate paths are, so the file works from any
+        working directory; from the command line, the environment or the ini file it stays
+        relative to the working directory."""
+        value = get(name)
+        opt = _BY_NAME[name]
+        from_file = all(
+            source in (None, "", False) for source in (cli(name), env.get(opt.env), ini(name))
+        )
+        if value and from_file and path is not None and not Path(value).is_absolute():
+            return str(path.parent / value)
+        return value
+
     def explicit(name: str) -> bool:
         """Whether any source sets ``name`` (else its default applies)."""
         opt = _BY_NAME[name]
@@ -353,13 +367,13 @@ def build_config(
 
     security_profile = _security_profile(get("security_profile"))
     tls = TlsSettings(
-        get("tls_ca_file"),
-        get("tls_cert_file"),
-        get("tls_key_file"),
+        file_path("tls_ca_file"),
+        file_path("tls_cert_file"),
+        file_path("tls_key_file"),
         insecure=get("tls_insecure"),
-        server_cert_file=get("tls_server_cert_file"),
-        server_key_file=get("tls_server_key_file"),
-        ca_out=get("tls_ca_out"),
+        server_cert_file=file_path("tls_server_cert_file"),
+        server_key_file=file_path("tls_server_key_file"),
+        ca_out=file_path("tls_ca_out"),
     )
     tls = _check_security(
         security_profile,

@@ -18,6 +18,11 @@ from pytest_ocpp.verdicts import NotApplicable, OperatorFailed
 
 REFERENCE_VERSIONS = ("1.6", "2.0.1")
 
+REFERENCE_UPGRADE_STATION_ID = "CP_UPGRADE"
+"""The spare station id the embedded reference CSMS knows for TC_083_CSMS (``[station]
+upgrade_station_id`` against another CSMS): the case upgrades it to security profile 3 for
+good, and the reference lives for one run, so nothing has to be set back."""
+
 
 def reference_id_tags(tags: IdTags) -> dict[str, IdTagSpec]:
     """The id tags of the run's config, as the reference CSMS should know them."""
@@ -37,18 +42,19 @@ def reference_id_tags(tags: IdTags) -> dict[str, IdTagSpec]:
 
 def reference_csms_security(config: OcppConfig) -> dict[str, Any]:
     """The reference CSMS's settings for the run's security profile (1.6 Security Whitepaper
-    §2): Basic credentials for the station id (profiles 1 and 2), the server certificate(s)
+    §2): Basic credentials for the station id and the spare id of TC_083_CSMS
+    (:func:`reference_upgrade_station_id`; profiles 1 and 2), the server certificate(s)
     (profiles 2 and 3; generated for the run unless given), client certificates verified
     against the run's CA (profile 3)."""
     profile = config.security_profile
     tls = config.tls
     options: dict[str, Any] = {}
     if profile in (1, 2) and config.basic_auth_password:
-        options["basic_auth"] = {
-            station.strip(): config.basic_auth_password
-            for station in config.station_id.split(",")
-            if station.strip()
-        }
+        stations = [s.strip() for s in config.station_id.split(",") if s.strip()]
+        spare = reference_upgrade_station_id(config)
+        if spare:
+            stations.append(spare)
+        options["basic_auth"] = dict.fromkeys(stations, config.basic_auth_password)
     if profile in (2, 3) and tls.server_cert_file:
         options["tls_certificates"] = [
             (tls.server_cert_file, tls.server_key_file),
@@ -62,6 +68,19 @@ def reference_csms_security(config: OcppConfig) -> dict[str, Any]:
         options["tls_client_ca_file"] = tls.ca_out or tls.ca_file
         options["tls_client_certificate_optional"] = True
     return options
+
+
+def reference_upgrade_station_id(config: OcppConfig) -> str | None:
+    """The station id TC_083_CSMS may upgrade to profile 3 for good: ``[station]
+    upgrade_station_id`` when configured, else :data:`REFERENCE_UPGRADE_STATION_ID` when the
+    CSMS under test is the embedded reference (it knows that id: this module configures it),
+    else None (another CSMS's spare id is its operator's to name)."""
+    configured = config.station.extra.get("upgrade_station_id")
+    if configured:
+        return str(configured)
+    if config.reference and not config.target:
+        return REFERENCE_UPGRADE_STATION_ID
+    return None
 
 
 def reference_station_security(config: OcppConfig) -> dict[str, Any]:

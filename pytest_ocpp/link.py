@@ -421,14 +421,20 @@ class Link:
                     continue
 
     async def expect_silence(
-        self, actions: str | Iterable[str] | None, duration: float, why: str = ""
+        self,
+        actions: str | Iterable[str] | None,
+        duration: float,
+        why: str = "",
+        since: int | None = None,
     ) -> None:
         """An explicit expectation that nothing (or no request of ``actions``) arrives for
-        ``duration`` seconds; the only place a scenario legitimately waits out a time."""
+        ``duration`` seconds; the only place a scenario legitimately waits out a time.
+        ``since`` (a :meth:`mark` taken before the step that must not be answered) also
+        counts what arrived together with that step's reply."""
         names = (
             None if actions is None else ({actions} if isinstance(actions, str) else set(actions))
         )
-        start = len(self.inbox)
+        start = len(self.inbox) if since is None else since
         try:
             await self.wait_for(names if names is not None else _ANY, timeout=duration, since=start)
         except TargetTimeout:

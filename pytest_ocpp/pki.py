@@ -210,6 +210,9 @@ class GeneratedPki:
     csms_root: Authority
     csms_root_2: Authority
     """Another CSMS root ("<Configured new CSMS Root certificate 2>")."""
+    station_operator_ca: Authority
+    """The charging station operator sub-CA under :attr:`csms_root`, which issues station
+    certificates (:func:`station_operator_ca`)."""
     manufacturer_root: Authority
     v2g_root: Authority
     v2g_sub_ca1: Authority
@@ -234,9 +237,11 @@ def generated_pki() -> GeneratedPki:
         not_before=now - timedelta(days=30),
         not_after=now - timedelta(days=1),
     )
+    csms_root = authority("pytest-ocpp Test CSMS Root CA")
     return GeneratedPki(
-        csms_root=authority("pytest-ocpp Test CSMS Root CA"),
+        csms_root=csms_root,
         csms_root_2=authority("pytest-ocpp Test CSMS Root CA 2"),
+        station_operator_ca=station_operator_ca(csms_root),
         manufacturer_root=authority(
             "pytest-ocpp Test Manufacturer Root CA", seed=MANUFACTURER_ROOT_SEED
         ),
@@ -247,6 +252,27 @@ def generated_pki() -> GeneratedPki:
         expired=expired.pem,
         unknown=authority("pytest-ocpp Test Unknown CA").pem,
     )
+
+
+_STATION_OPERATOR_CAS: dict[bytes, Authority] = {}
+
+
+def station_operator_ca(root: Authority) -> Authority:
+    """The charging station operator (CSO) sub-CA under ``root``, made once per root and
+    process: the operator hierarchy the specifications describe, CSMS root -> CSO sub-CA ->
+    station certificate (1.6 Security Whitepaper §2.6.2; 2.0.1 Part 2 §1.4.2, A00.FR.602: "use
+    the CSO Sub-CA ... to sign the CSMS and Charging Station certificates"). A certificate
+    signed for a station then arrives with the sub-CA in its chain (:func:`sign_csr`; 1.6
+    §5.1 certificateChain "can also contain the necessary sub CA certificates", 2.0.1 A02/A03),
+    as a real CSMS's does, and the station must verify a path to its installed root, not one
+    signature (A02.FR.06). ``root`` is the generated CSMS root or the configured one with its
+    key; the manufacturer hierarchy (firmware signing, A00.FR.604) is separate and unchanged."""
+    fingerprint = root.certificate.fingerprint(hashes.SHA256())
+    if fingerprint not in _STATION_OPERATOR_CAS:
+        _STATION_OPERATOR_CAS[fingerprint] = authority(
+            "pytest-ocpp Test Charging Station Operator Sub-CA", root, path_length=0
+        )
+    return _STATION_OPERATOR_CAS[fingerprint]
 
 
 def load_certificates(text: str) -> list[x509.Certificate]:
@@ -431,13 +457,15 @@ class TlsFiles:
     """PEM files of a transport PKI generated for one run (see :func:`write_tls_pki`)."""
 
     ca_file: str
-    """The root that signed everything below: what the station under test (or our fake
+    """The root everything below chains to: what the station under test (or our fake
     station) must trust, and what client certificates are verified against."""
     server_cert_file: str
     server_key_file: str
     server_rsa_cert_file: str
     server_rsa_key_file: str
     client_cert_file: str
+    """The Charge Point certificate followed by the CSO sub-CA that issued it: a TLS client
+    sends both, so a server trusting only the root can verify the path."""
     client_key_file: str
 
 
@@ -446,7 +474,8 @@ def write_tls_pki(
 ) -> TlsFiles:
     """Generate a CSMS root, Central System certificates for ``hosts`` (EC and RSA, so all
     four cipher suites of A00.FR.317 can be negotiated) and a Charge Point certificate for
-    ``station_id`` (CN = the station's serial number, here its identity), and write them as PEM
+    ``station_id`` (CN = the station's serial number, here its identity) issued by the root's
+    charging station operator sub-CA (:func:`station_operator_ca`), and write them as PEM
     files into ``directory``. Private keys are written owner-readable only."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
@@ -454,7 +483,8 @@ def write_tls_pki(
     common = hosts[0] if hosts else "localhost"
     server, server_key = tls_leaf(root, common, server=True, hosts=hosts)
     server_rsa, server_rsa_key = tls_leaf(root, common, server=True, hosts=hosts, rsa_bits=rsa_bits)
-    client, client_key = tls_leaf(root, station_id, server=False)
+    operator = station_operator_ca(root)
+    client, client_key = tls_leaf(operator, station_id, server=False)
 
     def write(name: str, text: str, secret: bool = False) -> str:
         path = folder / name
@@ -469,7 +499,7 @@ def write_tls_pki(
         server_key_file=write("csms-key.pem", key_pem(server_key), True),
         server_rsa_cert_file=write("csms-rsa-cert.pem", pem(server_rsa)),
         server_rsa_key_file=write("csms-rsa-key.pem", key_pem(server_rsa_key), True),
-        client_cert_file=write("station-cert.pem", pem(client)),
+        client_cert_file=write("station-cert.pem", pem(client) + operator.pem),
         client_key_file=write("station-key.pem", key_pem(client_key), True),
     )
 

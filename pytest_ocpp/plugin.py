@@ -204,6 +204,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             )
     from pytest_ocpp import security
 
+    summary.record_run_properties(session.config, ocpp_config)  # JUnit: verification off?
     why = security.server_files_problem(ocpp_config)
     if why:
         raise pytest.UsageError(f"pytest-ocpp: {why}. No test case ran.")
@@ -317,7 +318,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(f"pytest-ocpp: compliance report written to {path}")
     path = config.getoption("--ocpp-report-md")
     if path:
-        markdown.write_markdown(Path(path), results)
+        markdown.write_markdown(Path(path), results, ocpp_config)
         terminalreporter.write_line(f"pytest-ocpp: Markdown summary written to {path}")
 
 

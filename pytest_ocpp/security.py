@@ -124,8 +124,9 @@ def default_ca_out() -> Path:
 def generated_files(ca_out: str, hosts: tuple[str, ...], station_id: str) -> Any:
     """The transport PKI of this run (:func:`pytest_ocpp.pki.write_tls_pki`) in the folder of
     ``ca_out``, whose ``ca.pem`` is copied to ``ca_out``. The files of an earlier run are
-    reused while they still fit (same hosts and station id, not expiring within a day), so a
-    station that was given the CA once keeps trusting the next runs."""
+    reused while they still fit (same hosts and station id, not expiring within a day, the
+    station certificate under a sub-CA), so a station that was given the CA once keeps
+    trusting the next runs."""
     from pytest_ocpp import pki
 
     target = Path(ca_out)
@@ -154,10 +155,12 @@ def _reusable(folder: Path, hosts: tuple[str, ...], station_id: str) -> Any:
         return None
     try:
         server = x509.load_pem_x509_certificate(paths["server_cert_file"].read_bytes())
-        client = x509.load_pem_x509_certificate(paths["client_cert_file"].read_bytes())
+        client, *issuers = x509.load_pem_x509_certificates(paths["client_cert_file"].read_bytes())
         san = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except (ValueError, x509.ExtensionNotFound):
         return None
+    if not issuers:
+        return None  # an earlier release's files: no charging station operator sub-CA
     named = {str(n) for n in san.get_values_for_type(x509.DNSName)}
     named |= {str(n) for n in san.get_values_for_type(x509.IPAddress)}
     soon = datetime.now(timezone.utc) + timedelta(days=1)
@@ -495,11 +498,40 @@ def header_lines(config: Any, *, essential: bool = False) -> list[str]:
                 f"(key {key})"
             )
     if tls.insecure:
-        lines.append(
-            "pytest-ocpp: WARNING: TLS certificate verification is OFF (--ocpp-tls-insecure); "
-            "this run does not show the CSMS's certificate is valid"
-        )
+        lines.append(f"pytest-ocpp: WARNING: {INSECURE_NOTICE}")
     return lines
+
+
+INSECURE_NOTICE = (
+    "TLS certificate verification is OFF (--ocpp-tls-insecure); this run does not show the "
+    "CSMS's certificate is valid"
+)
+"""The run-level sentence of every report (terminal header, Markdown, JSON, JUnit) when the
+CSMS's certificate is not verified: a passing run must not read as proof of a valid TLS
+set-up."""
+
+
+def run_facts(config: OcppConfig) -> dict[str, Any]:
+    """The run's transport security as every report states it: the security profile (None:
+    not set) and whether the CSMS's certificate is verified, which is true unless
+    --ocpp-tls-insecure turned it off."""
+    return {
+        "security_profile": config.security_profile,
+        "tls_verification": not config.tls.insecure,
+    }
+
+
+def require_verification(config: OcppConfig, what: str) -> None:
+    """A case whose verdict is about the CSMS's certificate (1.6 TC_086_CSMS, 2.0.1
+    TC_A_04_CSMS: "valid certificate") cannot judge it when --ocpp-tls-insecure skips its
+    verification (A00.FR.307/308): such a pass would claim what nobody checked, so the case
+    is not applicable, saying why."""
+    if config.tls.insecure:
+        raise not_applicable(
+            f"{what} cannot be judged with TLS certificate verification off "
+            "(--ocpp-tls-insecure): run without it, with --ocpp-tls-ca-file naming the CSMS's "
+            "root"
+        )
 
 
 def require_profile(config: OcppConfig, profiles: tuple[int, ...], what: str) -> int:

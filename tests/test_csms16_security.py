@@ -8,9 +8,10 @@ loopback, with a PKI generated here (:mod:`pytest_ocpp.pki`).
 - conformant, profile 3 (client certificates): TC_074 reconnects with the certificate the
   reference signed, TC_077 passes, TC_073 is not applicable (no Basic authentication);
 - four defect runs, each defect breaking a different case of its run (several defects per
-  run, ``-k`` only their cases): each case fails with a phrase of the broken rule.
+  run, ``-k`` only their cases): each case fails with a phrase of the broken rule;
+- the README's ``--ocpp-reference --ocpp-security-profile=2`` run: TC_083 needs no setting.
 
-Six pytest processes, three at a time, with short timeouts.
+Seven pytest processes, three at a time, with short timeouts.
 """
 
 from __future__ import annotations
@@ -163,7 +164,28 @@ def _run(profile: int, defects: tuple[str, ...], ids: tuple[str, ...], workdir: 
         return run_suite(workdir, *csms.args, *args, ids=ids, env=env, **TIMEOUTS)
 
 
+def _reference_run(workdir: Path) -> Report:
+    """The README's reference command at profile 2 (``--ocpp-reference
+    --ocpp-security-profile=2``, no config file): the run generates its PKI (written under
+    ``workdir``) and wires the embedded reference CSMS itself."""
+    env = {**os.environ, "OCPP_BASIC_AUTH_PASSWORD": PASSWORD}
+    return run_suite(
+        workdir,
+        "--ocpp-reference",
+        "--ocpp-version",
+        "1.6",
+        "--ocpp-security-profile",
+        "2",
+        "--ocpp-tls-ca-out",
+        str(workdir / "pki" / "ca.pem"),
+        ids=("TC_083_CSMS", "TC_085_CSMS", "TC_086_CSMS"),
+        env=env,
+        **TIMEOUTS,
+    )
+
+
 JOBS = {
+    "reference-2": _reference_run,
     "conformant-2": partial(_run, 2, (), CASES),
     "conformant-3": partial(_run, 3, (), PROFILE_3_CASES),
     **{
@@ -186,6 +208,15 @@ def test_every_case_passes_against_the_conformant_reference_at_profile_2(runs: A
     assert report.returncode == 0, report.output
     tc_074 = next(c for c in report.cases if c["id"] == "TC_074_CSMS")
     assert "step 7 not judged" in str(tc_074), tc_074
+
+
+def test_tc_083_runs_with_the_reference_wiring_alone(runs: Any) -> None:
+    """With --ocpp-reference the run provides what TC_083_CSMS needs, a spare station id the
+    reference CSMS knows and the client certificate generated for the run: it passes, and the
+    run's own station still authenticates as before (TC_085/086)."""
+    report = runs["reference-2"]
+    assert_passes(report, ["TC_083_CSMS", "TC_085_CSMS", "TC_086_CSMS"])
+    assert report.returncode == 0, report.output
 
 
 def test_tc_074_reconnects_with_the_signed_certificate_at_profile_3(runs: Any) -> None:

@@ -148,6 +148,24 @@ def test_schema_is_package_data_and_rejects_a_wrong_report() -> None:
     assert not validator.is_valid({"format": FORMAT, "format_version": 2})
 
 
+def test_run_block_states_the_transport_security(
+    broken: tuple[Report, dict[str, Any], str],
+) -> None:
+    """The run block's security fields (issue 17): no profile and verification on by default;
+    added within format version 1, so a report without them (an earlier release's) still
+    validates, and a profile the whitepaper does not define does not."""
+    _, document, text = broken
+    assert document["run"]["security_profile"] is None
+    assert document["run"]["tls_verification"] is True
+    assert "Security profile" not in text and "--ocpp-tls-insecure" not in text
+    earlier = json.loads(json.dumps(document))
+    del earlier["run"]["security_profile"], earlier["run"]["tls_verification"]
+    validate(earlier)
+    wrong = json.loads(json.dumps(document))
+    wrong["run"]["security_profile"] = 4
+    assert not jsonschema.Draft202012Validator(schema()).is_valid(wrong)
+
+
 def test_markdown_has_headline_totals_failures_and_not_applicable_reasons(
     broken: tuple[Report, dict[str, Any], str],
 ) -> None:

@@ -9,16 +9,21 @@ with a PKI generated here (:mod:`pytest_ocpp.pki`).
   wrong password and ws:// to a wss:// endpoint each fail :func:`pytest_ocpp.transport.connect`
   with one sentence naming the cause;
 - a profile that does not fit the settings is a usage error;
-- the basic-auth password appears in no report and no output of a profile 1 or 2 run.
+- the security settings act the same from ``[ocpp]`` of the config file as from options;
+- with --ocpp-tls-insecure every report says so at run level, and TC_086_CSMS is not
+  applicable;
+- the basic-auth password appears in no report and no output of a profile 1 or 2 run (the
+  broader proof over the message cases is tests/test_security_secrets.py).
 
-Eleven pytest processes in all (ten suite runs, four at a time, and one usage error), with
-short timeouts.
+Fifteen pytest processes in all (twelve suite runs, four at a time, and three short runs that
+end in a usage error or collect nothing), with short timeouts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
 import ssl
 from collections.abc import Iterator
@@ -27,8 +32,11 @@ from datetime import datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from harness import (
     Report,
     Runs,
@@ -170,6 +178,45 @@ def cs_run(
         return run_suite(workdir, *hosted.args, *args, ids=CS_CASES, env=env, **_options())
 
 
+def csms_config_file_run(profile: int, files: Pki, workdir: Path) -> Report:
+    """The three ``_CSMS`` cases against a conformant reference CSMS set up for ``profile``,
+    every security setting in ``[ocpp]`` of a config file instead of options: profile 2 with
+    the password and the CA there, profile 3 with the client certificate and
+    ``tls_insecure``."""
+    options: dict[str, Any] = {
+        "versions": ("1.6",),
+        "tls_certificates": files.servers,
+    }
+    settings: dict[str, Any] = {
+        "security_profile": profile,
+        "tls_ca_file": files.files.ca_file,
+    }
+    if profile == 2:
+        options["basic_auth"] = {"CP_1": PASSWORD}
+        settings["basic_auth_password"] = PASSWORD
+    else:
+        options["tls_client_ca_file"] = files.files.ca_file
+        settings["tls_cert_file"] = files.files.client_cert_file
+        settings["tls_key_file"] = files.files.client_key_file
+        settings["tls_insecure"] = True
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = workdir / "ocpp.toml"
+    lines = [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
+    config.write_text("[ocpp]\n" + "\n".join(lines) + "\n", "utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OCPP_")}
+    with reference_csms((), **options) as csms:
+        return run_suite(
+            workdir,
+            *csms.args,
+            "--ocpp-config",
+            str(config),
+            "-v",
+            ids=CSMS_CASES,
+            env=env,
+            **_options(operator_timeout=5),
+        )
+
+
 ARTEFACTS = (
     "--alluredir=allure-results",
     "--junitxml=junit.xml",
@@ -188,7 +235,11 @@ JOBS = {
     "csms-2": lambda files: partial(csms_run, 2, (), files),
     "csms-3": lambda files: partial(csms_run, 3, (), files),
     "csms-3-no-client-cert": lambda files: partial(
-        csms_run, 3, ("accept_missing_client_certificate",), files, extra=("--ocpp-tls-insecure",)
+        csms_run,
+        3,
+        ("accept_missing_client_certificate",),
+        files,
+        extra=("--ocpp-tls-insecure", "--junitxml=junit.xml", "--ocpp-report-md=report.md"),
     ),
     "cs-1": lambda files: partial(cs_run, 1, (), None, generated=False),
     "cs-1-no-auth-header": lambda files: partial(
@@ -199,6 +250,8 @@ JOBS = {
         cs_run, 2, ("accept_untrusted_server_certificate",), files, generated=False
     ),
     "cs-3": lambda files: partial(cs_run, 3, (), files, generated=False),
+    "config-file-2": lambda files: partial(csms_config_file_run, 2, files),
+    "config-file-3": lambda files: partial(csms_config_file_run, 3, files),
 }
 
 
@@ -235,15 +288,42 @@ def test_tc_086_087_csms_profile_3(runs: Runs) -> None:
 
 
 def test_tc_087_csms_fails_on_missing_client_cert_accepted(runs: Runs) -> None:
-    """Run with --ocpp-tls-insecure too: every case that connected carries the warning, and
-    the header says verification is off."""
+    """Run with --ocpp-tls-insecure too: TC_087's verdict does not rest on the CSMS's
+    certificate, so it still fails the broken CSMS, with the warning on its connections."""
     report = runs["csms-3-no-client-cert"]
     assert_fails(report, ["TC_087_CSMS"], "without a client certificate")
-    assert_passes(report, ["TC_086_CSMS"])
-    for case in report.cases:
-        if case["id"] != "TC_085_CSMS":  # not applicable before connecting
-            assert any("verification is off" in w for w in case["warnings"]), case
-    assert "TLS certificate verification is OFF" in report.stdout
+    (tc_087,) = [case for case in report.cases if case["id"] == "TC_087_CSMS"]
+    assert any("verification is off" in w for w in tc_087["warnings"]), tc_087
+
+
+def test_insecure_run_says_so_in_every_report_and_tc_086_is_not_applicable(runs: Runs) -> None:
+    """--ocpp-tls-insecure: TC_086_CSMS ("valid certificate") cannot judge what its title
+    claims, so it is not applicable naming the option; the terminal header, the Markdown
+    summary, the JSON report's run block and a JUnit testsuite property each say that
+    verification was off (the case warnings alone were not visible at run level)."""
+    report = runs["csms-3-no-client-cert"]
+    assert_not_applicable(report, ["TC_086_CSMS"], "--ocpp-tls-insecure")
+    assert security.INSECURE_NOTICE in report.stdout
+    markdown = (report.workdir / "report.md").read_text("utf-8")
+    assert f"⚠️ **{security.INSECURE_NOTICE}.**" in markdown, markdown
+    assert "**Security profile 3**: TLS with client side certificates." in markdown
+    run = json.loads((report.workdir / "r.json").read_text("utf-8"))["run"]
+    assert (run["security_profile"], run["tls_verification"]) == (3, False), run
+    suite = ElementTree.parse(report.workdir / "junit.xml").getroot().find("testsuite")
+    listed = suite.find("properties") if suite is not None else None
+    assert listed is not None, "no testsuite properties in junit.xml"
+    properties = {p.get("name"): p.get("value") for p in listed}
+    assert properties["ocpp_tls_verification"] == "off", properties
+    assert properties["ocpp_security_profile"] == "3", properties
+
+
+def test_verified_run_says_verification_is_on(runs: Runs) -> None:
+    """With verification on (the default), the JSON report says so and TC_086_CSMS passes as
+    before."""
+    report = runs["csms-3"]
+    run = json.loads((report.workdir / "r.json").read_text("utf-8"))["run"]
+    assert (run["security_profile"], run["tls_verification"]) == (3, True), run
+    assert security.INSECURE_NOTICE not in report.stdout
 
 
 def test_tc_085_cs_profile_1(runs: Runs) -> None:
@@ -422,6 +502,36 @@ def test_insecure_connects_to_an_untrusted_server_and_warns(test_pki: Pki) -> No
     assert any("verification is OFF" in line for line in security.header_lines(config))
 
 
+# -- the generated transport PKI ---------------------------------------------------------------
+def test_generated_station_certificate_is_issued_by_a_station_operator_sub_ca(
+    tmp_path: Path,
+) -> None:
+    """CSMS root -> charging station operator sub-CA -> station certificate (1.6 Whitepaper
+    §2.6.2, 2.0.1 A00.FR.602); the station's file holds the certificate and the sub-CA, so a
+    TLS client sends the path. A run's folder from an earlier release (a station certificate
+    straight under the root) is generated anew, a current one reused."""
+    hosts = ("127.0.0.1", "localhost")
+    files = security.generated_files(str(tmp_path / "current" / "ca.pem"), hosts, "CP_1")
+    root = x509.load_pem_x509_certificate(Path(files.ca_file).read_bytes())
+    leaf, operator = x509.load_pem_x509_certificates(Path(files.client_cert_file).read_bytes())
+    leaf.verify_directly_issued_by(operator)
+    operator.verify_directly_issued_by(root)
+    assert operator.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    server = x509.load_pem_x509_certificate(Path(files.server_cert_file).read_bytes())
+    server.verify_directly_issued_by(root)
+    again = security.generated_files.__wrapped__(
+        str(tmp_path / "current" / "ca.pem"), hosts, "CP_1"
+    )
+    assert Path(again.ca_file).read_text("ascii") == root.public_bytes(Encoding.PEM).decode()
+
+    old = pki.write_tls_pki(tmp_path / "old" / "pytest-ocpp-run-pki", hosts, "CP_1")
+    Path(old.client_cert_file).write_text(leaf.public_bytes(Encoding.PEM).decode(), "ascii")
+    before = Path(old.ca_file).read_text("ascii")
+    renewed = security.generated_files(str(tmp_path / "old" / "ca.pem"), hosts, "CP_1")
+    assert Path(renewed.ca_file).read_text("ascii") != before
+    assert len(x509.load_pem_x509_certificates(Path(renewed.client_cert_file).read_bytes())) == 2
+
+
 # -- usage errors ------------------------------------------------------------------------------
 def _config(environ: dict[str, str] | None = None, **cli: Any) -> Any:
     return build_config(lambda name: cli.get(name), lambda name: None, environ=environ or {})
@@ -472,6 +582,77 @@ def test_profile_from_environment_and_usage_error_on_the_command_line(tmp_path: 
     assert done.returncode == 4, done.stdout + done.stderr
     assert "security profile 3 runs over TLS" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_config_file_security_settings_equal_the_options(tmp_path: Path, test_pki: Pki) -> None:
+    """Every security setting of ``[ocpp]`` (profile, TLS files, tls_insecure, the password)
+    gives the configuration the options give."""
+    files = test_pki.files
+    settings: dict[str, Any] = {
+        "target": "wss://127.0.0.1:1/ocpp",
+        "security_profile": 3,
+        "tls_ca_file": files.ca_file,
+        "tls_cert_file": files.client_cert_file,
+        "tls_key_file": files.client_key_file,
+        "tls_insecure": True,
+        "basic_auth_password": PASSWORD,
+    }
+    path = tmp_path / "ocpp.toml"
+    lines = [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
+    path.write_text("[ocpp]\n" + "\n".join(lines) + "\n", "utf-8")
+    from_file = _config(config=str(path))
+    from_options = _config(**{**settings, "security_profile": "3"})
+    assert from_file.security_profile == from_options.security_profile == 3
+    assert from_file.tls == from_options.tls and from_file.tls.insecure
+    assert from_file.basic_auth_password == from_options.basic_auth_password == PASSWORD
+
+
+def test_relative_tls_paths_in_the_config_file_are_relative_to_it(
+    tmp_path: Path, test_pki: Pki
+) -> None:
+    """A relative ``tls_*`` path in ``[ocpp]`` is read from the config file's directory, as
+    ``[station]`` certificate paths are, whatever the working directory; the same relative
+    path given as an option stays relative to the working directory."""
+    folder = tmp_path / "settings"
+    (folder / "pki").mkdir(parents=True)
+    names = {"tls_ca_file": "ca.pem", "tls_cert_file": "cert.pem", "tls_key_file": "key.pem"}
+    sources = {
+        "tls_ca_file": test_pki.files.ca_file,
+        "tls_cert_file": test_pki.files.client_cert_file,
+        "tls_key_file": test_pki.files.client_key_file,
+    }
+    for key, name in names.items():
+        (folder / "pki" / name).write_text(Path(sources[key]).read_text("ascii"), "ascii")
+    lines = [f'{key} = "pki/{name}"' for key, name in names.items()]
+    lines += ['tls_ca_out = "generated/ca.pem"', "security_profile = 3"]
+    lines.append('target = "wss://127.0.0.1:1/ocpp"')
+    (folder / "ocpp.toml").write_text("[ocpp]\n" + "\n".join(lines) + "\n", "utf-8")
+    config = _config(config=str(folder / "ocpp.toml"))
+    assert config.tls.ca_file == str(folder / "pki" / "ca.pem")
+    assert config.tls.cert_file == str(folder / "pki" / "cert.pem")
+    assert config.tls.key_file == str(folder / "pki" / "key.pem")
+    assert config.tls.ca_out == str(folder / "generated" / "ca.pem")
+    security.client_context(config.tls)  # the files load from there
+    given = _config(config=str(folder / "ocpp.toml"), tls_ca_file="pki/ca.pem")
+    assert given.tls.ca_file == "pki/ca.pem"
+
+
+def test_security_settings_from_the_config_file_run_as_the_options_do(runs: Runs) -> None:
+    """End to end, settings only in the config file (no OCPP_* variable): profile 2 with the
+    password and CA there gives the verdicts of the options run; profile 3 with the client
+    certificate and tls_insecure there connects with the certificate, says verification is
+    off in the header and the report, and TC_086_CSMS is not applicable for it."""
+    by_file, by_options = runs["config-file-2"], runs["csms-2"]
+    verdicts = {case: verdict for case, (verdict, _) in by_file.verdicts.items()}
+    assert verdicts == {case: verdict for case, (verdict, _) in by_options.verdicts.items()}
+    assert_passes(by_file, ["TC_085_CSMS", "TC_086_CSMS"])
+    insecure = runs["config-file-3"]
+    assert_passes(insecure, ["TC_087_CSMS"])
+    assert_not_applicable(insecure, ["TC_086_CSMS"], "--ocpp-tls-insecure")
+    assert_not_applicable(insecure, ["TC_085_CSMS"], "security profile 1 or 2")
+    assert security.INSECURE_NOTICE in insecure.stdout
+    run = json.loads((insecure.workdir / "r.json").read_text("utf-8"))["run"]
+    assert (run["security_profile"], run["tls_verification"]) == (3, False), run
 
 
 def test_fake_csms_tls_files_checked_once_and_generated_ca_shown_with_q(

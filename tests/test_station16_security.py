@@ -5,7 +5,8 @@ PKI generated here or by the run.
 - a conformant station passes every case its profile allows and every other one is not
   applicable for the profile it lacks: profile 1 (ws://, basic auth; TC_083 upgrades to 2),
   profile 2 (wss://, the run's generated CA; TC_083 renews the certificate and upgrades to 3),
-  profile 3 (client certificate);
+  profile 3 (client certificate); the certificates the fake CSMS signs come from the
+  charging station operator sub-CA of its root, with that sub-CA in the chain;
 - each broken variant of :data:`pytest_ocpp.reference.station_security.SECURITY_DEFECTS`
   fails the case it breaks, with a phrase of the broken rule (several defects share a run
   when they break different cases).
@@ -32,6 +33,7 @@ from harness import (
     run_suite,
     start_runs,
 )
+from security_support import assert_issued_by_station_operator_sub_ca, signed_chains
 
 from pytest_ocpp import pki
 
@@ -145,6 +147,20 @@ def test_profile_3_conformant(runs: Runs) -> None:
     """Profile 3: the certificate renewal and reconnection with it, the invalid certificate
     event and the refused downgrade pass; there is no higher profile for TC_083."""
     assert_passes(runs["profile-3"], PROFILE_3)
+
+
+def test_fake_csms_signs_with_a_station_operator_sub_ca(runs: Runs) -> None:
+    """The tool's CA is a hierarchy (1.6 Whitepaper §2.6.2): the fake CSMS signs the station's
+    CSR with the charging station operator sub-CA of its CSMS root and sends the certificate
+    followed by that sub-CA (§5.1 certificateChain "can also contain the necessary sub CA
+    certificates"). The reference station verified the path to the root it holds and
+    reconnected with the certificate: TC_074_CS at profile 3, TC_083_CS's renewal at profile 2
+    before the upgrade to 3 (both passed above)."""
+    for run, case in (("profile-3", "TC_074_CS"), ("profile-2", "TC_083_CS")):
+        chains = signed_chains(runs[run], case)
+        assert chains, f"{case}: no CertificateSigned.req in its trace"
+        for chain in chains:
+            assert_issued_by_station_operator_sub_ca(chain, "pytest-ocpp Test CSMS Root CA")
 
 
 def test_password_kept_fails_tc_073(runs: Runs) -> None:

@@ -41,6 +41,7 @@ from harness import (
     run_suite,
     start_runs,
 )
+from security_support import assert_issued_by_station_operator_sub_ca, signed_chains
 
 from pytest_ocpp import pki
 
@@ -252,6 +253,26 @@ def test_profile_3_conformant(runs: Runs) -> None:
     report = runs["profile-3"]
     assert_passes(report, PROFILE_3 + EITHER + ROOT_SWAP)
     assert_not_applicable(report, PROFILE_1, "security profile")
+
+
+SIGNED_BY_THE_SUB_CA = ("TC_A_11_CS", "TC_A_14_CS", "TC_A_23_CS")
+"""The cases whose CertificateSignedRequests the fake CSMS signs itself with the charging
+station operator sub-CA (:meth:`~pytest_ocpp.csms.states201_security.SecurityStates201.
+station_certificate_authority`; TC_A_11_CS through Memory State
+RenewChargingStationCertificate)."""
+
+
+def test_fake_csms_signs_with_a_station_operator_sub_ca(runs: Runs) -> None:
+    """The certificates the fake CSMS signs come from the charging station operator sub-CA of
+    its CSMS root, followed by that sub-CA (2.0.1 Part 2 §1.4.2, A00.FR.602): the reference
+    station verified the path to the root it holds (TC_A_11_CS and TC_A_23_CS passed) and
+    TC_A_14_CS's expired one fails for its validity period alone."""
+    report = runs["profile-3"]
+    for case in SIGNED_BY_THE_SUB_CA:
+        chains = signed_chains(report, case)
+        assert chains, f"{case}: no CertificateSignedRequest in its trace"
+        for chain in chains:
+            assert_issued_by_station_operator_sub_ca(chain, "pytest-ocpp Test CSMS Root CA")
 
 
 def test_password_not_in_reports(runs: Runs) -> None:

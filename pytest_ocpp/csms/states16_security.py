@@ -13,10 +13,11 @@ names the state. Mixed into :class:`~pytest_ocpp.csms.v16.FakeCsms16`.
 OCTT's configured certificates are ``[station]`` keys (PEM text or a PEM file path, see
 :func:`pytest_ocpp.certificates.configured_pem`), the same as for 2.0.1:
 ``csms_root_certificate`` with ``csms_root_private_key`` (the CentralSystemRootCertificate
-the cases install, and the CA that signs the station's certificate) and
-``manufacturer_root_certificate``; unconfigured, the test PKI of :mod:`pytest_ocpp.pki`. A
-station under test that must keep its renewed certificate across runs needs the configured
-root and key: a generated root is new in every run.
+the cases install, the root of the CA that signs the station's certificate through a
+charging station operator sub-CA made under it) and ``manufacturer_root_certificate``;
+unconfigured, the test PKI of :mod:`pytest_ocpp.pki`. A station under test that must keep its
+renewed certificate across runs needs the configured root and key: a generated root is new in
+every run.
 """
 
 from __future__ import annotations
@@ -86,8 +87,10 @@ class SecurityStates16:
         return configured_pem(self.config, ROOT_KEYS[certificate_type], generated.pem)
 
     def signing_authority(self) -> Authority:
-        """The certificate authority the tool plays (TC_074/077_CS, Table 115): the configured
-        CentralSystemRootCertificate and its key, else the generated CSMS root."""
+        """The root of the certificate authority the tool plays (TC_074/077_CS, Table 115),
+        what a station must hold as CentralSystemRootCertificate to accept what it signs: the
+        configured one and its key, else the generated CSMS root. Station certificates are
+        issued one level below, by :meth:`station_operator_authority`."""
         from pytest_ocpp.pki import Authority, generated_pki, load_certificates, load_key
 
         if ROOT_KEYS[CS_ROOT] not in self.config.station.extra:
@@ -101,6 +104,15 @@ class SecurityStates16:
         key = load_key(configured_pem(self.config, "csms_root_private_key", ""))
         security.protect_secrets(configured_pem(self.config, "csms_root_private_key", ""))
         return Authority(certificate, key)
+
+    def station_operator_authority(self) -> Authority:
+        """The charging station operator sub-CA under :meth:`signing_authority` that signs the
+        station's CSR (:func:`pytest_ocpp.pki.station_operator_ca`): the Charge Point
+        Operator hierarchy of the Whitepaper (§2.6.2), so CertificateSigned.req carries the
+        certificate and that sub-CA (§5.1) and the station verifies a path (A02.FR.06)."""
+        from pytest_ocpp.pki import station_operator_ca
+
+        return station_operator_ca(self.signing_authority())
 
     # -- answers to the extension's requests ----------------------------------------------
     def security_handlers(self) -> dict[str, Handler]:
@@ -256,33 +268,35 @@ class SecurityStates16:
         await request.reply({"status": "Accepted"})
 
     def sign(self, csr: str) -> str:
-        """[Certificate Authority Server signs the certificate.]: the chain for ``csr``; the
-        fake CSMS accepts client certificates of that CA from now on (profile 3)."""
+        """[Certificate Authority Server signs the certificate.]: the chain for ``csr`` (the
+        certificate, then the sub-CA that issued it); the fake CSMS accepts client
+        certificates of that hierarchy from now on (profile 3)."""
         from pytest_ocpp.pki import sign_csr
 
-        authority = self.signing_authority()
-        self.trust_client_ca(authority.pem)
-        return sign_csr(csr, authority)
+        self.trust_client_ca(self.signing_authority().pem)
+        return sign_csr(csr, self.station_operator_authority())
 
     def sign_invalid(self, csr: str) -> str:
         """TC_077_CS "<An invalid certificate>": the CSR's subject and key, signed by the
-        tool's CA, but its validity ended yesterday (A02.FR.06: the station checks at least
-        the validity period)."""
+        tool's CA like :meth:`sign` (the sub-CA follows), but its validity ended yesterday
+        (A02.FR.06: the station checks at least the validity period): the period is the only
+        fault."""
         from cryptography import x509
 
         from pytest_ocpp.pki import issue, pem
 
         request = x509.load_pem_x509_csr(csr.encode("ascii"))
         now = datetime.now(timezone.utc)
+        operator = self.station_operator_authority()
         certificate = issue(
             request.subject,
             request.public_key(),  # type: ignore[arg-type]
-            self.signing_authority(),
+            operator,
             ca=False,
             not_before=now - timedelta(days=30),
             not_after=now - timedelta(days=1),
         )
-        return pem(certificate)
+        return pem(certificate) + operator.pem
 
     async def certificate_signed(
         self, sut: StationConnection, chain: str, wanted: str, label: str = ""

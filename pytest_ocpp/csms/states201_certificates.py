@@ -257,13 +257,15 @@ class CertificateStates201:
         SignChargingStationCertificate, Accepted; SignCertificateRequest with a PEM PKCS#10
         csr (RSA/DSA at least 2048 bits, EC at least 224), answered Accepted;
         CertificateSignedRequest with the certificate made from that CSR, signed by the
-        configured CSMS root, certificateType ChargingStationCertificate, answered Accepted.
-        Returns the chain sent (PEM). Steps 7-9 of the errata (the station reconnects with
-        its new client certificate) concern a TLS connection with a client certificate
-        (security profile 3); the fake CSMS serves ws://, so no reconnection is awaited."""
+        charging station operator sub-CA of the configured CSMS root (the sub-CA in the chain,
+        :meth:`station_certificate_authority`), certificateType ChargingStationCertificate,
+        answered Accepted. Returns the chain sent (PEM). Steps 7-9 of the errata (the station
+        reconnects with its new client certificate) concern a TLS connection with a client
+        certificate (security profile 3); the fake CSMS serves ws://, so no reconnection is
+        awaited."""
         from pytest_ocpp.pki import csr_problems, sign_csr
 
-        authority = self.csms_root_authority()
+        authority = self.station_certificate_authority()  # type: ignore[attr-defined]
         request = await self._sign_request(
             sut,
             {"requestedMessage": "SignChargingStationCertificate"},

@@ -17,7 +17,8 @@ The second listener's server certificate is issued for the fake CSMS's host by t
 that Memory State CertificateInstalled installs (``[station] csms_root_certificate`` with
 ``csms_root_private_key``, else the generated test root), so a station that trusts the
 installed root trusts it (A00.FR.308). With security profile 3 the fake CSMS also trusts client
-certificates that root signed: RenewChargingStationCertificate makes one (A02.FR.08).
+certificates that chain to that root: RenewChargingStationCertificate makes one (A02.FR.08),
+issued by the root's charging station operator sub-CA (:meth:`station_certificate_authority`).
 
 Mixed into :class:`~pytest_ocpp.csms.v201.FakeCsms201`.
 """
@@ -71,6 +72,17 @@ class SecurityStates201:
 
     def _csms_root_pem(self) -> str:
         return self.configured_certificate("CSMSRootCertificate")  # type: ignore[attr-defined,no-any-return]
+
+    def station_certificate_authority(self) -> Any:
+        """The CA that signs Charging Station certificates: the charging station operator
+        sub-CA under the configured (or generated) CSMS root
+        (:func:`pytest_ocpp.pki.station_operator_ca`; Part 2 §1.4.2, A00.FR.602), so a
+        CertificateSignedRequest carries the certificate and that sub-CA and the station
+        verifies a path to its CSMS root (A02.FR.06). The root stays what is installed, what
+        serves TLS and what client certificates are verified against."""
+        from pytest_ocpp.pki import station_operator_ca
+
+        return station_operator_ca(self.csms_root_authority())  # type: ignore[attr-defined]
 
     def _write_pair(self, certificate: Any, key: Any) -> tuple[str, str]:
         from pytest_ocpp import pki

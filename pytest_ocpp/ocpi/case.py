@@ -70,10 +70,12 @@ class OcpiCase:
         from pytest_ocpp.ocpi.transport import OcpiClient
 
         self.log: list[Exchange] = []
-        self.client = OcpiClient(config.response_timeout, self.log)
+        self.client = OcpiClient(config.response_timeout, self.log, config.ssl_context())
         self.ocpp_context: Any = None
         """The OCPP side's :class:`~pytest_ocpp.case.CaseContext` when the case drives a
         fake station (its trace joins the report of a failure)."""
+        self.requests_mark = len(emsp.requests)
+        """Where this case's share of the CPO's requests to us begins."""
         emsp.log = self.log
 
     async def close(self) -> None:
@@ -95,6 +97,17 @@ class OcpiCase:
     async def send(self, method: str, url: str, **kwargs: Any) -> Exchange:
         kwargs.setdefault("token", self.registration.token)
         return await self.client.request(method, url, **kwargs)
+
+    def judge_cpo_requests(self) -> None:
+        """Every request the CPO sent us about this case (Session / Location pushes, CDRs,
+        CommandResults, real-time authorizations) carries our token B in Base64 and message
+        ids, and a valid object: a failure naming each one that does not. A late push of an
+        earlier case's Session or command is that case's (:meth:`EmspServer.origin`)."""
+        from pytest_ocpp.ocpi.checks import judge_cpo_requests
+
+        mark = self.requests_mark
+        ours = [r for r in self.emsp.requests[mark:] if self.emsp.origin(r) >= mark]
+        judge_cpo_requests(ours, "during this case")
 
     def trace(self) -> str:
         """Every exchange of the case, in order (both directions)."""

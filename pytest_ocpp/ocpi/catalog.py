@@ -89,13 +89,15 @@ _ROWS: tuple[tuple[str, str, str, str], ...] = (
         "START_SESSION: CommandResponse ACCEPTED, the CSMS sends RemoteStartTransaction / "
         "RequestStartTransaction to our station, CommandResult ACCEPTED; the Session pushed "
         "with kWh rising with our meter values; STOP_SESSION stops it over OCPP; a CDR with "
-        "the metered energy",
+        "the metered energy; every request of the CPO (pushes, results) with token B in "
+        "Base64, message ids and a valid object",
     ),
     (
         "OCPI_CMD_02",
         "Commands",
         "START_SESSION at an unknown Location or EVSE",
-        "OCPI status 2003 (Unknown Location); nothing sent to the station",
+        "OCPI status 2003 (Unknown Location); nothing sent to the station (watched for "
+        "--ocpp-message-timeout)",
     ),
     (
         "OCPI_CMD_03",
@@ -113,7 +115,8 @@ _ROWS: tuple[tuple[str, str, str, str], ...] = (
         "OCPI_CMD_05",
         "Commands",
         "START_SESSION with another eMSP's Token",
-        "CommandResponse REJECTED (or an OCPI 2xxx error); nothing sent to the station",
+        "CommandResponse REJECTED (or an OCPI 2xxx error); nothing sent to the station "
+        "(watched for --ocpp-message-timeout)",
     ),
     (
         "OCPI_CMD_06",

@@ -1,13 +1,25 @@
-"""Checks several OCPI cases share: crawling a paginated list, echoed message ids."""
+"""Checks several OCPI cases share: crawling a paginated list, echoed message ids, and the
+rules every request the CPO sends us must follow (registration callbacks and pushes alike)."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from pytest_ocpp.ocpi.case import OcpiCase
 from pytest_ocpp.ocpi.transport import Exchange, ocpi_response
 from pytest_ocpp.verdicts import TargetFailure
+
+if TYPE_CHECKING:
+    from pytest_ocpp.ocpi.emsp import Incoming
+
+BASE64_RULE = "transport_and_format §Authorization header, OCPI 2.2.1 encodes the token in Base64"
+MESSAGE_ID_RULE = (
+    "transport_and_format §Unique message IDs: 'Every request SHALL contain a unique request ID'"
+)
+SHOWN = 6
+"""Problems a verdict on the CPO's requests lists in full; the trace has the rest."""
 
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
@@ -95,3 +107,45 @@ def echoed(exchange: Exchange) -> list[str]:
         if got != sent:
             missing.append(f"{name} (sent {sent}, received {got!r})")
     return missing
+
+
+def authorization_problem(request: Incoming) -> str:
+    """'' when the request carries one of our tokens B as ``Token <Base64>``; else what it
+    carries instead."""
+    header = request.header("Authorization")
+    if request.token is not None and request.encoded:
+        return ""
+    if request.token is not None:
+        return f"Authorization: {header} (our token B without Base64 encoding; {BASE64_RULE})"
+    return f"Authorization: {header} (none of the tokens B we gave it; answered HTTP 401)"
+
+
+def message_id_problems(request: Incoming) -> list[str]:
+    """The unique message id headers the request lacks (one problem naming them)."""
+    absent = [n for n in ("X-Request-ID", "X-Correlation-ID") if not request.header(n)]
+    return [f"no {' and no '.join(absent)} header ({MESSAGE_ID_RULE})"] if absent else []
+
+
+def request_problems(request: Incoming) -> list[str]:
+    """Everything wrong with one request of the CPO: its Authorization header, its message
+    ids, and the object it carried (judged against its module when it arrived)."""
+    found = [authorization_problem(request), *message_id_problems(request), *request.problems]
+    return [text for text in found if text]
+
+
+def judge_cpo_requests(requests: Iterable[Incoming], what: str) -> None:
+    """A failure naming each of ``requests`` (the CPO's pushes, command results, real-time
+    authorizations ...) that breaks the transport rules or carries an invalid object: the
+    Base64 token and the message ids hold for every request, not only the registration's."""
+    found = [
+        f"{request.label}: {'; '.join(problems)}"
+        for request in requests
+        if (problems := request_problems(request))
+    ]
+    if found:
+        more = f"; ... {len(found) - SHOWN} more in the trace" if len(found) > SHOWN else ""
+        raise TargetFailure(
+            f"the CPO's requests to our eMSP {what} break OCPI 2.2.1: "
+            + " | ".join(found[:SHOWN])
+            + more
+        )

@@ -10,6 +10,7 @@ CPO accepts.
 from __future__ import annotations
 
 import os
+import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -73,6 +74,11 @@ OCPI_OPTIONS: tuple[OcpiOption, ...] = (
     OcpiOption("evse_uid", "the EVSE uid (in that Location) of the station's connector 1"),
     OcpiOption("connector_id", "the Connector id of that EVSE", "1"),
     OcpiOption("token_uid", "uid of an OCPI Token the CPO accepts (pushed to it first)"),
+    OcpiOption(
+        "tls_ca_file",
+        "PEM file of the CA(s) that signed the CPO's https certificate (a private CA); "
+        "default: the system's trust store",
+    ),
 )
 _BY_NAME = {o.name: o for o in OCPI_OPTIONS}
 
@@ -96,6 +102,15 @@ class OcpiConfig:
     connector_id: str
     token_uid: str | None
     reference: bool
+    tls_ca_file: str | None = None
+    """The CA bundle httpx verifies the CPO's certificate with (None: the system's)."""
+
+    def ssl_context(self) -> ssl.SSLContext | bool:
+        """What the OCPI client verifies an https CPO with: the system's trust store, or
+        ``--ocpi-tls-ca-file`` (checked when the config was built)."""
+        if self.tls_ca_file is None:
+            return True
+        return ssl.create_default_context(cafile=self.tls_ca_file)
 
     @property
     def active(self) -> bool:
@@ -160,6 +175,18 @@ def build_ocpi_config(
     host, _, port = listen_text.rpartition(":")
     if not host or not port.isdigit():
         raise ConfigError(f"--ocpi-listen must be HOST:PORT, got {listen_text!r}")
+    tls_ca_file = get("tls_ca_file")
+    if tls_ca_file:
+        tls_ca_file = str(tls_ca_file)
+        try:
+            ssl.create_default_context(cafile=tls_ca_file)
+        except FileNotFoundError:
+            raise ConfigError(f"--ocpi-tls-ca-file {tls_ca_file!r}: no such file") from None
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(
+                f"--ocpi-tls-ca-file {tls_ca_file!r} holds no usable PEM certificate "
+                f"({getattr(exc, 'reason', None) or exc})"
+            ) from None
     reference_run = reference and not target
     callback = get("callback_timeout")
     if reference_run and not explicit("callback_timeout"):
@@ -178,4 +205,5 @@ def build_ocpi_config(
         connector_id=str(get("connector_id")),
         token_uid=get("token_uid"),
         reference=reference_run,
+        tls_ca_file=tls_ca_file or None,
     )

@@ -21,10 +21,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiohttp import web
 
+from pytest_ocpp.ocpi import models
 from pytest_ocpp.ocpi.transport import Exchange, read_authorization
 from pytest_ocpp.verdicts import TargetTimeout
 
@@ -46,6 +47,21 @@ def envelope(data: Any = None, status_code: int = 1000, message: str | None = No
     return body
 
 
+class SessionUpdate(NamedTuple):
+    """One Session PUT or PATCH the CPO sent us."""
+
+    method: str
+    session_id: str
+    body: dict[str, Any]
+    problems: list[str]
+    """How the body breaks mod_sessions (§Session Object, §PUT / §PATCH Method)."""
+
+
+LOCATION_LEVELS = (models.LOCATION, models.EVSE, models.CONNECTOR)
+"""What a Locations receiver URL addresses after {country_code}/{party_id}: a Location, one of
+its EVSEs, one of that EVSE's Connectors (mod_locations §Receiver Interface)."""
+
+
 @dataclass
 class Incoming:
     """One request the CPO sent us."""
@@ -61,6 +77,14 @@ class Incoming:
     status: int = 200
     answer: str = ""
     at: float = field(default_factory=time.time)
+    problems: list[str] = field(default_factory=list)
+    """How the object it carried breaks its module's definition (checked on arrival)."""
+    index: int = 0
+    """Its position in :attr:`EmspServer.requests`."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
 
     def json(self) -> Any:
         try:
@@ -107,8 +131,8 @@ class EmspServer:
         """Our credentials tokens B the CPO may use (the newest last)."""
         self.requests: list[Incoming] = []
         self.sessions: dict[str, dict[str, Any]] = {}
-        self.session_updates: list[tuple[str, str, Any]] = []
-        """(method, session id, body) of every Session PUT / PATCH, in order."""
+        self.session_updates: list[SessionUpdate] = []
+        """Every Session PUT / PATCH, in order, with what is wrong with it."""
         self.cdrs: list[dict[str, Any]] = []
         self.command_results: dict[str, list[Any]] = {}
         self.locations: dict[str, Any] = {}
@@ -117,6 +141,8 @@ class EmspServer:
         of one of our Tokens; a Token not listed is unknown to us (HTTP 404, 2004)."""
         self.log: list[Exchange] | None = None
         """The running case's trace, where incoming requests are appended."""
+        self._origins: dict[str, int] = {}
+        """Session id / response_url uid -> index in :attr:`requests` where it began."""
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
 
@@ -180,7 +206,24 @@ class EmspServer:
     def response_url(self, command: str) -> tuple[str, str]:
         uid = uuid.uuid4().hex
         self.command_results[uid] = []
+        self._origins[uid] = len(self.requests)
         return f"{self.base_url}{VERSION_PATH}/commands/{command}/{uid}", uid
+
+    def origin(self, request: Incoming) -> int:
+        """Where in :attr:`requests` the matter of ``request`` began: the first push of its
+        Session (a CDR's too), the command whose response_url it answers; else the request
+        itself. A case judges the requests that began in it, so a late push of an earlier
+        case's Session (its clean-up after a failure) is not held against the next case."""
+        parts = request.path.split("?")[0].rstrip("/").split("/")
+        key: str | None = None
+        if "sessions" in parts:
+            key = parts[-1]
+        elif "commands" in parts:
+            key = parts[-1]
+        elif "cdrs" in parts and request.method == "POST":
+            body = request.json()
+            key = str(body.get("session_id")) if isinstance(body, dict) else None
+        return self._origins.get(key, request.index) if key else request.index
 
     # -- waiting ------------------------------------------------------------------------------
     async def wait_for(
@@ -189,18 +232,36 @@ class EmspServer:
         """Wait until ``predicate()`` is truthy; a timeout is a verdict naming ``what`` the CPO
         did not send and the ``setting`` that bounds the wait."""
         deadline = time.monotonic() + timeout
+        mark = len(self.requests)
         while True:
             value = predicate()
             if value:
                 return value
             left = deadline - time.monotonic()
             if left <= 0:
-                raise TargetTimeout(f"the CPO did not send {what} within {timeout:g} s ({setting})")
+                raise TargetTimeout(
+                    f"the CPO did not send {what} within {timeout:g} s ({setting})"
+                    + self._refused_since(mark)
+                )
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), left)
             except asyncio.TimeoutError:
                 continue
+
+    def _refused_since(self, mark: int) -> str:
+        """What we answered HTTP 401 while waiting: a request whose token we did not know may
+        be the one that did not come (its token C or A instead of our token B ...)."""
+        refused = [r for r in self.requests[mark:] if r.token is None]
+        if not refused:
+            return ""
+        shown = ", ".join(
+            f"{r.label} with Authorization: {r.header('Authorization')}" for r in refused[:3]
+        )
+        return (
+            f"; we answered HTTP 401 to {len(refused)} request(s) whose token is none of the "
+            f"tokens B we gave it ({shown}; transport_and_format §Authorization header)"
+        )
 
     def requests_since(self, index: int, method: str, path_suffix: str) -> list[Incoming]:
         return [
@@ -219,6 +280,7 @@ class EmspServer:
         incoming = Incoming(
             request.method, request.path_qs, dict(request.headers), body, token, encoded
         )
+        incoming.index = len(self.requests)
         self.requests.append(incoming)
         request[_INCOMING] = incoming
         if token is None:
@@ -278,10 +340,20 @@ class EmspServer:
             if sid not in self.sessions:
                 return web.json_response(envelope(status_code=2001, message="unknown"), status=404)
             return web.json_response(envelope(self.sessions[sid]))
-        data = self._json(request[_INCOMING].body)
+        incoming: Incoming = request[_INCOMING]
+        data = self._json(incoming.body)
         if not isinstance(data, dict):
+            incoming.problems.append("the body is not a JSON Session object")
             return web.json_response(envelope(status_code=2001, message="not JSON"), status=400)
-        self.session_updates.append((request.method, sid, data))
+        if request.method == "PUT":
+            incoming.problems += models.problems(data, models.SESSION, "Session")
+            incoming.problems += _same_ids(
+                request, data, ("cc", "country_code"), ("pid", "party_id"), ("sid", "id")
+            )
+        elif request.method == "PATCH":
+            incoming.problems += models.patch_problems(data, models.SESSION, "Session")
+        self._origins.setdefault(sid, incoming.index)
+        self.session_updates.append(SessionUpdate(request.method, sid, data, incoming.problems))
         if request.method == "PUT":
             created = sid not in self.sessions
             self.sessions[sid] = data
@@ -292,9 +364,12 @@ class EmspServer:
         return web.json_response(envelope(status_code=2000), status=405)
 
     async def _cdr_post(self, request: web.Request) -> web.Response:
-        data = self._json(request[_INCOMING].body)
+        incoming: Incoming = request[_INCOMING]
+        data = self._json(incoming.body)
         if not isinstance(data, dict):
+            incoming.problems.append("the body is not a JSON CDR object")
             return web.json_response(envelope(status_code=2001, message="not JSON"), status=400)
+        incoming.problems += models.problems(data, models.CDR, "CDR")
         self.cdrs.append(data)
         location = f"{self.base_url}{VERSION_PATH}/cdrs/{data.get('id', len(self.cdrs))}"
         return web.json_response(envelope(), status=201, headers={"Location": location})
@@ -306,18 +381,41 @@ class EmspServer:
         return web.json_response(envelope(status_code=2001, message="unknown"), status=404)
 
     async def _location(self, request: web.Request) -> web.Response:
+        """mod_locations §Receiver Interface: PUT / PATCH of a Location, an EVSE or a
+        Connector, by the depth of ``{country_code}/{party_id}/{location_id}[/{evse_uid}
+        [/{connector_id}]]``; each judged against that object's definition."""
         if request.method in ("PUT", "PATCH"):
-            data = self._json(request[_INCOMING].body)
+            incoming: Incoming = request[_INCOMING]
+            data = self._json(incoming.body)
             if not isinstance(data, dict):
+                incoming.problems.append("the body is not a JSON Location, EVSE or Connector")
                 return web.json_response(envelope(status_code=2001), status=400)
-            self.locations[request.match_info["tail"]] = data
+            tail = request.match_info["tail"].strip("/")
+            parts = tail.split("/")
+            if not 3 <= len(parts) <= 5:
+                incoming.problems.append(
+                    f"{request.path} addresses no Location, EVSE or Connector (mod_locations "
+                    "§Receiver Interface: {country_code}/{party_id}/{location_id}[/{evse_uid}"
+                    "[/{connector_id}]])"
+                )
+                return web.json_response(envelope(status_code=2001), status=400)
+            definition = LOCATION_LEVELS[len(parts) - 3]
+            name = models.SECTIONS[definition].split("§")[-1].split(" ")[0]
+            if request.method == "PUT":
+                incoming.problems += models.problems(data, definition, name)
+            else:
+                incoming.problems += models.patch_problems(data, definition, name)
+            self.locations[tail] = data
         return web.json_response(envelope())
 
     async def _result(self, request: web.Request) -> web.Response:
         uid = request.match_info["uid"]
         if uid not in self.command_results:
             return web.json_response(envelope(status_code=2001, message="unknown"), status=404)
-        self.command_results[uid].append(self._json(request[_INCOMING].body))
+        incoming: Incoming = request[_INCOMING]
+        result = self._json(incoming.body)
+        incoming.problems += models.problems(result, models.COMMAND_RESULT, "CommandResult")
+        self.command_results[uid].append(result)
         return web.json_response(envelope())
 
     async def _authorize(self, request: web.Request) -> web.Response:
@@ -331,7 +429,26 @@ class EmspServer:
             )
         allowed, token = self.authorizations[key]
         info: dict[str, Any] = {"allowed": allowed, "token": token}
-        references = self._json(request[_INCOMING].body)
+        incoming: Incoming = request[_INCOMING]
+        references = self._json(incoming.body)
+        if incoming.body.strip():  # the LocationReferences are optional (§POST Method)
+            incoming.problems += models.problems(
+                references, models.LOCATION_REFERENCES, "LocationReferences"
+            )
         if isinstance(references, dict) and references.get("location_id"):
             info["location"] = references
         return web.json_response(envelope(info))
+
+
+def _same_ids(request: web.Request, data: dict[str, Any], *pairs: tuple[str, str]) -> list[str]:
+    """mod_sessions §PUT Method: the URL's country_code, party_id and id "SHALL be the same
+    value as" the pushed object's."""
+    found = []
+    for segment, name in pairs:
+        in_url = request.match_info[segment]
+        if name in data and str(data[name]) != in_url:
+            found.append(
+                f"the URL says {name} {in_url!r}, the object {data[name]!r} (mod_sessions §PUT "
+                "Method: SHALL be the same value)"
+            )
+    return found

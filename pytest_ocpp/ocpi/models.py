@@ -40,6 +40,7 @@ CDR = "mod_cdrs_cdr_object"
 TOKEN = "mod_tokens_token_object"
 COMMAND_RESPONSE = "mod_commands_commandresponse_object"
 COMMAND_RESULT = "mod_commands_commandresult_object"
+LOCATION_REFERENCES = "mod_tokens_locationreferences_class"
 START_SESSION = "mod_commands_startsession_object"
 STOP_SESSION = "mod_commands_stopsession_object"
 
@@ -54,6 +55,39 @@ def problems(value: Any, definition: str, path: str = "") -> list[str]:
     sentence naming the property path; empty when it conforms."""
     found: list[str] = []
     _check(value, definition, None, path or _short(definition), found)
+    return found
+
+
+def patch_problems(value: Any, definition: str, path: str = "") -> list[str]:
+    """Every way a PATCH body breaks ``definition``: only the properties it holds are judged
+    (mod_sessions / mod_locations §PATCH: "only the fields/objects that need to be updated have
+    to be present"), each against its row of the table, and ``last_updated`` must be there
+    ("Any request to the PATCH method SHALL contain the last_updated field")."""
+    where = path or _short(definition)
+    if not isinstance(value, dict):
+        return [f"{where} must be a JSON object ({section(definition)}), got {value!r:.80}"]
+    found: list[str] = []
+    if value.get("last_updated") is None:
+        module = SECTIONS.get(definition, definition).split(" ")[0]
+        found.append(
+            f"{where}.last_updated is required in a PATCH (OCPI 2.2.1 {module} §PATCH Method: "
+            "'Any request to the PATCH method SHALL contain the last_updated field')"
+        )
+    rows = {row[0]: row for row in MODELS[definition]}
+    for name, item in value.items():
+        if name not in rows or item is None:
+            continue  # custom fields are tolerated; null is not an update
+        _, kind, length, card = rows[name]
+        if card in ("*", "+"):
+            if not isinstance(item, list):
+                found.append(
+                    f"{where}.{name} must be a list ({section(definition)}), got {item!r:.80}"
+                )
+                continue
+            for index, entry in enumerate(item):
+                _check(entry, kind, length, f"{where}.{name}[{index}]", found)
+        else:
+            _check(item, kind, length, f"{where}.{name}", found)
     return found
 
 

@@ -28,6 +28,17 @@ if TYPE_CHECKING:
 OCPI_CONFIG_KEY = pytest.StashKey[OcpiConfig]()
 REFERENCE_TOKEN_A = "pytest-ocpp-reference-token-a"
 """The one-time token the embedded reference CPO hands out when the run gives none."""
+STATION_VERSION = "ocpi_ocpp_version"
+"""The parameter of a crossing case (one that drives our fake station): the OCPP version its
+station speaks. Parametrized only when the run configures several versions."""
+STATION_VERSIONS = ("1.6", "2.0.1")
+"""The OCPP versions a crossing case can play its station in (the fake stations we have)."""
+
+
+def station_title(title: str, version: str) -> str:
+    """A crossing case's title naming the OCPP version it crossed, so every report tells the
+    runs of one id apart: "... across OCPI and OCPP (OCPP 2.0.1 station)"."""
+    return f"{title} (OCPP {version} station)"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -74,13 +85,64 @@ def pytest_configure(config: pytest.Config) -> None:
         config.args[:] = [str(TESTCASES / "ocpi221")]
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A crossing case runs once per configured OCPP version (``--ocpp-version=all``: through
+    a 1.6 and a 2.0.1 station), so RemoteStartTransaction and RequestStartTransaction are both
+    exercised; with one version it stays a single, unparametrized item."""
+    if STATION_VERSION not in metafunc.fixturenames:
+        return
+    if metafunc.definition.get_closest_marker(MARKER) is None:
+        return
+    versions = _station_versions(metafunc.config)
+    if len(versions) > 1:
+        metafunc.parametrize(STATION_VERSION, versions, ids=[f"ocpp{v}" for v in versions])
+
+
+def _station_versions(config: pytest.Config) -> list[str]:
+    """The OCPP versions the crossing cases run with: the run's, when it has an OCPP side."""
+    from pytest_ocpp.plugin import CONFIG_KEY
+
+    ocpp_config = config.stash.get(CONFIG_KEY, None)
+    ocpi_config = config.stash.get(OCPI_CONFIG_KEY, None)
+    if ocpp_config is None or ocpi_config is None or not ocpi_config.active:
+        return []
+    if not (ocpp_config.target or ocpp_config.reference):
+        return []  # not applicable anyway: one verdict per case says so
+    return [v.name for v in ocpp_config.versions if v.name in STATION_VERSIONS]
+
+
+def _name_station_version(item: pytest.Item) -> None:
+    """Give a crossing case's run its own title (terminal, JSON, Markdown, JUnit read the case
+    marker) and Allure display name (allure-pytest formats ``{ocpi_ocpp_version}`` per item;
+    the attribute lives on the function both runs share)."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or STATION_VERSION not in callspec.params:
+        return
+    version = str(callspec.params[STATION_VERSION])
+    for index, mark in enumerate(item.own_markers):
+        if mark.name != MARKER:
+            continue
+        kwargs = {**mark.kwargs, "title": station_title(mark.kwargs["title"], version)}
+        item.own_markers[index] = getattr(pytest.mark, MARKER)(**kwargs).mark
+        function = getattr(item, "obj", None)
+        if function is not None:
+            title = station_title(mark.kwargs["title"], "{" + STATION_VERSION + "}")
+            function.__allure_display_name__ = f"{mark.kwargs['id']} {title}"
+        return
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """OCPI cases run only against an OCPI target (or the references); the unregistration
-    runs after every other OCPI case, since a CPO's token A works once."""
+    runs after every other OCPI case, since a CPO's token A works once. Last of the plugins'
+    hooks: the OCPP plugin's Allure labels are in place when a crossing case's runs get
+    their titles."""
     ocpi_config = config.stash[OCPI_CONFIG_KEY]
     ocpi = [item for item in items if item.get_closest_marker(MARKER) is not None]
     if not ocpi:
         return
+    for item in ocpi:
+        _name_station_version(item)
     from pytest_ocpp.config import profile_key
     from pytest_ocpp.plugin import CONFIG_KEY
 
@@ -208,7 +270,7 @@ async def ocpi_registration(
         yield registration
     finally:
         if registration.registered:
-            client = OcpiClient(ocpi_config.response_timeout, [])
+            client = OcpiClient(ocpi_config.response_timeout, [], ocpi_config.ssl_context())
             try:
                 await registration.unregister(client)
             except AssertionError:
@@ -236,13 +298,20 @@ async def ocpi(
 StationStarter = Callable[[], Awaitable[Any]]
 
 
+@pytest.fixture
+def ocpi_ocpp_version(request: pytest.FixtureRequest) -> str:
+    """The OCPP version of a crossing case's station: its parameter when the run configures
+    several (:func:`pytest_generate_tests`), else the run's version."""
+    return str(request.getfixturevalue("ocpp_config").versions[0].name)
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def ocpi_station(
-    request: pytest.FixtureRequest, ocpi: OcpiCase
+    request: pytest.FixtureRequest, ocpi: OcpiCase, ocpi_ocpp_version: str
 ) -> AsyncIterator[StationStarter]:
-    """``await ocpi_station()``: a booted fake station of the run's (first) OCPP version,
-    connected to ``--ocpp-target`` or the reference CSMS, for the cases that cross from OCPI
-    into OCPP. Started inside the case, so an unreachable CSMS fails the case; left idle (its
+    """``await ocpi_station()``: a booted fake station of ``ocpi_ocpp_version``, connected to
+    ``--ocpp-target`` or the reference CSMS, for the cases that cross from OCPI into OCPP.
+    Started inside the case, so an unreachable CSMS fails the case; left idle (its
     transactions stopped) and closed afterwards."""
     from pytest_ocpp import case as case_module
     from pytest_ocpp.case import CaseContext
@@ -258,7 +327,7 @@ async def ocpi_station(
 
     async def start() -> Any:
         case_module.activate(ctx)
-        version = ocpp_config.versions[0]
+        version = next(v for v in ocpp_config.versions if v.name == ocpi_ocpp_version)
         station = STATION_CLASSES[version.name](
             ctx,
             url=target,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import ssl
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -120,10 +121,13 @@ class OcpiClient:
     """httpx underneath (kept by the project already, HTTP/1.1, async); every exchange lands in
     ``log`` so a failed case shows the whole conversation."""
 
-    def __init__(self, timeout: float, log: list[Exchange]) -> None:
+    def __init__(
+        self, timeout: float, log: list[Exchange], verify: ssl.SSLContext | bool = True
+    ) -> None:
         self.timeout = timeout
         self.log = log
-        self._client = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        # verify: the CA of a CPO behind a private PKI (--ocpi-tls-ca-file), else the system's
+        self._client = httpx.AsyncClient(timeout=timeout, follow_redirects=False, verify=verify)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -168,10 +172,13 @@ class OcpiClient:
                 "(--ocpi-response-timeout)"
             ) from None
         except (httpx.HTTPError, OSError) as exc:
+            hint = ""
+            if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                hint = " For a CPO certificate from a private CA, give --ocpi-tls-ca-file."
             raise TargetFailure(
                 f"the CPO's OCPI interface at {url} cannot be reached "
                 f"({type(exc).__name__}: {exc or 'no detail'}); is it running, and is "
-                "--ocpi-target right?"
+                f"--ocpi-target right?{hint}"
             ) from None
         exchange.status = response.status_code
         exchange.response_headers = dict(response.headers)
@@ -194,7 +201,9 @@ def ocpi_response(
     if exchange.status == 401 and 401 not in http:
         raise TargetFailure(
             f"the CPO answered {exchange.label} with HTTP 401 Unauthorized; the credentials "
-            "token was refused (for the registration: is --ocpi-token the CPO's token A?)"
+            "token was refused (for the registration: is --ocpi-token the CPO's token A? "
+            "OCPI 2.2.1 sends it Base64-encoded in the Authorization header; a CPO of an "
+            "earlier OCPI version expects it raw and refuses that)"
         )
     if exchange.status not in http:
         raise TargetFailure(

@@ -6,12 +6,13 @@ shipped beside this module (``schema/report-v1.schema.json``, :data:`SCHEMA_PATH
 format version fields are only ever added, never renamed or removed: readers ignore keys they
 do not know. A breaking change raises ``format_version``.
 
-Contents: the run's metadata (``run``), the verdict ``totals``, the totals per version, side
-and certification profile (``groups``, with the catalogue's size for coverage), what the
-baseline did (``baseline``, ``gate``) and one record per case with its verdict, reason,
-failing step, requirement ids, warnings and full frame trace as evidence. The keys of the
-first, unversioned report (``tool``, ``generated``, ``target``, ``message``, ``step`` ...) are
-kept at their places.
+Contents: the run's metadata (``run``, with its security profile and whether the CSMS's
+certificate was verified: a run with ``tls_verification`` false proves nothing about it), the
+verdict ``totals``, the totals per version, side and certification profile (``groups``, with
+the catalogue's size for coverage), what the baseline did (``baseline``, ``gate``) and one
+record per case with its verdict, reason, failing step, requirement ids, warnings and full
+frame trace as evidence. The keys of the first, unversioned report (``tool``, ``generated``,
+``target``, ``message``, ``step`` ...) are kept at their places.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from pytest_ocpp import security
 from pytest_ocpp.config import OcppConfig
 from pytest_ocpp.report.summary import (
     FUZZING,
@@ -32,6 +34,7 @@ from pytest_ocpp.report.summary import (
     CaseResult,
     Results,
     catalog_size,
+    distinct_cases,
     group_notes,
 )
 
@@ -100,7 +103,7 @@ def document(
                 "profile": profile,
                 "fuzzing": fuzzing,
                 "totals": results.totals(cases),
-                "cases_run": len(cases),
+                "cases_run": distinct_cases(cases),
                 "catalogue_cases": None if fuzzing else catalog_size(version, side, profile),
                 "notes": group_notes(cases) or None,
             }
@@ -130,6 +133,7 @@ def document(
             "profiles": sorted(config.profiles) if config.profiles is not None else None,
             "keyword": (getattr(option, "keyword", "") or None) if option else None,
             "markers": (getattr(option, "markexpr", "") or None) if option else None,
+            **security.run_facts(config),
         },
         "totals": {v: totals[v] for v in VERDICTS},
         "gate": {

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+from pytest_ocpp import security
+from pytest_ocpp.config import OcppConfig
 from pytest_ocpp.report.summary import (
     FUZZING,
     NA,
@@ -21,6 +23,7 @@ from pytest_ocpp.report.summary import (
     CaseResult,
     Results,
     catalog_size,
+    distinct_cases,
     group_notes,
     total_line,
     under_test,
@@ -42,8 +45,9 @@ def _short(text: str, limit: int = MAX_REASON) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def render(results: Results) -> str:
-    """The Markdown document."""
+def render(results: Results, config: OcppConfig | None = None) -> str:
+    """The Markdown document; ``config`` (the run's :class:`~pytest_ocpp.config.OcppConfig`)
+    adds the run's transport security under the headline (:func:`_security`)."""
     gating = [r for r in results.cases.values() if r.gating]
     known = [r for r in results.cases.values() if r.baselined]
     lines: list[str] = []
@@ -56,12 +60,28 @@ def render(results: Results) -> str:
         if known:
             headline += f" outside the baseline ({len(known)} known deviations)"
     lines += ["## OCPP compliance summary", "", headline, "", f"`{total_line(results)}`", ""]
+    lines += _security(config)
     if results.cases:
         lines += _totals_table(results)
     lines += _failures(gating)
     lines += _known(results, known)
     lines += _not_applicable(results)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _security(config: OcppConfig | None) -> list[str]:
+    """The security profile, and a warning when the CSMS's certificate was not verified: a
+    reviewer reading only the job page must not take a green run as proof of valid TLS."""
+    if config is None:
+        return []
+    facts = security.run_facts(config)
+    lines = []
+    profile = facts["security_profile"]
+    if profile is not None:
+        lines += [f"**Security profile {profile}**: {security.PROFILES[profile]}.", ""]
+    if not facts["tls_verification"]:
+        lines += [f"⚠️ **{security.INSECURE_NOTICE}.**", ""]
+    return lines
 
 
 def _totals_table(results: Results) -> list[str]:
@@ -74,7 +94,7 @@ def _totals_table(results: Results) -> list[str]:
         if profile == FUZZING:
             coverage = f"{len(cases)} hypothesis properties, not OCTT cases"
         else:
-            coverage = f"{len(cases)} / {catalog_size(version, side, profile)}"
+            coverage = f"{distinct_cases(cases)} / {catalog_size(version, side, profile)}"
             notes = group_notes(cases)
             if notes:
                 coverage += f" ({notes})"
@@ -159,8 +179,8 @@ def _not_applicable(results: Results) -> list[str]:
     return [*lines, "", "</details>", ""]
 
 
-def write_markdown(path: Path, results: Results) -> None:
+def write_markdown(path: Path, results: Results, config: OcppConfig | None = None) -> None:
     """Write the summary to ``path`` (its directory is created); appending to an existing
     file (``$GITHUB_STEP_SUMMARY`` collects every step's output) is the caller's choice."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(results), "utf-8")
+    path.write_text(render(results, config), "utf-8")

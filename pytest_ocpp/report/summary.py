@@ -245,6 +245,26 @@ def record(
     results.cases[item.nodeid] = result
 
 
+def record_run_properties(config: pytest.Config, ocpp_config: Any) -> None:
+    """The run's transport security as JUnit XML testsuite properties,
+    ``ocpp_security_profile`` (1-3 or ``none``) and ``ocpp_tls_verification`` (``on``, or
+    ``off`` under --ocpp-tls-insecure): a CI tool that reads only JUnit must see that a
+    green run did not verify the CSMS's certificate. Nothing without --junitxml, in an xdist
+    worker (the controller writes the file) or in a run that tests no OCPP target."""
+    try:
+        from _pytest.junitxml import xml_key  # the key record_testsuite_property uses
+    except ImportError:  # a private name: a pytest without it loses the properties only
+        return
+    xml = config.stash.get(xml_key, None)
+    if xml is None or not ocpp_config.active:
+        return
+    from pytest_ocpp import security
+
+    facts = security.run_facts(ocpp_config)
+    xml.add_global_property("ocpp_security_profile", str(facts["security_profile"] or "none"))
+    xml.add_global_property("ocpp_tls_verification", "on" if facts["tls_verification"] else "off")
+
+
 def _concise(excinfo: pytest.ExceptionInfo[BaseException], exc: BaseException, message: str) -> str:
     """A target failure is a verdict, not a crash: the sentence first (pytest's short summary
     shows the first line), then the scenario line, never pytest-ocpp's internal stack."""
@@ -283,9 +303,20 @@ def catalog_size(version: str, side: str, profile: str) -> int:
     )
 
 
+def distinct_cases(cases: Iterable[CaseResult]) -> int:
+    """How many catalogue cases ``cases`` ran, each id once: an OCPI case that crosses into
+    OCPP runs once per OCPP version of the station, and coverage counts the case, not its
+    runs (the verdict columns count every run)."""
+    return len({r.case["id"] for r in cases})
+
+
 def group_notes(cases: list[CaseResult]) -> str:
-    """What a group's coverage does not count for: provisional and uncertified cases."""
+    """What a group's coverage does not count for: provisional and uncertified cases; and
+    when a case ran more than once (per OCPP version), that the verdicts count runs."""
     notes = []
+    distinct = distinct_cases(cases)
+    if distinct < len(cases):
+        notes.append(f"{len(cases)} runs of {distinct} cases: some ran once per OCPP version")
     provisional = sum(1 for r in cases if r.provisional)
     if provisional:
         notes.append(f"{provisional} provisional, not certified coverage")
@@ -369,7 +400,7 @@ def _write_table(reporter: Any, results: Results) -> None:
             header_written = True
         cells = "".join(f"{counts[v] or '·':>5}" for v in VERDICTS)
         notes = group_notes(cases)
-        coverage = f"{len(cases)}/{catalog_size(version, side, profile)}"
+        coverage = f"{distinct_cases(cases)}/{catalog_size(version, side, profile)}"
         colour = {"red": True} if counts[FAIL] or counts[ERROR] else {"green": True}
         reporter.write_line(
             f"{version:<{width}}{under_test(side):<18}{profile[:39]:<40}{cells}  {coverage}"
@@ -426,7 +457,8 @@ def _write_case_list(reporter: Any, results: Results) -> None:
         else:
             notes = group_notes(cases)
             scope = (
-                f"{len(cases)} of the catalogue's {catalog_size(version, side, profile)} "
+                f"{distinct_cases(cases)} of the catalogue's "
+                f"{catalog_size(version, side, profile)} "
                 f"cases in this run" + (f"; {notes}" if notes else "")
             )
             reporter.write_line(

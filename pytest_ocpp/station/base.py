@@ -117,8 +117,10 @@ class FakeStation:
     ) -> IncomingCall:
         return await self._link().expect_call(action, predicate, timeout=timeout)
 
-    async def expect_silence(self, action: str | None, duration: float, why: str = "") -> None:
-        await self._link().expect_silence(action, duration, why)
+    async def expect_silence(
+        self, action: str | None, duration: float, why: str = "", since: int | None = None
+    ) -> None:
+        await self._link().expect_silence(action, duration, why, since)
 
     def default_handlers(self) -> dict[str, Handler]:
         """Answers to legal requests a scenario did not ask for: none by default, so an

@@ -15,6 +15,7 @@ from typing import Any
 
 from pytest_ocpp.ocpi import models
 from pytest_ocpp.ocpi.case import OcpiCase, ocpi_case
+from pytest_ocpp.ocpi.emsp import SessionUpdate
 from pytest_ocpp.ocpi.plugin import StationStarter
 from pytest_ocpp.ocpi.transport import ocpi_response
 from pytest_ocpp.verdicts import TargetFailure, check
@@ -85,15 +86,45 @@ def _remote(version: str, start: bool) -> str:
 
 async def _sessions_since(
     ocpi: OcpiCase, mark: int, predicate: Any, what: str
-) -> list[tuple[str, str, Any]]:
+) -> list[SessionUpdate]:
+    """Wait for a Session PUT / PATCH matching ``predicate``; every update that arrives is
+    judged against mod_sessions first (§Session Object for a PUT, each property a PATCH
+    holds, ``last_updated`` in a PATCH), so an invalid one fails at once, named."""
     updates = ocpi.emsp.session_updates
-    await ocpi.emsp.wait_for(
-        lambda: any(predicate(u) for u in updates[mark:]),
-        ocpi.config.callback_timeout,
-        what,
-        "--ocpi-callback-timeout",
-    )
+
+    def arrived() -> bool:
+        for update in updates[mark:]:
+            if update.problems:
+                raise TargetFailure(
+                    f"invalid Session {update.method} from the CPO for session "
+                    f"{update.session_id}: {'; '.join(update.problems[:5])}"
+                )
+        return any(predicate(u) for u in updates[mark:])
+
+    await ocpi.emsp.wait_for(arrived, ocpi.config.callback_timeout, what, "--ocpi-callback-timeout")
     return updates[mark:]
+
+
+def _kwh(update: SessionUpdate) -> float | None:
+    """The kwh of a Session update when it is a number (mod_sessions §Session Object: kwh
+    number); a string is judged as invalid, not read as a number."""
+    value = update.body.get("kwh")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+async def _nothing_reaches_station(station: Any, mark: int, why: str) -> None:
+    """The remote start must not reach our station: none may have arrived since ``mark``
+    (taken before the command, so one sent together with the refusal counts), and none may
+    arrive within ``--ocpp-message-timeout``, the window of every "does NOT send" step."""
+    wait = station.ctx.config.timeouts.message
+    await station.expect_silence(
+        _remote(station.version.name, True),
+        wait,
+        f"{why} (nothing may reach the station; watched for {wait:g} s, --ocpp-message-timeout)",
+        since=mark,
+    )
 
 
 def _register(station: Any, wh: int, context: str) -> list[dict[str, Any]]:
@@ -198,11 +229,11 @@ async def test_ocpi_cmd_01_remote_start_stop(ocpi: OcpiCase, ocpi_station: Stati
     updates = await _sessions_since(
         ocpi,
         sessions_mark,
-        lambda u: u[0] == "PUT" and u[2].get("status") in ("PENDING", "ACTIVE"),
+        lambda u: u.method == "PUT" and u.body.get("status") in ("PENDING", "ACTIVE"),
         "the Session (PUT, status PENDING or ACTIVE) to our Sessions receiver "
         "(mod_sessions §Receiver Interface)",
     )
-    session = next(u[2] for u in updates if u[0] == "PUT")
+    session = next(u.body for u in updates if u.method == "PUT")
     found = models.problems(session, models.SESSION, "Session")
     check(not found, "a valid Session object", found)
     session_id = str(session["id"])
@@ -225,7 +256,7 @@ async def test_ocpi_cmd_01_remote_start_stop(ocpi: OcpiCase, ocpi_station: Stati
             ocpi,
             mark,
             lambda u, kwh=expected: (
-                u[1] == session_id and abs(float(u[2].get("kwh", -1)) - kwh) < 0.001
+                u.session_id == session_id and abs((_kwh(u) or -1) - kwh) < 0.001
             ),
             f"a Session update with kwh {expected:g} after our meter value of {wh} Wh "
             "(mod_sessions §Session Object: kwh, 'How many kWh were charged')",
@@ -279,15 +310,17 @@ async def test_ocpi_cmd_01_remote_start_stop(ocpi: OcpiCase, ocpi_station: Stati
         check(
             cdr["session_id"] == session_id, f"the CDR of session {session_id}", cdr["session_id"]
         )
+    ocpi.judge_cpo_requests()
 
 
 @ocpi_case("OCPI_CMD_02")
 async def test_ocpi_cmd_02_unknown_location(ocpi: OcpiCase, ocpi_station: StationStarter) -> None:
     """status_codes §2xxx: 2003 "Unknown Location, for example: Command: START_SESSION with
     unknown location"; the same for an EVSE the Location does not have. Nothing may reach the
-    station."""
+    station, then or within --ocpp-message-timeout."""
     await ocpi.registered()
     station = await ocpi_station()
+    mark = station.link.mark()
     where = _where(ocpi)
     for body, what in (
         ({**where, "location_id": "PYTEST-NO-SUCH-LOCATION"}, "an unknown Location"),
@@ -307,9 +340,8 @@ async def test_ocpi_cmd_02_unknown_location(ocpi: OcpiCase, ocpi_station: Statio
             "(status_codes §2xxx)",
             f"HTTP {exchange.status}, status_code {code}, data {document.get('data') if isinstance(document, dict) else None}",
         )
-    await station.expect_silence(
-        _remote(station.version.name, True), 1.0, "the CPO refused the command"
-    )
+    await _nothing_reaches_station(station, mark, "the CPO refused the command (2003)")
+    ocpi.judge_cpo_requests()
 
 
 @ocpi_case("OCPI_CMD_03")
@@ -336,6 +368,7 @@ async def test_ocpi_cmd_03_station_rejects(ocpi: OcpiCase, ocpi_station: Station
         "(mod_commands §CommandResultType)",
         result,
     )
+    ocpi.judge_cpo_requests()
 
 
 @ocpi_case("OCPI_CMD_04")
@@ -360,9 +393,10 @@ async def test_ocpi_cmd_05_foreign_token(ocpi: OcpiCase, ocpi_station: StationSt
     owned by this eMSP, using Tokens of other eMSPs is not allowed"; a Token whose party_id is
     none of the roles we registered is REJECTED (§CommandResponseType: "Session might not be
     from a customer of the eMSP that send this request") or refused with an OCPI 2xxx code,
-    and never reaches the station."""
+    and never reaches the station (watched for --ocpp-message-timeout)."""
     await ocpi.registered()
     station = await ocpi_station()
+    mark = station.link.mark()
     url, _ = ocpi.emsp.response_url("START_SESSION")
     exchange = await ocpi.send(
         "POST",
@@ -380,9 +414,8 @@ async def test_ocpi_cmd_05_foreign_token(ocpi: OcpiCase, ocpi_station: StationSt
             "(mod_commands §StartSession: only Tokens owned by this eMSP); received "
             f"HTTP {exchange.status}, status_code {code}, result {result}"
         )
-    await station.expect_silence(
-        _remote(station.version.name, True), 1.0, "the CPO refused another eMSP's Token"
-    )
+    await _nothing_reaches_station(station, mark, "the CPO refused another eMSP's Token")
+    ocpi.judge_cpo_requests()
 
 
 @ocpi_case("OCPI_CMD_06")
@@ -412,3 +445,4 @@ async def test_ocpi_cmd_06_station_silent(ocpi: OcpiCase, ocpi_station: StationS
         "CommandResult TIMEOUT when the station never answered (mod_commands §CommandResultType)",
         result,
     )
+    ocpi.judge_cpo_requests()

@@ -168,7 +168,7 @@ async def test_ocpi_tok_02_realtime_authorization(
     whitelist NEVER; the station presents each in an OCPP Authorize (1.6 §4.2 / 2.0.1 C01);
     the CPO sends POST ``{tokens}{uid}/authorize?type=RFID`` to our Tokens sender before it
     answers; our AuthorizationInfo ALLOWED becomes Accepted, BLOCKED becomes Blocked or
-    Invalid."""
+    Invalid. Those POSTs carry our token B in Base64 and message ids (transport_and_format)."""
     await ocpi.registered()
     url = ocpi.endpoint("tokens", "RECEIVER")  # not applicable without a Tokens receiver
     station = await ocpi_station()
@@ -178,3 +178,4 @@ async def test_ocpi_tok_02_realtime_authorization(
         await push(ocpi, url, token)
     await _authorize_at_station(ocpi, station, allowed, "ALLOWED")
     await _authorize_at_station(ocpi, station, blocked, "BLOCKED")
+    ocpi.judge_cpo_requests()  # the authorize POSTs: Base64 token, message ids, references

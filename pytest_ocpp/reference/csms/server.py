@@ -18,6 +18,7 @@ import json
 import logging
 import signal
 import ssl
+import sys
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -603,11 +604,53 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also serve tzi-OCTT's trigger API and open-ocpp-tck's csms-server API on PORT "
         "(pytest_ocpp.interop.trigger_server)",
     )
+    ocpi = parser.add_argument_group(
+        "OCPI 2.2.1 CPO interface",
+        "a fake CPO for an eMSP backend, wired to this CSMS's stations: START_SESSION reaches "
+        "the station over OCPP, its transaction comes back as Sessions and a CDR",
+    )
+    ocpi.add_argument(
+        "--ocpi-port", type=int, default=None, metavar="PORT", help="serve it on PORT (0: any)"
+    )
+    ocpi.add_argument("--ocpi-host", default=None, help="listen address (default: --host)")
+    ocpi.add_argument(
+        "--ocpi-token", default=None, metavar="TOKEN_A", help="CREDENTIALS_TOKEN_A it hands out"
+    )
+    ocpi.add_argument(
+        "--ocpi-station-id",
+        default="CP_1",
+        help="the station behind Location LOC-1 / EVSE-1 (connector 1); default CP_1",
+    )
+    ocpi.add_argument(
+        "--ocpi-defect",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="break one CPO rule (python -m pytest_ocpp.reference.ocpi --help lists them)",
+    )
     args = parser.parse_args(argv)
     try:
         tags = _parse_tags(args.tag) if args.tag else None
     except (argparse.ArgumentTypeError, ValueError) as error:
         parser.error(str(error))
+    if (args.ocpi_port is None) != (args.ocpi_token is None):
+        parser.error("--ocpi-port and --ocpi-token go together: the CPO needs both")
+    if args.ocpi_defect and args.ocpi_port is None:
+        parser.error("--ocpi-defect needs --ocpi-port (the CPO interface it breaks)")
+    cpo = None
+    if args.ocpi_port is not None:
+        # Imported only here: a CSMS without its OCPI side does not load aiohttp and httpx.
+        from pytest_ocpp.reference.ocpi import ReferenceCpo
+
+        try:
+            cpo = ReferenceCpo(
+                args.ocpi_token,
+                host=args.ocpi_host or args.host,
+                port=args.ocpi_port,
+                defects=args.ocpi_defect,
+            )
+        except ValueError as error:
+            parser.error(str(error))
     basic_auth = dict(item.partition("=")[::2] for item in args.basic_auth) or None
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     csms = ReferenceCsms(
@@ -625,7 +668,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tls_client_ca_file=args.tls_client_ca,
     )
 
-    async def serve_forever() -> None:
+    async def serve_forever() -> int:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -643,8 +686,45 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 port = api.sockets[0].getsockname()[1]
                 print(f"trigger APIs: http://{args.host}:{port}", flush=True)
-            await stop.wait()
+            if cpo is not None:
+                code = await _serve_cpo(cpo, csms, args.ocpi_station_id)
+                if code:
+                    return code
+            try:
+                await stop.wait()
+            finally:
+                if cpo is not None:
+                    await cpo.stop()
+        return 0
 
+    code = 0
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever())
+        code = asyncio.run(serve_forever())
+    return code
+
+
+async def _serve_cpo(cpo: Any, csms: ReferenceCsms, station_id: str) -> int:
+    """Start the reference OCPI CPO beside ``csms`` and wire its Commands receiver and
+    real-time authorization to the CSMS's station ``station_id`` (what ``--ocpp-reference``
+    does inside a pytest run). A port already taken is one sentence and exit status 1."""
+    from pytest_ocpp.reference.ocpi.commands import attach
+
+    try:
+        await cpo.start()
+    except OSError as error:
+        print(
+            f"reference CSMS: the OCPI CPO cannot listen on {cpo.host}:{cpo.port} "
+            f"(--ocpi-host / --ocpi-port): {error.strerror or error}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 1
+    attach(cpo, csms, station_id)
+    location = cpo.locations[0]
+    print(
+        f"reference CPO (OCPI 2.2.1): versions at {cpo.versions_url}  (Location "
+        f"{location['id']} / EVSE {location['evses'][0]['uid']} is station {station_id}, "
+        "connector 1)",
+        flush=True,
+    )
     return 0

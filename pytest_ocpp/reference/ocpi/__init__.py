@@ -4,7 +4,12 @@ With ``--ocpp-reference`` the run starts it on the reference CSMS's own backgrou
 shares that CSMS's OCPP sessions (the command cases cross from OCPI into OCPP and back); without
 a reference CSMS it gets a loop of its own. It imports the reference CSMS, never the core.
 
-Run it standalone, to give an eMSP backend a CPO to register with::
+Run it standalone, to give an eMSP backend a CPO wired to charging stations (START_SESSION
+reaches the station over OCPP; Sessions and CDRs follow its transaction)::
+
+    python -m pytest_ocpp.reference.csms --port 9000 --ocpi-port 9100 --ocpi-token TOKEN_A
+
+or without an OCPP side (registration, Locations, Tokens only)::
 
     python -m pytest_ocpp.reference.ocpi --port 9100 --token TOKEN_A
 """
@@ -13,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -65,27 +71,43 @@ class EmbeddedCpo:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pytest_ocpp.reference.ocpi",
-        description="The reference OCPI 2.2.1 CPO interface (no OCPP side).",
+        description="The reference OCPI 2.2.1 CPO interface without an OCPP side: "
+        "registration, Locations, Sessions / CDRs lists and Tokens; START_SESSION answers "
+        "NOT_SUPPORTED. For a CPO wired to charging stations (START_SESSION reaches the "
+        "station, Sessions and CDRs are pushed) run the reference CSMS with its OCPI side: "
+        "python -m pytest_ocpp.reference.csms --ocpi-port 9100 --ocpi-token TOKEN_A",
     )
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=9100)
+    parser.add_argument("--port", type=int, default=9100, help="0: any free port")
     parser.add_argument("--token", required=True, help="CREDENTIALS_TOKEN_A it hands out")
     parser.add_argument(
         "--defect", action="append", default=[], choices=sorted(DEFECTS), help="break one rule"
     )
     args = parser.parse_args(argv)
 
-    async def serve() -> None:
+    async def serve() -> int:
         cpo = ReferenceCpo(args.token, host=args.host, port=args.port, defects=args.defect)
-        await cpo.start()
-        print(f"reference CPO: versions at {cpo.versions_url}", flush=True)
+        try:
+            await cpo.start()
+        except OSError as error:
+            print(
+                f"reference CPO: cannot listen on {args.host}:{args.port}: "
+                f"{error.strerror or error}",
+                file=sys.stderr,
+            )
+            return 1
+        print(
+            f"reference CPO: versions at {cpo.versions_url} (no OCPP side; for one: "
+            "python -m pytest_ocpp.reference.csms --ocpi-port ...)",
+            flush=True,
+        )
         try:
             await asyncio.Event().wait()
         finally:
             await cpo.stop()
+        return 0
 
     try:
-        asyncio.run(serve())
+        return asyncio.run(serve())
     except KeyboardInterrupt:
-        pass
-    return 0
+        return 0

@@ -7,7 +7,9 @@ station of the EVSE; the station's answer becomes the CommandResult POSTed to th
 CommandResponse ``timeout``). The transaction the station then starts becomes an OCPI Session
 pushed to the eMSP's Sessions receiver (PUT, kWh from the meter values); STOP_SESSION becomes
 RemoteStopTransaction / RequestStopTransaction; the end of the transaction becomes a CDR POSTed
-to the eMSP's CDRs receiver with the energy the station metered.
+to the eMSP's CDRs receiver with the energy the station metered. The EVSE's status (CHARGING,
+then AVAILABLE again) is PATCHed to the eMSP's Locations receiver. Pushes go out one at a time,
+in the order the transaction produced them.
 
 The CSMS tells us what happens through its ``observers`` (see
 :meth:`~pytest_ocpp.reference.csms.session._ReferenceSession._notify`).
@@ -18,11 +20,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from websockets.exceptions import ConnectionClosed
 
 from pytest_ocpp.reference.ocpi.tokens import attach_tokens
 
@@ -44,6 +47,11 @@ DEFECTS_COMMANDS: dict[str, str] = {
     "result_ignores_station": "the CommandResult is ACCEPTED whatever the station answered",
     "no_timeout_result": "no CommandResult when the station never answers",
     "unknown_session_accepted": "STOP_SESSION of an unknown session is ACCEPTED",
+    "kwh_as_string": 'Session updates after the first PUT are PATCHes with kwh as a string ("2.0")',
+    "evse_status_invalid": "the EVSE status pushed to the eMSP's Locations receiver is "
+    "OCCUPIED, no value of the Status enum",
+    "refused_start_still_sent": "START_SESSION answered 2003 (unknown Location) or REJECTED "
+    "(another eMSP's Token) still sends the remote start to the station",
 }
 
 
@@ -72,7 +80,8 @@ class Charge:
     meter_start: float = 0.0
     last_wh: float = 0.0
     done: bool = False
-    pushes: list[int] = field(default_factory=list)
+    pushed: bool = False
+    """Whether the eMSP has the Session already (a later update may be a PATCH)."""
 
 
 class Commands:
@@ -92,10 +101,22 @@ class Commands:
         """Station id -> the Session-to-be of an accepted remote start."""
         self._replies: dict[tuple[str, str], asyncio.Future[Any]] = {}
         self._tasks: set[asyncio.Future[Any]] = set()
+        self._push_order = asyncio.Lock()
+        """Pushes go out one after the other, in the order the transaction produced them (a
+        Session update never overtakes an older one; the CDR comes after the last update)."""
         self._remote_ids = itertools.count(1)
 
     def defect(self, name: str) -> bool:
         return name in self.cpo.defects
+
+    def _send(self, module: str, method: str, path: str, body: Any) -> None:
+        """Push ``body`` to the eMSP's ``module`` receiver after the pushes before it."""
+
+        async def in_order() -> None:
+            async with self._push_order:  # asyncio.Lock wakes its waiters first come, first served
+                await self.cpo.push(module, method, path, body)
+
+        self._spawn(in_order())
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
@@ -128,12 +149,14 @@ class Commands:
         target = None
         if known is not None:
             target = known.get(str(evse_uid)) if evse_uid else next(iter(known.values()), None)
+        owner = (str(token.get("country_code")), str(token.get("party_id")))
         if target is None and not self.defect("unknown_location_accepted"):
             # status_codes 2003 "Unknown Location, for example: Command: START_SESSION with
             # unknown location"
+            self._leak_start(body, token, owner)
             return _response(status_code=2003, http=404)
-        owner = (str(token.get("country_code")), str(token.get("party_id")))
         if not self._owner_ok(owner) and not self.defect("accepts_foreign_token"):
+            self._leak_start(body, token, owner)
             return _response({"result": "REJECTED", "timeout": 0})
         station_id, connector = target or (self.station_id, 1)
         session_id = str(uuid.uuid4())
@@ -164,6 +187,16 @@ class Commands:
         self._spawn(self._remote_start(charge, str(body["response_url"])))
         return _response({"result": "ACCEPTED", "timeout": COMMAND_TIMEOUT})
 
+    def _leak_start(self, body: dict[str, Any], token: dict[str, Any], owner: Any) -> None:
+        """The ``refused_start_still_sent`` defect: the refused command reaches the station
+        of the first Location all the same."""
+        if not self.defect("refused_start_still_sent"):
+            return
+        location = self.cpo.locations[0]
+        session = {"id": str(uuid.uuid4()), "location_id": location["id"], "evse_uid": "EVSE-1"}
+        charge = Charge(session, self.station_id, 1, token, owner)
+        self._spawn(self._remote_start(charge, str(body["response_url"])))
+
     async def _stop(self, body: dict[str, Any]) -> web.Response:
         charge = self.charges.get(str(body.get("session_id")))
         if charge is None or charge.done:
@@ -190,8 +223,8 @@ class Commands:
         self._replies[(station_id, action)] = future
         try:
             await self.csms.send_request(station_id, action, payload)
-        except LookupError:
-            return "EVSE_OFFLINE"
+        except (LookupError, ConnectionClosed):  # not connected, or it went away just now
+            return "FAILED"  # mod_commands §CommandResultType has no "offline"
         except ValueError:
             return "FAILED"
         try:
@@ -221,8 +254,8 @@ class Commands:
             payload = {"connectorId": charge.connector, "idTag": uid}
         self._pending_start[charge.station_id] = charge
         result = await self._ask(charge.station_id, action, payload)
-        if result != "ACCEPTED":
-            self._pending_start.pop(charge.station_id, None)
+        if result != "ACCEPTED" and self._pending_start.get(charge.station_id) is charge:
+            del self._pending_start[charge.station_id]  # a later command's start stays
         if result:
             await self._result(response_url, result)
 
@@ -289,6 +322,7 @@ class Commands:
         charge.session["status"] = "ACTIVE"
         self.charges[charge.session["id"]] = charge
         self.cpo.sessions.append(charge.session)
+        self._evse_status(charge, "CHARGING")
         self._push(charge)
 
     def _metered(self, charge: Charge, meter_values: list[Any], *, push: bool = True) -> None:
@@ -315,7 +349,41 @@ class Commands:
         if self.defect("no_session_push"):
             return
         path = f"/{self.cpo.country_code}/{self.cpo.party_id}/{charge.session['id']}"
-        self._spawn(self.cpo.push("sessions", "PUT", path, dict(charge.session)))
+        if charge.pushed and self.defect("kwh_as_string"):
+            # mod_sessions §PATCH: only what changed, with last_updated; kwh is a number
+            update = {
+                "kwh": str(charge.session["kwh"]),
+                "status": charge.session["status"],
+                "last_updated": charge.session["last_updated"],
+            }
+            self._send("sessions", "PATCH", path, update)
+            return
+        charge.pushed = True
+        self._send("sessions", "PUT", path, dict(charge.session))
+
+    def _evse_status(self, charge: Charge, status: str) -> None:
+        """mod_locations §PATCH Method: the EVSE's new status to the eMSP's Locations receiver
+        ("Notify the eMSP of partial updates to a Location, EVSE or Connector (such as the
+        status)"), and in the CPO's own Location."""
+        stamp = utc()
+        location = next(
+            (loc for loc in self.cpo.locations if loc["id"] == charge.session["location_id"]), None
+        )
+        evse = next(
+            (
+                e
+                for e in (location or {}).get("evses", [])
+                if e["uid"] == charge.session["evse_uid"]
+            ),
+            None,
+        )
+        if location is None or evse is None:
+            return
+        evse.update(status=status, last_updated=stamp)
+        location["last_updated"] = stamp
+        pushed = "OCCUPIED" if self.defect("evse_status_invalid") else status
+        path = f"/{self.cpo.country_code}/{self.cpo.party_id}/{location['id']}/{evse['uid']}"
+        self._send("locations", "PATCH", path, {"status": pushed, "last_updated": stamp})
 
     def _ended(self, charge: Charge) -> None:
         charge.done = True
@@ -323,6 +391,7 @@ class Commands:
         energy = self._kwh(charge)
         charge.session.update(status="COMPLETED", end_date_time=end)
         self._push(charge)
+        self._evse_status(charge, "AVAILABLE")
         location = next(
             loc for loc in self.cpo.locations if loc["id"] == charge.session["location_id"]
         )
@@ -363,7 +432,7 @@ class Commands:
             "last_updated": end,
         }
         self.cpo.cdrs.append(cdr)
-        self._spawn(self.cpo.push("cdrs", "POST", "", cdr))
+        self._send("cdrs", "POST", "", cdr)
 
 
 def attach(cpo: ReferenceCpo, csms: ReferenceCsms, station_id: str) -> Commands:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import ssl
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -33,6 +34,10 @@ from pytest_ocpp.reference.ocpi.tokens import DEFECTS_TOKENS
 DEFECTS_TRANSPORT: dict[str, str] = {
     "token_a_reusable": "CREDENTIALS_TOKEN_A keeps working after the registration",
     "raw_authorization": "its requests to the eMSP carry the token without Base64 encoding",
+    "raw_authorization_pushes": "its pushes, command results and real-time authorizations "
+    "carry the token without Base64 (the registration's requests encode it)",
+    "no_request_id_pushes": "its pushes, command results and real-time authorizations carry "
+    "no X-Request-ID / X-Correlation-ID (the registration's requests do)",
     "no_request_id_echo": "responses do not echo X-Request-ID",
     "no_version_fetch": "the registration never fetches the eMSP's versions (no callback)",
     "error_as_200": "a body that is not JSON is answered HTTP 200 with OCPI status 2001",
@@ -148,6 +153,7 @@ class ReferenceCpo:
         defects: Iterable[str] = (),
         location_id: str = "LOC-1",
         evse_uid: str = "EVSE-1",
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         unknown = set(defects) - set(DEFECTS)
         if unknown:
@@ -165,6 +171,8 @@ class ReferenceCpo:
         """(country_code, party_id, uid, type) -> the Token the eMSP pushed."""
         self.commands: Any = None
         """The OCPP side's command handler (:mod:`.commands`), when hosted beside a CSMS."""
+        self.ssl_context = ssl_context
+        """Served over https with this context (a CPO behind a private CA), else http."""
         self._runner: web.AppRunner | None = None
 
     def defect(self, name: str) -> bool:
@@ -185,7 +193,7 @@ class ReferenceCpo:
         app.router.add_post(f"{base}/2.2.1/commands/{{command}}", self._command)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
+        site = web.TCPSite(self._runner, self.host, self.port, ssl_context=self.ssl_context)
         await site.start()
         sockets = site._server.sockets if site._server else ()  # type: ignore[union-attr]
         if sockets:
@@ -198,7 +206,8 @@ class ReferenceCpo:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}/ocpi/cpo"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}/ocpi/cpo"
 
     @property
     def versions_url(self) -> str:
@@ -353,17 +362,18 @@ class ReferenceCpo:
                     return party
         return None
 
-    def outgoing_headers(self, party: Party) -> dict[str, str]:
-        """Token B in Base64 and fresh request ids (transport §Authorization header)."""
+    def outgoing_headers(self, party: Party, *, push: bool = False) -> dict[str, str]:
+        """Token B in Base64 and fresh request ids (transport §Authorization header, §Unique
+        message IDs); ``push``: a request outside the registration (Session / CDR / Location
+        pushes, command results, real-time authorizations)."""
         token = party.token_b
-        encoded = (
-            token if self.defect("raw_authorization") else base64.b64encode(token.encode()).decode()
-        )
-        return {
-            "Authorization": f"Token {encoded}",
-            "X-Request-ID": str(uuid.uuid4()),
-            "X-Correlation-ID": str(uuid.uuid4()),
-        }
+        raw = self.defect("raw_authorization") or (push and self.defect("raw_authorization_pushes"))
+        encoded = token if raw else base64.b64encode(token.encode()).decode()
+        headers = {"Authorization": f"Token {encoded}"}
+        if not (push and self.defect("no_request_id_pushes")):
+            headers["X-Request-ID"] = str(uuid.uuid4())
+            headers["X-Correlation-ID"] = str(uuid.uuid4())
+        return headers
 
     async def _fetch_endpoints(self, party: Party) -> str:
         """credentials §POST: fetch the client's versions and endpoints with its token B; a
@@ -393,7 +403,10 @@ class ReferenceCpo:
             try:
                 async with httpx.AsyncClient(timeout=5.0) as client:
                     response = await client.request(
-                        method, url + path, json=body, headers=self.outgoing_headers(party)
+                        method,
+                        url + path,
+                        json=body,
+                        headers=self.outgoing_headers(party, push=True),
                     )
                 status = response.status_code
             except httpx.HTTPError:
@@ -405,7 +418,9 @@ class ReferenceCpo:
         for party in list(self.parties.values()):
             try:
                 async with httpx.AsyncClient(timeout=5.0) as client:
-                    await client.post(url, json=body, headers=self.outgoing_headers(party))
+                    await client.post(
+                        url, json=body, headers=self.outgoing_headers(party, push=True)
+                    )
                 return
             except httpx.HTTPError:
                 continue
@@ -436,7 +451,7 @@ class ReferenceCpo:
             following = {k: v for k, v in query.items() if k not in ("offset", "limit")}
             following["offset"] = str(offset if self.defect("link_same_page") else offset + limit)
             following["limit"] = str(limit)
-            url = f"http://{request.host}{request.path}?{urlencode(following)}"
+            url = f"{request.scheme}://{request.host}{request.path}?{urlencode(following)}"
             headers["Link"] = f'<{url}>; rel="next"'
         return _response(page, headers=headers)
 

@@ -115,7 +115,7 @@ class RealTimeAuthorization:
                     target,
                     params={"type": token.get("type", "RFID")},
                     json=references,
-                    headers=self.cpo.outgoing_headers(party),
+                    headers=self.cpo.outgoing_headers(party, push=True),
                 )
             document = response.json()
         except (httpx.HTTPError, ValueError):

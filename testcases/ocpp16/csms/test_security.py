@@ -90,8 +90,13 @@ async def test_tc_085_csms(station_factory, ocpp_config, ocpp_target) -> None:
 async def test_tc_086_csms(station_factory, ocpp_config, ocpp_target) -> None:
     """The Central System identifies itself with a valid server certificate and sets up a
     secured websocket (security profiles 2 and 3; Whitepaper §2.4-2.5: TLS 1.2 or above
-    A00.FR.312, the four suites of A00.FR.317, the certificate properties of §2.6.1)."""
+    A00.FR.312, the four suites of A00.FR.317, the certificate properties of §2.6.1). Not
+    applicable under --ocpp-tls-insecure: the certificate's validity is the case's subject.
+
+    TC_087_CSMS stays applicable then: its verdict is about the Central System verifying the
+    Charge Point's certificate, and its connections carry the run's insecure warning."""
     profile = security.require_profile(ocpp_config, (2, 3), "TLS with a server certificate")
+    security.require_verification(ocpp_config, "a valid server certificate (TC_086_CSMS)")
     step("1. The Charge Point initiates a TLS handshake and sends a Client Hello")
     step("2. The Central System responds with a Server Hello with its server certificate")
     step(

@@ -35,7 +35,8 @@ TC_083_CSMS and TC_088_CSMS are **provisional**: a newer OCTT revision lists the
 only; their steps here come from the catalogue rows, the Whitepaper (A05), OCPP-J 1.6 §3.2 and
 RFC 6455 §4. TC_083 needs a run at profile 2 with a client certificate and ``[station]
 upgrade_station_id``, a station id the Central System may keep at profile 3 (OCPP cannot undo
-the upgrade).
+the upgrade); with ``--ocpp-reference`` the run provides both (the reference CSMS knows a
+spare id, and the client certificate generated for the run is used).
 """
 
 from __future__ import annotations
@@ -183,22 +184,30 @@ async def test_tc_083_csms(
     client certificate; the run's own station stays as it was. After the case the Central
     System holds that id at profile 3: set it back to profile 2 in the Central System before
     running the case again. Needs a run at profile 2 with a client certificate
-    (``--ocpp-tls-cert-file``/``--ocpp-tls-key-file``); from profile 1 the upgraded
-    connection would need another (wss://) URL, which the row does not give."""
+    (``--ocpp-tls-cert-file``/``--ocpp-tls-key-file``, else the one generated for the run);
+    from profile 1 the upgraded connection would need another (wss://) URL, which the row
+    does not give. With ``--ocpp-reference`` the spare id is the embedded reference CSMS's
+    (:func:`pytest_ocpp.embedded.reference_upgrade_station_id`), a CSMS made for the run."""
+    from pytest_ocpp.embedded import reference_upgrade_station_id
+
     security.require_profile(ocpp_config, (2,), "TLS with Basic authentication, upgraded to 3")
-    upgrade_id = str(ocpp_config.station.extra.get("upgrade_station_id") or "")
+    upgrade_id = reference_upgrade_station_id(ocpp_config)
     if not upgrade_id:
         raise not_applicable(
             "the upgrade to profile 3 cannot be undone over OCPP (Whitepaper A05 remarks): name "
             "a station id the Central System may keep at profile 3 in [station] "
             "upgrade_station_id"
         )
-    if not ocpp_config.tls.cert_file:
+    cert_file, key_file = ocpp_config.tls.cert_file, ocpp_config.tls.key_file
+    if not cert_file and ocpp_config.tls.client_certificate_out:
+        cert_file, key_file = ocpp_config.tls.client_certificate_out
+    if not cert_file:
         raise not_applicable(
             "no client certificate for profile 3 is configured (--ocpp-tls-cert-file, "
             "--ocpp-tls-key-file)"
         )
     profile_2 = replace(ocpp_config.tls, cert_file=None, key_file=None)
+    profile_3 = replace(ocpp_config.tls, cert_file=cert_file, key_file=key_file)
     station: Station16 = await station_factory(station_id=upgrade_id, connect=False)
     station.tls = profile_2  # Basic credentials only, as profile 2 authenticates
     await station.connect()
@@ -222,7 +231,7 @@ async def test_tc_083_csms(
     await reset.reply({"status": "Accepted"})
     check(reset.payload.get("type") == "Hard", "Step 3: Reset.req type Hard", reset.payload)
     step("5. The Charge Point reconnects with security profile 3 (client certificate)")
-    station.password, station.tls = None, None  # the configured client certificate
+    station.password, station.tls = None, profile_3  # the client certificate, no password
     try:
         await station.reconnect()
     except ConnectFailed as exc:

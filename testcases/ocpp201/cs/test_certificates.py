@@ -344,9 +344,11 @@ async def test_tc_m_23_cs(csms: FakeCsms201, station_operator: StationOperator) 
     step("2. DeleteCertificateRequest with the hash data of the ChargingStationCertificate")
     from pytest_ocpp.certificates import pem_blocks
 
-    answer = await sut.call(
-        "DeleteCertificate", {"certificateHashData": hash_data(pem_blocks(chain)[0], root)}
-    )
+    # The certificate's issuer is the sub-CA that follows it in the chain (the charging
+    # station operator sub-CA of the CSMS root), the root only for a chain of one.
+    leaf, *issuers = pem_blocks(chain)
+    data = hash_data(leaf, issuers[0] if issuers else root)
+    answer = await sut.call("DeleteCertificate", {"certificateHashData": data})
     check(
         answer.get("status") in ("NotFound", "Failed"),
         "step 3: DeleteCertificateResponse status NotFound or Failed (the Charging Station "

@@ -468,8 +468,10 @@ async def _sign_certificate(
 
 def _invalid_signing_certificate(csms: FakeCsms201, csr: str) -> str:
     """<Configured invalid_signingCertificate> (``[station] invalid_signing_certificate``, PEM
-    text or file), else made here: the certificate for the station's CSR, signed by the
-    configured CSMS root, but expired yesterday (A02.FR.06: the validity period)."""
+    text or file), else made here: the certificate for the station's CSR, issued by the
+    charging station operator sub-CA of the configured CSMS root as a valid one is (the
+    sub-CA follows), but expired yesterday (A02.FR.06: the validity period is the only
+    fault)."""
     from datetime import datetime, timedelta, timezone
 
     from cryptography import x509
@@ -479,7 +481,7 @@ def _invalid_signing_certificate(csms: FakeCsms201, csr: str) -> str:
 
     if "invalid_signing_certificate" in csms.config.station.extra:
         return configured_pem(csms.config, "invalid_signing_certificate", "")
-    authority = csms.csms_root_authority()
+    authority = csms.station_certificate_authority()
     request = x509.load_pem_x509_csr(csr.encode("ascii"))
     now = datetime.now(timezone.utc)
     leaf = pki.issue(
@@ -490,7 +492,7 @@ def _invalid_signing_certificate(csms: FakeCsms201, csr: str) -> str:
         not_before=now - timedelta(days=30),
         not_after=now - timedelta(days=1),
     )
-    return pki.pem(leaf)
+    return pki.pem(leaf) + authority.pem
 
 
 @ocpp_case("TC_A_14_CS", version="2.0.1")
@@ -552,8 +554,9 @@ async def test_tc_a_23_cs(csms: FakeCsms201, station_operator: StationOperator) 
     cert_signing_wait_minimum``, default 5 s) and CertSigningRepeatTimes 1; the first request
     is Accepted and left unsigned; the station repeats it no earlier than W, then no earlier
     than 2W; each is Accepted; then a CertificateSignedRequest per CSR (signed by the
-    configured CSMS root), each answered Accepted or Rejected, at least one Accepted. A
-    station without CertSigningWaitMinimum is not applicable (the table's prerequisite)."""
+    charging station operator sub-CA of the configured CSMS root, the sub-CA in the chain),
+    each answered Accepted or Rejected, at least one Accepted. A station without
+    CertSigningWaitMinimum is not applicable (the table's prerequisite)."""
     from pytest_ocpp.pki import csr_problems, sign_csr
 
     security.require_profile(csms.config, (3,), "TLS with client side certificates")
@@ -566,7 +569,7 @@ async def test_tc_a_23_cs(csms: FakeCsms201, station_operator: StationOperator) 
             "SecurityCtrlr.CertSigningRepeatTimes": "1",
         },
     )
-    authority = csms.csms_root_authority()
+    authority = csms.station_certificate_authority()
     csr, _ = await _sign_certificate(csms, sut, "Accepted")
     csrs = [csr]
     sent = time.monotonic()

@@ -116,8 +116,14 @@ async def test_tc_a_03_csms(station_factory, ocpp_config: OcppConfig, ocpp_targe
 @ocpp_case("TC_A_04_CSMS", version="2.0.1")
 async def test_tc_a_04_csms(station_factory, ocpp_config: OcppConfig, ocpp_target: str) -> None:
     """The CSMS identifies itself with a valid server certificate over TLS 1.2+ (profiles 2
-    and 3; A00.FR.306-321, A00.FR.502-510)."""
+    and 3; A00.FR.306-321, A00.FR.502-510). Not applicable under --ocpp-tls-insecure: the
+    certificate's validity is the case's subject.
+
+    TC_A_06_CSMS (TLS below 1.2 refused) and TC_A_07/A_08_CSMS (the CSMS verifies the
+    station's certificate) stay applicable then: their verdicts do not rest on verifying the
+    CSMS's certificate, and their connections carry the run's insecure warning."""
     security.require_profile(ocpp_config, (2, 3), "TLS with a server certificate")
+    security.require_verification(ocpp_config, "a valid server certificate (TC_A_04_CSMS)")
     step("1-4. TLS handshake (client certificate with profile 3)")
     step("5-6. HTTP upgrade (Basic credentials with profile 2); the CSMS upgrades it")
     station = await station_factory()

@@ -12,11 +12,13 @@ import json
 import os
 import pty
 import select
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from http import HTTPStatus
 from typing import Any
 
 import harness
@@ -43,9 +45,11 @@ def csms() -> Iterator[tuple[ReferenceCsms, BackgroundLoop]]:
 
 
 @contextmanager
-def odd_csms(answer: Callable[[ServerConnection, list[Any]], Awaitable[None]]) -> Iterator[str]:
+def odd_csms(
+    answer: Callable[[ServerConnection, list[Any]], Awaitable[None]], **options: Any
+) -> Iterator[str]:
     """A CSMS of a few lines that answers each Call with ``answer``: the behaviours the
-    reference never shows (silence, a broken answer)."""
+    reference never shows (silence, a broken answer); ``options`` go to ``serve``."""
 
     async def handler(ws: ServerConnection) -> None:
         async for raw in ws:
@@ -54,7 +58,7 @@ def odd_csms(answer: Callable[[ServerConnection, list[Any]], Awaitable[None]]) -
     with BackgroundLoop("odd-csms") as loop:
 
         async def start() -> Any:
-            return await serve(handler, "127.0.0.1", 0, subprotocols=["ocpp1.6"])  # type: ignore[list-item]
+            return await serve(handler, "127.0.0.1", 0, subprotocols=["ocpp1.6"], **options)  # type: ignore[list-item]
 
         server = loop.run(start())
         port = server.sockets[0].getsockname()[1]
@@ -231,11 +235,76 @@ def test_the_shell_on_a_terminal(csms: tuple[ReferenceCsms, BackgroundLoop]) -> 
             terminal.process.wait()
 
 
-def test_the_shell_refuses_a_bad_answer_timeout() -> None:
+@pytest.mark.parametrize(
+    ("argv", "phrase"),
+    [
+        (["send", "--timeout", "-1"], "pytest-ocpp send: --timeout must be a positive number"),
+        (["send", "--connect-timeout", "0"], "--connect-timeout must be a positive number"),
+        (["shell", "--timeout", "nan"], "pytest-ocpp shell: --timeout must be a positive"),
+        (["shell", "--answer=ask", "--answer-timeout", "0"], "--answer-timeout must be a posi"),
+    ],
+)
+def test_timeouts_must_be_positive(argv: list[str], phrase: str) -> None:
+    """A timeout of 0, below 0 or not a number: one sentence, exit 2, before connecting (a
+    negative --timeout once ran and reported "no answer within -1 s")."""
     out, err = io.StringIO(), io.StringIO()
-    argv = ["shell", "ws://127.0.0.1:1/ocpp/CP_1", "--answer=ask", "--answer-timeout", "0"]
-    assert send.main(argv, out=out, err=err) == send.EXIT_USAGE
-    assert "--answer-timeout must be positive, got 0" in err.getvalue()
+    command, *options = argv
+    url = "ws://127.0.0.1:1/ocpp/CP_1"
+    full = [command, url, *(["Heartbeat"] if command == "send" else []), *options]
+    assert send.main(full, out=out, err=err) == send.EXIT_USAGE
+    assert phrase in err.getvalue(), err.getvalue()
+    assert err.getvalue().count("\n") == 1
+
+
+def test_connection_failures_name_sends_own_options() -> None:
+    """The core's sentences name the pytest options; send's name its own: the URL for a 404,
+    --connect-timeout for a server that never answers the upgrade."""
+
+    async def not_found(connection: ServerConnection, request: Any) -> Any:
+        return connection.respond(HTTPStatus.NOT_FOUND, "no such station\n")
+
+    async def nothing(ws: ServerConnection, frame: list[Any]) -> None:
+        return None
+
+    with odd_csms(nothing, process_request=not_found) as url:
+        status, _, err = run_send(url, "Heartbeat")
+    assert status == send.EXIT_CONNECT, err
+    assert "with HTTP 404" in err and "check the path in the URL" in err, err
+    assert "--ocpp-" not in err, err
+    with socket.socket() as deaf:  # accepts TCP (the backlog), never answers HTTP
+        deaf.bind(("127.0.0.1", 0))
+        deaf.listen()
+        url = f"ws://127.0.0.1:{deaf.getsockname()[1]}/ocpp/CP_1"
+        status, _, err = run_send(url, "Heartbeat", "--connect-timeout", "0.5")
+    assert status == send.EXIT_CONNECT, err
+    assert "within 0.5 s (--connect-timeout)" in err and "--ocpp-" not in err, err
+
+
+def test_the_shell_bounds_a_csms_that_never_answers() -> None:
+    """On a terminal, a CSMS that never answers: the error after --timeout, and the prompt
+    comes back for the next line."""
+
+    async def silent(ws: ServerConnection, frame: list[Any]) -> None:
+        return None
+
+    with odd_csms(silent) as url:
+        terminal = Terminal(
+            sys.executable, "-m", "pytest_ocpp.sim.send", "shell", url, "--timeout", "0.5"
+        )
+        try:
+            terminal.expect("CP_1> ")
+            started = time.monotonic()
+            terminal.type("Heartbeat {}\r")
+            said = terminal.expect("CP_1> ")
+            assert "error: the CSMS did not answer Heartbeat within 0.5 s (--timeout)" in said
+            assert time.monotonic() - started < 5
+            assert "Traceback" not in said
+            terminal.type("quit\r")
+            assert terminal.close() == 0
+        finally:
+            if terminal.process.poll() is None:
+                terminal.process.kill()
+                terminal.process.wait()
 
 
 def test_the_shell_says_when_nothing_listens() -> None:

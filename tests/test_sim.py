@@ -12,18 +12,23 @@ import asyncio
 import json
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import harness
 import pytest
 
-from pytest_ocpp.sim import cli, topics
+from pytest_ocpp.reference.runner import BackgroundLoop
+from pytest_ocpp.sim import broker, cli, topics
 from pytest_ocpp.sim.broker import MosquittoBroker, MqttAddress, find_mosquitto
 from pytest_ocpp.sim.operator import mqtt_performer
 from pytest_ocpp.sim.simulator import Simulator, mqtt_client
+from pytest_ocpp.sim.station import CommandError, SimStation, StationOffline, vocabulary
 from pytest_ocpp.verdicts import NotApplicable, OperatorFailed, OperatorRefused
-from tests.sim_support import command, hosted_csms, watching
+from tests.sim_support import RecordingCsms, command, hosted_csms, watching
 
 NO_MOSQUITTO = (
     "SKIPPED, NOT PASSED: Mosquitto is not installed (apt-get install mosquitto); the "
@@ -103,7 +108,7 @@ async def _drive_session16(address: MqttAddress) -> dict[str, Any]:
         bad = {
             "json": ("plug_in", "{not json", "not JSON"),
             "array": ("plug_in", "[1, 2]", "must be a JSON object"),
-            "action": ("fly_away", {}, "Unknown operator action 'fly_away'"),
+            "action": ("fly_away", {}, "unknown action 'fly_away'; an OCPP 1.6 simulated"),
             "params": ("plug_in", {"connector_id": 9}, "connectors 1..2"),
             "type": ("plug_in", {"connector_id": "one"}, "connector_id='one'"),
         }
@@ -330,3 +335,260 @@ def test_a_silent_broker_times_out_naming_the_setting(capsys: pytest.CaptureFixt
     err = capsys.readouterr().err
     assert "did not accept the connection in time" in err
     assert "--mqtt-timeout" in err
+
+
+# -- 5. what goes wrong, said: bad input, an unreachable CSMS, no broker -----------------------
+@pytest.mark.parametrize(
+    ("argv", "phrase"),
+    [
+        (["--csms", "http://csms.example/ocpp"], "--csms 'http://csms.example/ocpp' is not a "),
+        (["--csms", "ws://csms.example/ocpp?x=1"], "has a query or fragment"),
+        (["--stations", "CP_1,CP/1"], "'CP/1' cannot be a station id: it is an MQTT topic level"),
+        (["--stations", "CP+1"], "cannot contain +"),
+        (["--stations", "#"], "cannot contain #"),
+        (["--connect-timeout", "0"], "--connect-timeout must be a positive number of seconds"),
+        (["--mqtt-timeout", "-1"], "--mqtt-timeout must be a positive number of seconds"),
+        (["--log-level", "LOUD"], "--log-level 'LOUD' is not a logging level"),
+    ],
+)
+def test_bad_input_is_one_sentence_before_anything_starts(
+    argv: list[str], phrase: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 2 and one line naming the option; checked before the broker would start (nothing
+    on stdout, where its URL is the first line), so nothing is left running."""
+    full = ["--csms", "ws://127.0.0.1:1/ocpp", *argv]
+    assert cli.main(full) == 2
+    out, err = capsys.readouterr()
+    assert out == "", "no broker started"
+    assert err.count("\n") == 1 and err.startswith("pytest-ocpp-sim: "), err
+    assert phrase in err, err
+    assert "Traceback" not in err
+
+
+def test_without_mosquitto_the_simulator_says_how_to_get_a_broker(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No --mqtt and no mosquitto on this machine (the finder says none): the install command
+    or --mqtt, exit 2. Runs on every machine, with Mosquitto installed or not."""
+    monkeypatch.setattr(broker, "find_mosquitto", lambda: None)
+    assert cli.main(["--csms", "ws://127.0.0.1:1/ocpp"]) == 2
+    err = capsys.readouterr().err
+    assert "pytest-ocpp-sim: No MQTT broker: mosquitto is not installed; install it with " in err
+    assert "'apt-get install mosquitto' or give the URL of a broker with --mqtt" in err
+
+
+SIM = (sys.executable, "-m", "pytest_ocpp.sim.cli")
+
+
+class Lines:
+    """A stream's lines as a thread reads them, with a bounded wait for a condition."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            with self._changed:
+                self.lines.append(line.rstrip("\n"))
+                self._changed.notify_all()
+
+    def wait_for(self, predicate: Callable[[list[str]], bool], what: str, timeout: float) -> None:
+        with self._changed:
+            if not self._changed.wait_for(lambda: predicate(self.lines), timeout):
+                raise AssertionError(f"{what} not printed within {timeout} s: {self.lines}")
+
+
+@needs_mosquitto
+def test_an_unreachable_csms_is_said_and_the_stations_keep_trying() -> None:
+    """``--csms`` pointing at nothing: every station is retained ``online false`` from the
+    start; after --connect-timeout one warning per station names its URL and the connection
+    error; a command is refused as offline on the error topic (not acked ok); when the CSMS
+    comes up the stations connect (they kept retrying) and commands are carried out."""
+    port = harness.free_port()
+    csms_url = f"ws://127.0.0.1:{port}/ocpp"
+    process = subprocess.Popen(
+        [*SIM, "--csms", csms_url, "--stations", "CP_1,CP_2", "--connect-timeout", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    errors = Lines(process.stderr)
+    try:
+        first = process.stdout.readline()
+        assert "MQTT broker (mosquitto) at mqtt://127.0.0.1:" in first, (first, errors.lines)
+        address = MqttAddress("127.0.0.1", int(first.strip().rpartition(":")[2]))
+        assert "CP_1, CP_2" in process.stdout.readline()
+
+        async def offline() -> None:
+            async with watching(address, "ocpp/+/online", "ocpp/CP_1/error", "ocpp/CP_1/#") as w:
+                for station in ("CP_1", "CP_2"):  # retained: there for a late subscriber
+                    await w.until(lambda s=station: w.last(f"ocpp/{s}/online") == "false", station)
+                answer = await command(w, "CP_1", "plug_in", {"connector_id": 1}, "p1")
+                assert answer["outcome"] == "failed", answer
+                error = json.loads(w.values("ocpp/CP_1/error")[-1])["error"]
+                assert error == answer["error"]
+                assert error.startswith("station CP_1 is offline, so plug_in was not carried out")
+                assert f"no connection to {csms_url}/CP_1 (last attempt: " in error, error
+
+        asyncio.run(offline())
+        for station in ("CP_1", "CP_2"):
+            errors.wait_for(lambda lines, s=station: any(s in x for x in lines), station, 10)
+        warnings = [line for line in errors.lines if "warning:" in line]
+        assert len(warnings) == 2, errors.lines
+        for station, line in zip(("CP_1", "CP_2"), sorted(warnings), strict=True):
+            assert line.startswith(
+                f"pytest-ocpp-sim: warning: station {station} is not online after 1 s "
+                f"(--connect-timeout): no connection to {csms_url}/{station} (last attempt: "
+            ), line
+            assert "Connect call failed" in line or "refused" in line, line
+            assert "it keeps retrying" in line
+
+        csms = RecordingCsms(port=port)
+        with BackgroundLoop("late-csms") as loop:
+            loop.run(csms.start())
+            try:
+
+                async def online() -> None:
+                    async with watching(address, "ocpp/CP_1/#") as w:
+                        await w.until(lambda: w.last("ocpp/CP_1/online") == "true", "online", 15)
+                        answer = await command(w, "CP_1", "plug_in", {"connector_id": 1}, "p2")
+                        assert answer["outcome"] == "ok", answer
+
+                asyncio.run(online())
+            finally:
+                loop.run(csms.stop())
+        assert csms.calls("CP_1", "BootNotification"), "CP_1 reached the CSMS in the end"
+    finally:
+        process.terminate()
+        process.wait(10)
+    assert process.returncode == 0
+    assert len([line for line in errors.lines if "warning:" in line]) == 2, "one per station"
+    assert not any("Traceback" in line for line in errors.lines), errors.lines
+
+
+def test_commands_name_the_whole_vocabulary_and_an_offline_station_refuses() -> None:
+    """An unknown action lists every command of the version (the simulator's own start, stop
+    and present_id_token included), at once; a station never connected refuses a command
+    after the connect timeout, saying it is offline and where it tried to connect."""
+    port = harness.free_port()
+
+    async def run() -> None:
+        for version in ("1.6", "2.0.1"):
+            station = SimStation("CP_1", f"ws://127.0.0.1:{port}/ocpp", version)
+            started = time.monotonic()
+            with pytest.raises(CommandError) as refused:
+                await station.command("fly_away", {})
+            assert time.monotonic() - started < 1, "no wait for a boot to refuse a name"
+            said = str(refused.value)
+            assert said.startswith(f"unknown action 'fly_away'; an OCPP {version} simulated")
+            for action in sorted(vocabulary(version)):
+                assert action in said, (action, said)
+            assert {"present_id_token", "present_id_tag", "start", "stop"} <= vocabulary(version)
+        async with Simulator(f"ws://127.0.0.1:{port}/ocpp", connect_timeout=0.5) as simulator:
+            station = simulator.station("CP_4")
+            with pytest.raises(StationOffline) as offline:
+                await station.plug_in(1)
+            assert str(offline.value).startswith(
+                "station CP_4 is offline, so plug_in was not carried out: no connection to "
+                f"ws://127.0.0.1:{port}/ocpp/CP_4 (last attempt: "
+            ), str(offline.value)
+
+    asyncio.run(run())
+
+
+NO_BROKER_CONFTEST = """
+import pytest_ocpp.sim.broker
+
+# This machine "has no Mosquitto": the finder the fixture asks says so.
+pytest_ocpp.sim.broker.find_mosquitto = lambda: None
+"""
+
+NO_BROKER_TEST = """
+import pytest
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_the_python_api_drives_the_stations_without_a_broker(ocpp_sim):
+    assert not ocpp_sim.has_mqtt
+    station = ocpp_sim.station("CP_7")
+    await station.start(1, "VALID_TAG_1")
+    await station.wait_for_status(1, "Charging", timeout=5)
+
+
+async def test_reading_the_mqtt_url_says_why_there_is_none(ocpp_sim):
+    print(ocpp_sim.mqtt_url)
+"""
+
+
+def test_the_ocpp_sim_fixture_without_a_broker_says_so_once(tmp_path: Path) -> None:
+    """No Mosquitto and no --ocpp-sim-mqtt: one warning for the run, the Python API works,
+    and ``ocpp_sim.mqtt_url`` fails the test with the reason and the remedy (not an
+    AttributeError on None). Runs on every machine, with Mosquitto installed or not."""
+    (tmp_path / "conftest.py").write_text(NO_BROKER_CONFTEST, "utf-8")
+    (tmp_path / "test_no_broker.py").write_text(NO_BROKER_TEST, "utf-8")
+    with hosted_csms() as (csms, _):
+        done = harness.run_pytest(tmp_path, "test_no_broker.py", "--ocpp-target", csms.url)
+    out = done.stdout
+    assert done.returncode == 1, out[-3000:] + done.stderr[-2000:]
+    assert "1 failed, 1 passed" in out, out[-3000:]
+    sentence = (
+        "ocpp_sim has no MQTT broker in this run: mosquitto is not installed and "
+        "--ocpp-sim-mqtt is not set; its stations are driven from Python only (install "
+        "Mosquitto with 'apt-get install mosquitto', or give a broker with "
+        "--ocpp-sim-mqtt=mqtt://HOST:PORT)"
+    )
+    assert out.count(f"OcppSimWarning: {sentence}") == 1, out[-3000:]
+    failure = out.partition("_ test_reading_the_mqtt_url_says_why_there_is_none _")[2]
+    assert failure.split("\n")[1] == sentence, out[-3000:]
+    assert "AttributeError" not in out
+    assert [s["idTag"] for s in csms.calls("CP_7", "StartTransaction")] == ["VALID_TAG_1"]
+
+
+USER_TEST_201 = """
+import asyncio
+
+import aiomqtt
+import pytest
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_my_201_flow(ocpp_sim):
+    station = ocpp_sim.station("CP_201")
+    await station.start(1, "VALID_TAG_1")
+    await station.wait_for_status(1, "Charging", timeout=5)  # a 2.0.1 chargingState
+    transaction = await station.wait_for_transaction(1, timeout=5)
+    async with aiomqtt.Client("127.0.0.1", ocpp_sim.mqtt.port) as client:
+        await client.subscribe("ocpp/CP_201/connector/1/#")
+        seen = {}
+        async with asyncio.timeout(5):
+            async for message in client.messages:  # retained: the state as it is
+                seen[str(message.topic).rpartition("/")[2]] = message.payload.decode()
+                if {"charging_state", "transaction"} <= set(seen):
+                    break
+    assert seen["charging_state"] == "Charging"
+    assert seen["transaction"] == transaction
+    await station.stop(1)
+    await station.wait_for(lambda: not station.transaction_id(1), 5, "the transaction's end")
+"""
+
+
+@needs_mosquitto
+def test_the_ocpp_sim_fixture_in_201(tmp_path: Path) -> None:
+    """The fixture in OCPP 2.0.1: a session through the Python API, its state on the MQTT
+    topics in the same run, and the reference CSMS told of its start and end."""
+    (tmp_path / "test_user_201.py").write_text(USER_TEST_201, "utf-8")
+    with hosted_csms() as (csms, _):
+        done = harness.run_pytest(
+            tmp_path, "test_user_201.py", "--ocpp-target", csms.url, "--ocpp-version=2.0.1"
+        )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    events = csms.calls("CP_201", "TransactionEvent")
+    kinds = [e["eventType"] for e in events]
+    assert kinds[0] == "Started" and kinds[-1] == "Ended", kinds
+    assert len({e["transactionInfo"]["transactionId"] for e in events}) == 1, events
+    assert "VALID_TAG_1" in [e["idToken"]["idToken"] for e in events if "idToken" in e]

@@ -197,6 +197,9 @@ class ReferenceStation(
             "local_list": False,
         }
 
+        self.last_connect_error = ""
+        """Why the last connection attempt failed (a simulator says it to its user; the
+        station itself only logs it at INFO and retries, as a station does)."""
         self.connected = asyncio.Event()
         """Set while the websocket is open."""
         self.online = asyncio.Event()
@@ -318,6 +321,7 @@ class ReferenceStation(
                     LOGGER.info("%s connected to %s", self.station_id, self.csms_url)
                     await self._session(ws)
             except (OSError, WebSocketException, asyncio.TimeoutError) as error:
+                self.last_connect_error = str(error) or type(error).__name__
                 LOGGER.info(
                     "%s: connection to %s failed: %s", self.station_id, self.csms_url, error
                 )
@@ -522,6 +526,10 @@ class ReferenceStation(
             waiter.cancel()
             if not request.done():
                 request.cancel()
+            elif not request.cancelled():
+                # Read even when this task is being cancelled (the station stopping mid-call):
+                # an unread failure would print "Task exception was never retrieved".
+                request.exception()
         if request.cancelled():
             raise _Offline()
         error = request.exception()

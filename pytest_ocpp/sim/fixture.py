@@ -12,7 +12,8 @@ version the first of ``--ocpp-version``. The same stations listen on MQTT in the
 (``ocpp_sim.mqtt_url``, password masked; prefix ``--ocpp-sim-prefix``): the broker is
 ``--ocpp-sim-mqtt`` (``mqtt[s]://[USER:PASSWORD@]HOST:PORT``, TLS files ``--ocpp-mqtt-ca-file``,
 ``--ocpp-mqtt-cert-file``, ``--ocpp-mqtt-key-file``), else a Mosquitto started once per run;
-without either, ``mqtt_url`` is None and only the Python API drives the stations.
+without either, a warning says so once, only the Python API drives the stations, and reading
+``ocpp_sim.mqtt_url`` fails the test with that sentence (``ocpp_sim.has_mqtt`` tells first).
 
 The simulator lives on the test's own event loop (function scope), as pytest-asyncio wants:
 a server in a session loop is unreachable from tests running in function loops (DESIGN.md).
@@ -21,6 +22,7 @@ a server in a session loop is unreachable from tests running in function loops (
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -30,7 +32,21 @@ import pytest_asyncio
 from pytest_ocpp.config import OcppConfig
 from pytest_ocpp.sim.broker import BrokerError, MosquittoBroker, MqttAddress, parse_mqtt_url
 
-__all__ = ["ocpp_sim", "ocpp_sim_broker"]
+__all__ = ["OcppSimWarning", "ocpp_sim", "ocpp_sim_broker"]
+
+
+class OcppSimWarning(UserWarning):
+    """The ``ocpp_sim`` fixture runs without something a user may expect (its MQTT broker)."""
+
+
+NO_BROKER = (
+    "ocpp_sim has no MQTT broker in this run: {why}; its stations are driven from Python only "
+    "(install Mosquitto with 'apt-get install mosquitto', or give a broker with "
+    "--ocpp-sim-mqtt=mqtt://HOST:PORT)"
+)
+
+_NO_BROKER_KEY = pytest.StashKey[str]()
+"""Why the run has no broker (for the sentence ``ocpp_sim.mqtt_url`` fails with)."""
 
 
 def _setting(
@@ -69,9 +85,16 @@ def ocpp_sim_broker(
             raise pytest.UsageError(f"pytest-ocpp: --ocpp-sim-mqtt: {exc}") from None
         yield address
         return
+    broker = MosquittoBroker()
     try:
-        broker = MosquittoBroker().start()
-    except BrokerError:
+        if broker.binary is None:
+            raise BrokerError("mosquitto is not installed and --ocpp-sim-mqtt is not set")
+        broker.start()
+    except BrokerError as exc:
+        # Said once per run (this fixture is session-scoped), not once per test.
+        why = str(exc).rstrip(".")
+        request.config.stash[_NO_BROKER_KEY] = why
+        warnings.warn(NO_BROKER.format(why=why), OcppSimWarning, stacklevel=1)
         yield None
         return
     try:
@@ -83,11 +106,29 @@ def ocpp_sim_broker(
 class SimHandle:
     """What ``ocpp_sim`` gives a test: stations by id, and where their MQTT topics are."""
 
-    def __init__(self, simulator: Any, address: MqttAddress | None) -> None:
+    def __init__(self, simulator: Any, address: MqttAddress | None, no_broker: str = "") -> None:
         self.simulator = simulator
-        self.mqtt = address
-        self.mqtt_url = address.url if address is not None else None
+        self._address = address
+        self._no_broker = no_broker or "no broker was started"
         self.prefix = simulator.prefix
+
+    @property
+    def has_mqtt(self) -> bool:
+        """Whether the stations also listen on MQTT in this run."""
+        return self._address is not None
+
+    @property
+    def mqtt(self) -> MqttAddress:
+        """The broker's address; without a broker, the test fails with the reason and the
+        remedy (a sentence, not an AttributeError on None three lines later)."""
+        if self._address is None:
+            pytest.fail(NO_BROKER.format(why=self._no_broker), pytrace=False)
+        return self._address
+
+    @property
+    def mqtt_url(self) -> str:
+        """The broker's URL, password masked (see :attr:`mqtt`)."""
+        return self.mqtt.url
 
     def station(self, station_id: str = "CP_1") -> Any:
         """The simulated station ``station_id`` (a :class:`~pytest_ocpp.sim.station.SimStation`),
@@ -118,6 +159,7 @@ async def ocpp_sim(
         mqtt=ocpp_sim_broker,
         prefix=_setting(request.config, config, "sim_prefix", "ocpp") or "ocpp",
         mqtt_timeout=config.timeouts.connect,  # --ocpp-connect-timeout
+        connect_timeout=config.timeouts.connect,
         **options,
     )
     try:
@@ -126,6 +168,7 @@ async def ocpp_sim(
         # A wrong password or an untrusted broker: the sentence, not our traceback.
         pytest.fail(f"ocpp_sim: {exc}", pytrace=False)
     try:
-        yield SimHandle(simulator, ocpp_sim_broker)
+        no_broker = request.config.stash.get(_NO_BROKER_KEY, "")
+        yield SimHandle(simulator, ocpp_sim_broker, no_broker)
     finally:
         await simulator.stop()

@@ -27,6 +27,8 @@ import asyncio
 import cmd
 import contextlib
 import json
+import math
+import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -53,6 +55,28 @@ it (a request the CSMS sends right after, a second answer to the same id)."""
 
 class UsageProblem(Exception):
     """Bad input from the user: a sentence, exit status 2."""
+
+
+OPTION_NAMES = (
+    ("check the path in --ocpp-target", "check the path in the URL"),
+    ("(--ocpp-connect-timeout)", "(--connect-timeout)"),
+    (
+        "--ocpp-basic-auth-password (OCPP_BASIC_AUTH_PASSWORD)",
+        "--password (OCPP_BASIC_AUTH_PASSWORD)",
+    ),
+    ("--ocpp-basic-auth-password", "--password"),
+)
+"""The core's connection sentences name the pytest options; ``send`` and ``shell`` have their
+own (the URL argument, ``--connect-timeout``, ``--password``), so a hint names what to change
+here."""
+
+
+def connect_sentence(exc: Exception) -> str:
+    """A failed connection said with this command's own option names."""
+    text = str(exc)
+    for theirs, ours in OPTION_NAMES:
+        text = text.replace(theirs, ours)
+    return text
 
 
 def split_url(url: str) -> tuple[str, str]:
@@ -121,6 +145,8 @@ class Session:
         self.handler = handler
         self.link: links.Link | None = None
         self.reported = 0
+        self.password: str | None = None
+        """HTTP Basic password (security profile 1), the station id as the user."""
 
     async def open(self) -> None:
         ws = await transport.connect(
@@ -129,6 +155,7 @@ class Session:
             [self.version.subprotocol],
             timeouts=self.timeouts,
             trace=self.trace,
+            password=self.password,
         )
         answer = _default_answer(self.version)
 
@@ -186,10 +213,11 @@ async def _send(args: argparse.Namespace, out: Any, err: Any) -> int:
             file=out,
         ),
     )
+    session.password = args.password
     try:
         await session.open()
     except ConnectFailed as exc:
-        print(f"pytest-ocpp send: {exc}", file=err)
+        print(f"pytest-ocpp send: {connect_sentence(exc)}", file=err)
         return EXIT_CONNECT
     status = EXIT_OK
     try:
@@ -328,7 +356,7 @@ class Shell(cmd.Cmd):
         except TargetTimeout:
             self._print(
                 f"error: the CSMS did not answer {action} within "
-                f"{self.session.timeouts.response:g} s"
+                f"{self.session.timeouts.response:g} s (--timeout)"
             )
         except ConnectionLost as exc:
             self._print(f"error: {exc}")
@@ -360,11 +388,12 @@ def _shell(args: argparse.Namespace, out: Any, err: Any) -> int:
         version, _default_answer(version), write, mode=args.answer, timeout=args.answer_timeout
     )
     session = Session(args.url, version, _timeouts(args), handler=answerer.handle)
+    session.password = args.password
     with BackgroundLoop("pytest-ocpp-shell") as loop:
         try:
             loop.run(session.open(), timeout=args.connect_timeout + 5)
         except ConnectFailed as exc:
-            print(f"pytest-ocpp shell: {exc}", file=err)
+            print(f"pytest-ocpp shell: {connect_sentence(exc)}", file=err)
             return EXIT_CONNECT
         shell = Shell(session, loop.loop, out, answerer)
         try:
@@ -396,6 +425,12 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--connect-timeout", type=float, default=10.0, help="seconds to connect (10)"
         )
+        p.add_argument(
+            "--password",
+            default=os.environ.get("OCPP_BASIC_AUTH_PASSWORD"),
+            help="HTTP Basic password, the station id as the user (security profile 1; env "
+            "OCPP_BASIC_AUTH_PASSWORD, which keeps it out of the process list)",
+        )
 
     send = sub.add_parser("send", help="send one request, print the reply and every finding")
     common(send)
@@ -423,11 +458,14 @@ def main(argv: Sequence[str] | None = None, out: Any = None, err: Any = None) ->
     err = err or sys.stderr
     args = _parser().parse_args(argv)
     try:
+        for name in ("timeout", "connect_timeout", "answer_timeout"):
+            value = getattr(args, name, None)
+            if value is not None and not (math.isfinite(value) and value > 0):
+                option = "--" + name.replace("_", "-")
+                raise UsageProblem(f"{option} must be a positive number of seconds, got {value:g}")
         if args.command == "send":
             return asyncio.run(_send(args, out, err))
         split_url(args.url)
-        if not args.answer_timeout > 0:
-            raise UsageProblem(f"--answer-timeout must be positive, got {args.answer_timeout:g}")
         return _shell(args, out, err)
     except UsageProblem as exc:
         print(f"pytest-ocpp {args.command}: {exc}", file=err)

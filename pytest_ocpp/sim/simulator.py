@@ -24,12 +24,32 @@ from pytest_ocpp.sim.broker import BrokerError, MqttAddress, explain_mqtt_error
 from pytest_ocpp.sim.mqtt import mqtt_client
 from pytest_ocpp.sim.station import CommandError, NotPossible, SimStation
 
-__all__ = ["Simulator", "mqtt_client"]
+__all__ = ["Simulator", "mqtt_client", "station_id_problem"]
 
 LOGGER = logging.getLogger("pytest_ocpp.sim")
 
 TICK = 1.0
 """Seconds between re-reads of every station's state: energy flows between frames."""
+
+_NOT_IN_IDS = ("/", "+", "#", "?")
+"""Characters a station id cannot hold here: MQTT topic separators and wildcards (the id is a
+topic level) and the URL query mark (the id is the last segment of the CSMS URL)."""
+
+
+def station_id_problem(station_id: str) -> str | None:
+    """Why ``station_id`` cannot name a simulated station, or None: checked before anything
+    starts, so a bad id is a sentence rather than a failure half-way through."""
+    if not station_id:
+        return "a station id cannot be empty"
+    bad = [c for c in _NOT_IN_IDS if c in station_id]
+    if bad:
+        return (
+            f"{station_id!r} cannot be a station id: it is an MQTT topic level and the last "
+            f"segment of the CSMS URL, so it cannot contain {' '.join(bad)}"
+        )
+    if any(c.isspace() for c in station_id):
+        return f"{station_id!r} cannot be a station id: it contains white space"
+    return None
 
 
 class Simulator:
@@ -48,11 +68,15 @@ class Simulator:
         prefix: str = "ocpp",
         publish_frames: bool = True,
         mqtt_timeout: float = 10.0,
+        connect_timeout: float = 10.0,
         **station_options: Any,
     ) -> None:
-        self.csms_url = csms_url
+        self.csms_url = csms_url.rstrip("/")
         self.mqtt_timeout = mqtt_timeout
         """Seconds a connection to the broker (and each of its operations) may take."""
+        self.connect_timeout = connect_timeout
+        """Seconds a station may take to be connected and accepted by the CSMS: commands wait
+        that long for a station's first boot, then a station never connected refuses them."""
         self.version = version
         self.mqtt = mqtt
         self.prefix = prefix.strip("/") or "ocpp"
@@ -111,8 +135,9 @@ class Simulator:
         found = self.stations.get(station_id)
         if found is not None:
             return found
-        if not station_id or "/" in station_id or "+" in station_id or "#" in station_id:
-            raise ValueError(f"{station_id!r} cannot be a station id (it is a topic level)")
+        problem = station_id_problem(station_id)
+        if problem is not None:
+            raise ValueError(problem)
         station = SimStation(
             station_id,
             self.csms_url,
@@ -121,6 +146,7 @@ class Simulator:
             on_frame=self._frame,
             **self.station_options,
         )
+        station.first_boot_wait = self.connect_timeout
         self.stations[station_id] = station
         self._queues[station_id] = asyncio.Queue()
         self._spawn(self._worker(station))

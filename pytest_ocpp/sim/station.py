@@ -27,7 +27,7 @@ from typing import Any
 from pytest_ocpp.reference.station import ReferenceStation
 from pytest_ocpp.reference.station201 import ReferenceStation201
 
-__all__ = ["CommandError", "NotPossible", "SimStation", "WireTap"]
+__all__ = ["CommandError", "NotPossible", "SimStation", "StationOffline", "WireTap", "vocabulary"]
 
 FrameListener = Callable[[str, str], None]
 """Called with ("sent" | "received", frame text) for every frame on the station's websocket."""
@@ -43,6 +43,12 @@ class CommandError(ValueError):
 
 class NotPossible(Exception):
     """The action exists but this simulated station cannot do it (outcome ``not-possible``)."""
+
+
+class StationOffline(CommandError):
+    """A command to a station that has never been connected to its CSMS: acknowledging it
+    ``ok`` would tell the user a plug-in happened at a station nobody can see (outcome
+    ``failed``, the sentence says why the station is offline)."""
 
 
 class WireTap:
@@ -126,9 +132,10 @@ def _told(version: str, action: str, request: dict[str, Any], result: Any) -> li
     return told
 
 
-def _actions(version: str | None) -> set[str]:
+def vocabulary(version: str | None) -> set[str]:
     """The command vocabulary of a version: the station operator's, plus both spellings of
-    the card and the whole-session start and stop."""
+    the card and the whole-session start and stop. Checked before a command reaches the
+    reference station, whose own error would list only the operator's actions."""
     from pytest_ocpp.operators import STATION_ACTIONS, STATION_ACTIONS_201
 
     known = set(STATION_ACTIONS_201 if version == "2.0.1" else STATION_ACTIONS)
@@ -175,8 +182,11 @@ class SimStation:
         self.last_sent_at = 0.0
         """time.perf_counter() of the last frame sent (the bench's command-to-wire latency)."""
         self.first_boot_wait = 10.0
-        """Seconds a command waits for the station's first boot (a card presented before the
-        station ever reached its CSMS would be judged by the offline rules instead)."""
+        """Seconds after :meth:`launch` that commands wait for the station's first boot (a
+        card presented before the station ever reached its CSMS would be judged by the
+        offline rules instead); past them, a station never connected refuses commands
+        (:class:`StationOffline`). The simulator sets it to its connect timeout."""
+        self._launched_at: float | None = None
         self._booted_once = False
         self._calls: dict[str, tuple[str, dict[str, Any]]] = {}
         """Requests sent and not yet answered, by message id (only the watched actions)."""
@@ -189,7 +199,11 @@ class SimStation:
     # ``start`` and ``stop`` are commands (a session's first and last user action), so the
     # station's own life is launch / shutdown.
     async def launch(self) -> None:
-        """Start connecting to the CSMS; returns at once (see :meth:`wait_online`)."""
+        """Start connecting to the CSMS; returns at once (see :meth:`wait_online`). The
+        retained ``online false`` goes out first, so a subscriber sees a station that never
+        connects as offline rather than not at all."""
+        self._launched_at = time.monotonic()
+        self._set(None, "online", False)
         await self.reference.start()
         self.refresh()
 
@@ -212,10 +226,24 @@ class SimStation:
             await asyncio.wait_for(self.reference.online.wait(), timeout)
         except asyncio.TimeoutError:
             raise TimeoutError(
-                f"station {self.station_id} was not connected and accepted by the CSMS at "
-                f"{self.reference.csms_url} within {timeout:g} s"
+                f"station {self.station_id} was not connected and accepted by its CSMS "
+                f"within {timeout:g} s: {self.offline_reason()}"
             ) from None
         self.refresh()
+
+    @property
+    def url(self) -> str:
+        """Where the station connects: the CSMS URL and its id (what a user checks first)."""
+        return f"{self.reference.csms_url}/{self.station_id}"
+
+    def offline_reason(self) -> str:
+        """Why the station is not online, as far as can be told: connected but not accepted,
+        or not connected and the last connection error."""
+        if self.reference.connected.is_set():
+            return f"connected to {self.url}, but the CSMS has not accepted its BootNotification"
+        error = self.reference.last_connect_error
+        why = f" (last attempt: {error})" if error else ""
+        return f"no connection to {self.url}{why}"
 
     # -- observing -------------------------------------------------------------------------
     def _frame(self, direction: str, text: str) -> None:
@@ -352,11 +380,15 @@ class SimStation:
         ``stop``). Raises :class:`CommandError` for an unknown action or bad parameters and
         :class:`NotPossible` for an action this station cannot do. Commands to one station
         run one at a time, in order: plug in, then present the card."""
+        known = vocabulary(self.version)
+        if action not in known:
+            raise CommandError(
+                f"unknown action {action!r}; an OCPP {self.version} simulated station knows "
+                f"{', '.join(sorted(known))}"
+            )
         body = {k: v for k, v in (params or {}).items() if k not in _ENVELOPE}
         async with self._lock:
-            if not self._booted_once:
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self.reference.online.wait(), self.first_boot_wait)
+            await self._first_boot(action)
             try:
                 if action == "start":
                     await self._start(body)
@@ -371,6 +403,26 @@ class SimStation:
                 raise CommandError(str(exc)) from None
             finally:
                 self.refresh()
+
+    async def _first_boot(self, action: str) -> None:
+        """Wait for the station's first boot, up to :attr:`first_boot_wait` after its launch;
+        then refuse if it has never been connected. A station that was online once and lost
+        its connection carries commands out as a real one does offline (queued for the CSMS:
+        the offline cases of the catalogue need that), and one that is connected but not yet
+        accepted (a Pending boot) takes them too."""
+        if self._booted_once:
+            return
+        started = self._launched_at if self._launched_at is not None else time.monotonic()
+        left = started + self.first_boot_wait - time.monotonic()
+        if left > 0:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.reference.online.wait(), left)
+        self.refresh()
+        if not self._booted_once and not self.reference.connected.is_set():
+            raise StationOffline(
+                f"station {self.station_id} is offline, so {action} was not carried out: "
+                f"{self.offline_reason()}"
+            )
 
     def _translate(self, action: str, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """One vocabulary for both versions (see the module docstring)."""
@@ -450,10 +502,10 @@ class SimStation:
         """``await station.plug_in(1)``, ``await station.present_id_token("TAG", 1)``: every
         command as a method; a positional argument is the connector (or the token, then
         the connector, for the card actions)."""
-        if action.startswith("_") or action not in _actions(self.__dict__.get("version")):
+        if action.startswith("_") or action not in vocabulary(self.__dict__.get("version")):
             raise AttributeError(
                 f"{type(self).__name__!r} has no attribute or command {action!r}; commands: "
-                f"{', '.join(sorted(_actions(self.__dict__.get('version'))))}"
+                f"{', '.join(sorted(vocabulary(self.__dict__.get('version'))))}"
             )
 
         async def call(*args: Any, **kwargs: Any) -> None:

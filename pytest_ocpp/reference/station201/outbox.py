@@ -62,6 +62,8 @@ class OutboxMixin:
             if not request.done():
                 request.cancel()
                 request.add_done_callback(_consume)  # it may still end with ConnectionClosed
+            elif not request.cancelled():
+                request.exception()  # read even when this task is cancelled (a stop mid-call)
         if not request.done() or request.cancelled():
             raise Offline()
         error = request.exception()

@@ -244,6 +244,9 @@ class ReferenceStation201(
             tls_key_file=tls_key_file,
         )
 
+        self.last_connect_error = ""
+        """Why the last connection attempt failed (a simulator says it to its user; the
+        station itself only logs it at INFO and retries, as a station does)."""
         self.connected = asyncio.Event()
         """Set while the websocket is open."""
         self.online = asyncio.Event()
@@ -420,6 +423,7 @@ class ReferenceStation201(
                     LOGGER.info("%s connected to %s", self.station_id, self.csms_url)
                     await self._session(ws)
             except (OSError, WebSocketException, asyncio.TimeoutError) as error:
+                self.last_connect_error = str(error) or type(error).__name__
                 LOGGER.info("%s: connection to %s failed: %s", self.station_id, url, error)
                 self.connection_failed(error)  # A00.FR.310/316 security events
                 self._slot_failed()

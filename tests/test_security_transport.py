@@ -108,8 +108,10 @@ def csms_run(
     files: Pki | None,
     workdir: Path,
     extra: tuple[str, ...] = (),
+    plain_target: bool = False,
 ) -> Report:
-    """The three ``_CSMS`` cases against a reference CSMS set up for ``profile``."""
+    """The three ``_CSMS`` cases against a reference CSMS set up for ``profile``;
+    ``plain_target``: its wss:// URL given as ws:// (profile 1's settings), a user's slip."""
     options: dict[str, Any] = {"versions": ("1.6",)}
     args = ["--ocpp-security-profile", str(profile), "-v"]
     if profile in (1, 2):
@@ -130,8 +132,12 @@ def csms_run(
     args += extra
     env = {**os.environ, "OCPP_BASIC_AUTH_PASSWORD": PASSWORD}
     with reference_csms(list(defects), **options) as csms:
+        target = list(csms.args)
+        if plain_target:
+            target = [a.replace("wss://", "ws://") for a in target]
+            args = ["--ocpp-security-profile", "1", "-v"]
         return run_suite(
-            workdir, *csms.args, *args, ids=CSMS_CASES, env=env, **_options(operator_timeout=5)
+            workdir, *target, *args, ids=CSMS_CASES, env=env, **_options(operator_timeout=5)
         )
 
 
@@ -241,6 +247,13 @@ JOBS = {
         files,
         extra=("--ocpp-tls-insecure", "--junitxml=junit.xml", "--ocpp-report-md=report.md"),
     ),
+    "csms-2-wrong-ca": lambda files: partial(
+        csms_run, 2, (), files, extra=("--ocpp-tls-ca-file", files.foreign.ca_file)
+    ),
+    "csms-1-wrong-password-given": lambda files: partial(
+        csms_run, 1, (), None, extra=("--ocpp-basic-auth-password", "0123456789abcdefWRONGPW")
+    ),
+    "csms-2-as-ws": lambda files: partial(csms_run, 2, (), files, plain_target=True),
     "cs-1": lambda files: partial(cs_run, 1, (), None, generated=False),
     "cs-1-no-auth-header": lambda files: partial(
         cs_run, 1, ("no_basic_auth_header",), None, generated=False
@@ -469,6 +482,30 @@ def test_clear_failures_of_connect(test_pki: Pki) -> None:
     assert "requires a client certificate" in said["client cert"], said
     assert "refused the HTTP Basic credentials" in said["password"], said
     assert "is a TLS (wss://) endpoint but the target is plain ws://" in said["ws to wss"], said
+
+
+@pytest.mark.parametrize(
+    ("run", "phrase"),
+    [
+        ("csms-2-wrong-ca", "not signed by a CA in --ocpp-tls-ca-file"),
+        ("csms-1-wrong-password-given", "refused the HTTP Basic credentials"),
+        ("csms-2-as-ws", "is a TLS (wss://) endpoint but the target is plain ws://"),
+    ],
+)
+def test_a_transport_mistake_is_one_sentence_in_the_suite_verdict(
+    runs: Runs, run: str, phrase: str
+) -> None:
+    """The connect-level sentences above reach the user as the verdict of the case that
+    connected (not a traceback, not a pass): the first applicable case names the cause."""
+    report = runs[run]
+    judged = {
+        case: verdict for case, verdict in report.verdicts.items() if verdict[0] != "not applicable"
+    }
+    assert judged, report.output
+    case, (verdict, message) = next(iter(judged.items()))
+    assert verdict in ("fail", "error"), (case, verdict, message)
+    assert phrase in message, (case, message)
+    assert "Traceback" not in report.stdout + report.stderr, report.output
 
 
 def test_insecure_connects_to_an_untrusted_server_and_warns(test_pki: Pki) -> None:

@@ -58,25 +58,33 @@ def _run(workdir: Path, *extra: str) -> Report:
         )
 
 
+EVERY_REPORT = (
+    "--alluredir",
+    "allure",
+    "--junitxml",
+    "junit.xml",
+    "--ocpp-report-md",
+    "summary.md",
+    "--ocpp-baseline-write",
+    "written.toml",
+)
+"""A first run's options: every report, and a baseline of its failures for the next run."""
+
+
+def _gate_dir(folder: Path, first: Report) -> Path:
+    """A working directory whose ``baseline.toml`` is the baseline ``first`` wrote."""
+    folder.mkdir()
+    (folder / "baseline.toml").write_text(
+        (first.workdir / "written.toml").read_text("utf-8"), "utf-8"
+    )
+    return folder
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
     base = tmp_path_factory.mktemp("ocpi-reports")
-    first = _run(
-        base / "first",
-        "--alluredir",
-        "allure",
-        "--junitxml",
-        "junit.xml",
-        "--ocpp-report-md",
-        "summary.md",
-        "--ocpp-baseline-write",
-        "written.toml",
-    )
-    second = base / "second"
-    second.mkdir()
-    (second / "baseline.toml").write_text(
-        (first.workdir / "written.toml").read_text("utf-8"), "utf-8"
-    )
+    first = _run(base / "first", *EVERY_REPORT)
+    second = _gate_dir(base / "second", first)
     third = base / "third"
     third.mkdir()
     (third / "baseline.toml").write_text(ONLY_CRED_03, "utf-8")
@@ -203,22 +211,8 @@ def crossing(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
     """The first run writes every report and a baseline of its failures; the second gates
     with that baseline."""
     base = tmp_path_factory.mktemp("ocpi-crossing")
-    first = _crossing_run(
-        base / "first",
-        "--alluredir",
-        "allure",
-        "--junitxml",
-        "junit.xml",
-        "--ocpp-report-md",
-        "summary.md",
-        "--ocpp-baseline-write",
-        "written.toml",
-    )
-    second = base / "second"
-    second.mkdir()
-    (second / "baseline.toml").write_text(
-        (first.workdir / "written.toml").read_text("utf-8"), "utf-8"
-    )
+    first = _crossing_run(base / "first", *EVERY_REPORT)
+    second = _gate_dir(base / "second", first)
     return {"first": first, "baselined": _crossing_run(second, "--ocpp-baseline", "baseline.toml")}
 
 

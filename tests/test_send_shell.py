@@ -192,6 +192,12 @@ class Terminal:
         finally:
             os.close(self.fd)
 
+    def stop(self) -> None:
+        """A test's clean-up: the shell killed if an assertion left it running."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
 
 def test_the_shell_on_a_terminal(csms: tuple[ReferenceCsms, BackgroundLoop]) -> None:
     """Replies, bad lines, tab completion, history, and the CSMS's own request shown."""
@@ -230,9 +236,7 @@ def test_the_shell_on_a_terminal(csms: tuple[ReferenceCsms, BackgroundLoop]) -> 
         terminal.type("quit\r")
         assert terminal.close() == 0
     finally:
-        if terminal.process.poll() is None:
-            terminal.process.kill()
-            terminal.process.wait()
+        terminal.stop()
 
 
 @pytest.mark.parametrize(
@@ -302,9 +306,7 @@ def test_the_shell_bounds_a_csms_that_never_answers() -> None:
             terminal.type("quit\r")
             assert terminal.close() == 0
         finally:
-            if terminal.process.poll() is None:
-                terminal.process.kill()
-                terminal.process.wait()
+            terminal.stop()
 
 
 def test_the_shell_says_when_nothing_listens() -> None:
@@ -404,6 +406,4 @@ def test_the_shell_lets_the_user_answer_the_csms(
         terminal.type("quit\r")
         assert terminal.close() == 0
     finally:
-        if terminal.process.poll() is None:
-            terminal.process.kill()
-            terminal.process.wait()
+        terminal.stop()

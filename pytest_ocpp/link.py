@@ -626,6 +626,14 @@ class Link:
             if pending.timed_out:
                 self.trace.event(self.name, f"late {kind} for {pending.call.action}, after timeout")
                 return
+            if pending.future.cancelled() or pending.future.exception() is not None:
+                # A violation (or a lost connection) failed the call while its answer was on
+                # the way: this is that answer, once, not a second one.
+                del self._pending[frame.unique_id]
+                self.trace.event(
+                    self.name, f"{kind} for {pending.call.action}, after a violation ended the wait"
+                )
+                return
             self._finding(
                 f"the {self.peer} answered {pending.call.action} {frame.unique_id!r} twice"
             )

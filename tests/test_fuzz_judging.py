@@ -8,9 +8,11 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import FlakyFailure
 
 from pytest_ocpp.fuzz import frames, rules
-from pytest_ocpp.fuzz.probe import Reply, judge_invalid, judge_valid, reproducer
+from pytest_ocpp.fuzz.probe import FuzzFinding, Reply, judge_invalid, judge_valid, reproducer
+from pytest_ocpp.fuzz.run import replayed_differently
 from pytest_ocpp.versions import V16, V201
 
 
@@ -167,3 +169,20 @@ def test_frame_kinds_named_for_collection_match_the_probes() -> None:
     from testcases.fuzz.test_frames import TITLES
 
     assert rules.FRAME_KINDS == tuple(frames.KINDS) == tuple(TITLES)
+
+
+def test_a_failure_hypothesis_could_not_replay_is_the_targets_verdict() -> None:
+    """A target whose answers depend on earlier examples (a CSMS handing out transaction id 1
+    on every connection) makes hypothesis raise FlakyFailure, its finding nested in a group;
+    the verdict is that finding with the reason, never "pytest-ocpp internal error"."""
+    found = FuzzFinding("the CSMS assigned transactionId 1 twice")
+    flaky = FlakyFailure(
+        "Inconsistent results from replaying a test case!",
+        [FlakyFailure("nested", [ValueError("ours"), found]), RuntimeError("strategy")],
+    )
+    verdict = replayed_differently(flaky)
+    assert isinstance(verdict, FuzzFinding)
+    assert str(verdict).startswith("the CSMS assigned transactionId 1 twice (when hypothesis")
+    assert "depend on state the earlier examples changed" in str(verdict)
+    ours = FlakyFailure("Inconsistent", [ValueError("no target failure in here")])
+    assert replayed_differently(ours) is ours

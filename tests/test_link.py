@@ -192,3 +192,28 @@ async def test_unknown_action_in_201_gets_not_implemented() -> None:
         assert reply[:3] == [4, "u", "NotImplemented"]
         with pytest.raises(ProtocolViolation, match=r"not an OCPP 2\.0\.1 action"):
             link.raise_findings()
+
+
+@pytest.mark.asyncio
+async def test_the_answer_to_a_call_a_violation_ended_is_not_a_second_answer() -> None:
+    """A peer's broken frame fails every call waiting at that moment; the answer to such a
+    call, arriving just after, is its first and only answer (once a fuzz property's replay
+    reported it as "answered twice")."""
+    first = True
+
+    async def peer(ws: ServerConnection) -> None:
+        nonlocal first
+        async for message in ws:
+            uid = json.loads(message)[1]
+            if first:
+                first = False
+                await ws.send(json.dumps([3, None, {"currentTime": "2026-11-24T20:00:00Z"}]))
+            await ws.send(json.dumps([3, uid, {"currentTime": "2026-11-24T20:00:00Z"}]))
+
+    async with linked(peer) as link:
+        with pytest.raises(ProtocolViolation, match="breaks OCPP-J framing"):
+            await link.call("Heartbeat", {})
+        # Frames are dispatched in order: by this answer, the first call's has been judged.
+        await link.call("Heartbeat", {})
+        link.raise_findings()
+        assert not [t for t in link.trace.to_list() if "twice" in t["text"]]

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hypothesis import strategies as st
+from hypothesis.errors import FlakyFailure
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
@@ -38,7 +39,7 @@ from hypothesis.stateful import (
 
 from pytest_ocpp.fuzz import profiles
 from pytest_ocpp.fuzz.probe import FuzzFinding, shown
-from pytest_ocpp.fuzz.run import FuzzRun, StationRole
+from pytest_ocpp.fuzz.run import FuzzRun, StationRole, replayed_differently
 from pytest_ocpp.verdicts import TargetFailure
 
 AVAILABLE, PREPARING, CHARGING, FINISHING = "Available", "Preparing", "Charging", "Finishing"
@@ -401,10 +402,13 @@ def run_machine(run: FuzzRun) -> None:
 
     machine.__init__ = start  # type: ignore[method-assign]
     try:
-        run_state_machine_as_test(machine, settings=settings)  # type: ignore[arg-type]
-    except BaseException:
-        run._keep_last_example(preamble, marks[-1])
-        raise
+        try:
+            run_state_machine_as_test(machine, settings=settings)  # type: ignore[arg-type]
+        except BaseException:
+            run._keep_last_example(preamble, marks[-1])
+            raise
+    except FlakyFailure as exc:
+        raise replayed_differently(exc) from None
     issued: list[Any] = run.ctx.shared.get(_issued_key(run), [])
     repeated = sorted({t for t in issued if issued.count(t) > 1}, key=str)
     if repeated:

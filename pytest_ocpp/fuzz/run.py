@@ -38,7 +38,7 @@ from pytest_ocpp.fuzz.probe import (
     reproducer,
 )
 from pytest_ocpp.link import Link
-from pytest_ocpp.verdicts import ConnectionLost, TargetFailure, not_applicable
+from pytest_ocpp.verdicts import ConnectionLost, ProtocolViolation, TargetFailure, not_applicable
 from pytest_ocpp.versions import OcppVersion
 
 T = TypeVar("T")
@@ -133,6 +133,29 @@ class CsmsRole(Peer):
         return connection.link
 
 
+def replayed_differently(flaky: FlakyFailure) -> BaseException:
+    """The verdict for a failure hypothesis could not reproduce: the target's first failure
+    (searched through nested groups), saying that its answers depend on state earlier
+    examples changed; ``flaky`` itself when it holds none (a bug of ours, then)."""
+
+    def first(exc: BaseException) -> TargetFailure | None:
+        if isinstance(exc, TargetFailure):
+            return exc
+        for inner in getattr(exc, "exceptions", ()):
+            found = first(inner)
+            if found is not None:
+                return found
+        return None
+
+    failure = first(flaky)
+    if failure is None:
+        return flaky
+    return type(failure)(
+        f"{failure} (when hypothesis replayed this example the target answered differently: "
+        "its answers depend on state the earlier examples changed)"
+    )
+
+
 class FuzzRun:
     """The examples of one property, and the loop that runs them."""
 
@@ -185,13 +208,7 @@ class FuzzRun:
                 self._keep_last_example(preamble, marks[-1])
                 raise
         except FlakyFailure as exc:
-            first = next((e for e in exc.exceptions if isinstance(e, TargetFailure)), None)
-            if first is None:
-                raise
-            raise type(first)(
-                f"{first} (when hypothesis replayed this example the target answered "
-                "differently: its answers depend on state the earlier examples changed)"
-            ) from None
+            raise replayed_differently(exc) from None
         finally:
             self.run(self._judge_late(final=True))
 
@@ -357,8 +374,15 @@ class FuzzRun:
             await link.call(action, payload)
         except TargetFailure as exc:
             answer = probe.result() if probe.done() and not probe.exception() else None
+            # A violation on the wire (its answer to the hostile frame broke OCPP-J, say) is
+            # not the same finding as a peer that stopped answering.
+            outcome = (
+                "broke the protocol while answering"
+                if isinstance(exc, ProtocolViolation)
+                else "was no longer usable after"
+            )
             raise FuzzFinding(
-                f"the {self.peer.name} was no longer usable after {what}: {exc}"
+                f"the {self.peer.name} {outcome} {what}: {exc}"
                 f"{reproducer(sent, Reply.of(answer), self.timeouts.response)}"
             ) from None
 

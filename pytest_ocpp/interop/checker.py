@@ -70,8 +70,8 @@ RULES = (
     "transaction event",
 )
 QUOTE = 400
-EMPTY = "the trace holds no frames (no record on any line): there is nothing to judge"
 """Characters of a frame quoted in a violation."""
+EMPTY = "the trace holds no frames (no record on any line): there is nothing to judge"
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ import harness
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
+from pytest_ocpp import pki
 from pytest_ocpp.reference.control import forward
 from pytest_ocpp.reference.csms import ReferenceCsms
 from pytest_ocpp.reference.runner import BackgroundLoop
@@ -282,6 +283,38 @@ def test_connection_failures_name_sends_own_options() -> None:
         status, _, err = run_send(url, "Heartbeat", "--connect-timeout", "0.5")
     assert status == send.EXIT_CONNECT, err
     assert "within 0.5 s (--connect-timeout)" in err and "--ocpp-" not in err, err
+
+
+def test_send_over_wss_with_the_users_ca_and_client_certificate(tmp_path: Any) -> None:
+    """A wss:// CSMS behind a private CA (security profiles 2 and 3): ``--ca-file`` trusts it,
+    ``--cert-file``/``--key-file`` present the station's certificate; without the CA the
+    sentence names ``--ca-file`` (send's option, not the plugin's); a missing file is a usage
+    error before connecting."""
+    files = pki.write_tls_pki(tmp_path / "pki", ["127.0.0.1"], "CP_TLS")
+    server = [(files.server_cert_file, files.server_key_file)]
+    with harness.reference_csms((), tls_certificates=server) as hosted:
+        url = f"{hosted.url}/CP_TLS"
+        assert url.startswith("wss://")
+        status, out, err = run_send(url, "BootNotification", BOOT, "--ca-file", files.ca_file)
+        assert status == send.EXIT_OK, (out, err)
+        assert '"status": "Accepted"' in out
+        status, _, err = run_send(url, "Heartbeat", "{}", "--connect-timeout", "3")
+        assert status == send.EXIT_CONNECT
+        assert "--ca-file" in err and "--ocpp-" not in err, err
+    with harness.reference_csms(
+        (), tls_certificates=server, tls_client_ca_file=files.ca_file
+    ) as hosted:
+        url = f"{hosted.url}/CP_TLS"
+        client = ("--cert-file", files.client_cert_file, "--key-file", files.client_key_file)
+        status, out, err = run_send(
+            url, "BootNotification", BOOT, "--ca-file", files.ca_file, *client
+        )
+        assert status == send.EXIT_OK, (out, err)
+    status, _, err = run_send(
+        "wss://127.0.0.1:1/ocpp/CP_TLS", "Heartbeat", "{}", "--ca-file", str(tmp_path / "nope")
+    )
+    assert status == send.EXIT_USAGE
+    assert "--ca-file" in err and "is not a readable file" in err, err
 
 
 def test_the_shell_bounds_a_csms_that_never_answers() -> None:

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 
 from pytest_ocpp import link as links
 from pytest_ocpp import transport
-from pytest_ocpp.config import Timeouts
+from pytest_ocpp.config import Timeouts, TlsSettings
 from pytest_ocpp.schemas import schema_set
 from pytest_ocpp.sim.answers import MODES, Answerer
 from pytest_ocpp.trace import Trace
@@ -65,10 +65,14 @@ OPTION_NAMES = (
         "--password (OCPP_BASIC_AUTH_PASSWORD)",
     ),
     ("--ocpp-basic-auth-password", "--password"),
+    ("--ocpp-tls-ca-file", "--ca-file"),
+    ("--ocpp-tls-cert-file", "--cert-file"),
+    ("--ocpp-tls-key-file", "--key-file"),
+    ("--ocpp-tls-insecure", "--insecure"),
 )
 """The core's connection sentences name the pytest options; ``send`` and ``shell`` have their
-own (the URL argument, ``--connect-timeout``, ``--password``), so a hint names what to change
-here."""
+own (the URL argument, ``--connect-timeout``, ``--password``, ``--ca-file`` ...), so a hint
+names what to change here."""
 
 
 def connect_sentence(exc: Exception) -> str:
@@ -147,6 +151,9 @@ class Session:
         self.reported = 0
         self.password: str | None = None
         """HTTP Basic password (security profile 1), the station id as the user."""
+        self.tls: TlsSettings | None = None
+        """CA to trust, client certificate (profiles 2 and 3 over wss://); None: the system's
+        CAs, no client certificate."""
 
     async def open(self) -> None:
         ws = await transport.connect(
@@ -156,6 +163,7 @@ class Session:
             timeouts=self.timeouts,
             trace=self.trace,
             password=self.password,
+            tls=self.tls,
         )
         answer = _default_answer(self.version)
 
@@ -193,6 +201,20 @@ class Session:
             await self.link.close()
 
 
+def _tls(args: argparse.Namespace) -> TlsSettings | None:
+    """The TLS files of a wss:// session, each checked readable first (a sentence, not an
+    ssl traceback); None when none is given."""
+    files = {"--ca-file": args.ca_file, "--cert-file": args.cert_file, "--key-file": args.key_file}
+    for option, path in files.items():
+        if path is not None and not os.path.isfile(path):
+            raise UsageProblem(f"{option} {path!r} is not a readable file")
+    if (args.cert_file is None) != (args.key_file is None):
+        raise UsageProblem("--cert-file and --key-file go together (a client certificate)")
+    if not (args.ca_file or args.cert_file or args.insecure):
+        return None
+    return TlsSettings(args.ca_file, args.cert_file, args.key_file, insecure=args.insecure)
+
+
 def _timeouts(args: argparse.Namespace) -> Timeouts:
     return Timeouts(connect=args.connect_timeout, response=args.timeout, message=args.timeout)
 
@@ -214,6 +236,7 @@ async def _send(args: argparse.Namespace, out: Any, err: Any) -> int:
         ),
     )
     session.password = args.password
+    session.tls = _tls(args)
     try:
         await session.open()
     except ConnectFailed as exc:
@@ -389,6 +412,7 @@ def _shell(args: argparse.Namespace, out: Any, err: Any) -> int:
     )
     session = Session(args.url, version, _timeouts(args), handler=answerer.handle)
     session.password = args.password
+    session.tls = _tls(args)
     with BackgroundLoop("pytest-ocpp-shell") as loop:
         try:
             loop.run(session.open(), timeout=args.connect_timeout + 5)
@@ -430,6 +454,14 @@ def _parser() -> argparse.ArgumentParser:
             default=os.environ.get("OCPP_BASIC_AUTH_PASSWORD"),
             help="HTTP Basic password, the station id as the user (security profile 1; env "
             "OCPP_BASIC_AUTH_PASSWORD, which keeps it out of the process list)",
+        )
+        p.add_argument("--ca-file", help="wss://: the CSMS root CA to trust (PEM)")
+        p.add_argument("--cert-file", help="wss://: client certificate (security profile 3)")
+        p.add_argument("--key-file", help="wss://: the client certificate's private key")
+        p.add_argument(
+            "--insecure",
+            action="store_true",
+            help="wss://: do not verify the CSMS's certificate (a test rig only)",
         )
 
     send = sub.add_parser("send", help="send one request, print the reply and every finding")

@@ -210,9 +210,6 @@ class GeneratedPki:
     csms_root: Authority
     csms_root_2: Authority
     """Another CSMS root ("<Configured new CSMS Root certificate 2>")."""
-    station_operator_ca: Authority
-    """The charging station operator sub-CA under :attr:`csms_root`, which issues station
-    certificates (:func:`station_operator_ca`)."""
     manufacturer_root: Authority
     v2g_root: Authority
     v2g_sub_ca1: Authority
@@ -237,11 +234,9 @@ def generated_pki() -> GeneratedPki:
         not_before=now - timedelta(days=30),
         not_after=now - timedelta(days=1),
     )
-    csms_root = authority("pytest-ocpp Test CSMS Root CA")
     return GeneratedPki(
-        csms_root=csms_root,
+        csms_root=authority("pytest-ocpp Test CSMS Root CA"),
         csms_root_2=authority("pytest-ocpp Test CSMS Root CA 2"),
-        station_operator_ca=station_operator_ca(csms_root),
         manufacturer_root=authority(
             "pytest-ocpp Test Manufacturer Root CA", seed=MANUFACTURER_ROOT_SEED
         ),

@@ -78,22 +78,39 @@ def patch_problems(value: Any, definition: str, path: str = "") -> list[str]:
         if name not in rows or item is None:
             continue  # custom fields are tolerated; null is not an update
         _, kind, length, card = rows[name]
-        if card in ("*", "+"):
-            if not isinstance(item, list):
-                found.append(
-                    f"{where}.{name} must be a list ({section(definition)}), got {item!r:.80}"
-                )
-                continue
-            for index, entry in enumerate(item):
-                _check(entry, kind, length, f"{where}.{name}[{index}]", found)
-        else:
-            _check(item, kind, length, f"{where}.{name}", found)
+        # A PATCH may empty a list, so "+" is judged as "*" here.
+        _check_property(
+            item, kind, length, "*" if card == "+" else card, definition, f"{where}.{name}", found
+        )
     return found
 
 
 def _short(definition: str) -> str:
     title = SECTIONS.get(definition, definition).split("§")[-1]
     return title.split(" ")[0] or definition
+
+
+def _check_property(
+    item: Any,
+    kind: str,
+    length: int | None,
+    card: str,
+    owner: str,
+    where: str,
+    found: list[str],
+) -> None:
+    """One present property of an ``owner`` object, by its row: a list for cardinality ``*``
+    and ``+`` (``+`` not empty), each entry (or the single value) checked as ``kind``."""
+    if card in ("*", "+"):
+        if not isinstance(item, list):
+            found.append(f"{where} must be a list ({section(owner)}), got {item!r:.80}")
+            return
+        if card == "+" and not item:
+            found.append(f"{where} must hold at least one entry ({section(owner)})")
+        for index, entry in enumerate(item):
+            _check(entry, kind, length, f"{where}[{index}]", found)
+    else:
+        _check(item, kind, length, where, found)
 
 
 def _check(value: Any, kind: str, length: int | None, path: str, found: list[str]) -> None:
@@ -108,17 +125,7 @@ def _check(value: Any, kind: str, length: int | None, path: str, found: list[str
                 if card in ("1", "+"):
                     found.append(f"{where} is required ({section(kind)})")
                 continue
-            item = value[name]
-            if card in ("*", "+"):
-                if not isinstance(item, list):
-                    found.append(f"{where} must be a list ({section(kind)}), got {item!r:.80}")
-                    continue
-                if card == "+" and not item:
-                    found.append(f"{where} must hold at least one entry ({section(kind)})")
-                for index, entry in enumerate(item):
-                    _check(entry, field_kind, field_length, f"{where}[{index}]", found)
-            else:
-                _check(item, field_kind, field_length, where, found)
+            _check_property(value[name], field_kind, field_length, card, kind, where, found)
         return
     if kind in ENUMS:
         if value not in ENUMS[kind]:

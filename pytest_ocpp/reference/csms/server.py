@@ -18,7 +18,6 @@ import json
 import logging
 import signal
 import ssl
-import sys
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -707,17 +706,10 @@ async def _serve_cpo(cpo: Any, csms: ReferenceCsms, station_id: str) -> int:
     """Start the reference OCPI CPO beside ``csms`` and wire its Commands receiver and
     real-time authorization to the CSMS's station ``station_id`` (what ``--ocpp-reference``
     does inside a pytest run). A port already taken is one sentence and exit status 1."""
+    from pytest_ocpp.reference.ocpi import start_or_say
     from pytest_ocpp.reference.ocpi.commands import attach
 
-    try:
-        await cpo.start()
-    except OSError as error:
-        print(
-            f"reference CSMS: the OCPI CPO cannot listen on {cpo.host}:{cpo.port} "
-            f"(--ocpi-host / --ocpi-port): {error.strerror or error}",
-            file=sys.stderr,
-            flush=True,
-        )
+    if not await start_or_say(cpo, "reference CSMS: the OCPI CPO", "--ocpi-host / --ocpi-port"):
         return 1
     attach(cpo, csms, station_id)
     location = cpo.locations[0]

@@ -68,6 +68,21 @@ class EmbeddedCpo:
         return self.cpo.versions_url
 
 
+async def start_or_say(cpo: ReferenceCpo, who: str, options: str) -> bool:
+    """Start ``cpo``; a port already taken (or any refusal to listen) is one sentence on
+    stderr naming ``options``, and False, for the caller to exit 1 (both command lines)."""
+    try:
+        await cpo.start()
+    except OSError as error:
+        print(
+            f"{who} cannot listen on {cpo.host}:{cpo.port} ({options}): {error.strerror or error}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return False
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pytest_ocpp.reference.ocpi",
@@ -87,14 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     async def serve() -> int:
         cpo = ReferenceCpo(args.token, host=args.host, port=args.port, defects=args.defect)
-        try:
-            await cpo.start()
-        except OSError as error:
-            print(
-                f"reference CPO: cannot listen on {args.host}:{args.port}: "
-                f"{error.strerror or error}",
-                file=sys.stderr,
-            )
+        if not await start_or_say(cpo, "reference CPO:", "--host / --port"):
             return 1
         print(
             f"reference CPO: versions at {cpo.versions_url} (no OCPP side; for one: "
